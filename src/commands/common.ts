@@ -1,0 +1,72 @@
+import * as Terminal from "@effect/platform/Terminal"
+import { Clock, Duration, Effect, Either, Option, Schema } from "effect"
+import {
+  LongTermProfile,
+  longTermKey,
+  type ProfileName,
+  type Session,
+  SessionProfile,
+  sessionOf,
+  sessionSection,
+} from "../schema/Credentials.js"
+import { Cancelled } from "../schema/Errors.js"
+import { CredentialsFile, decodeSection, type IniFile } from "../services/CredentialsFile.js"
+import type { Signer } from "../services/Sts.js"
+
+/** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
+const fallbackRegion = "us-east-1"
+
+export interface LoadedProfile {
+  readonly file: IniFile
+  readonly profile: LongTermProfile
+  /** The profile's long-term key, as it signs calls. */
+  readonly signer: Signer
+}
+
+export const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
+  const files = yield* CredentialsFile
+  const file = yield* files.read
+  const profile = yield* decodeSection(file, name, LongTermProfile)
+  const region = Option.getOrElse(yield* files.region(name), () => fallbackRegion)
+  return { file, profile, signer: { credentials: longTermKey(profile), region } } satisfies LoadedProfile
+})
+
+/** A session must outlive this to be reused rather than renewed. */
+export const sessionMargin = Duration.minutes(5)
+
+/** The session in `[<profile>-sts]`, when it is still valid for longer than the margin. */
+export const currentSession = (file: IniFile, name: ProfileName) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const stored = file.sections.get(sessionSection(name))
+    if (stored === undefined) return Option.none<Session>()
+    const decoded = Schema.decodeUnknownEither(SessionProfile)(stored.values)
+    return Either.isRight(decoded) && decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)
+      ? Option.some(sessionOf(decoded.right))
+      : Option.none<Session>()
+  })
+
+/** `11h 59m`, `4m`: how long until `date`. */
+export const timeLeft = (date: Date, now: number): string => {
+  const minutes = Math.max(0, Math.floor((date.getTime() - now) / 60_000))
+  const days = Math.floor(minutes / 1440)
+  const hours = Math.floor((minutes % 1440) / 60)
+  const parts = [days > 0 ? `${days}d` : "", hours > 0 ? `${hours}h` : "", `${minutes % 60}m`]
+  return parts.filter((p) => p !== "").join(" ")
+}
+
+/** Asks on the terminal until `parse` accepts the answer; Ctrl-D or Ctrl-C cancels. */
+export const ask = <A>(question: string, parse: (answer: string) => Either.Either<A, string>, attempts = 5) =>
+  Effect.gen(function* () {
+    const terminal = yield* Terminal.Terminal
+    for (let attempt = 1; ; attempt++) {
+      yield* terminal.display(question).pipe(Effect.orDie)
+      const answer = yield* terminal.readLine.pipe(
+        Effect.catchTag("QuitException", () => new Cancelled({ reason: "Cancelled: no answer was given." })),
+      )
+      const parsed = parse(answer)
+      if (Either.isRight(parsed)) return parsed.right
+      if (attempt >= attempts) return yield* new Cancelled({ reason: `${parsed.left} Giving up after ${attempts} tries.` })
+      yield* terminal.display(`${parsed.left}\n`).pipe(Effect.orDie)
+    }
+  })

@@ -1,0 +1,52 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { Console, Duration, Effect, Option, Redacted } from "effect"
+import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
+import { ensureSession, root } from "./login.js"
+
+const format = Options.choice("format", ["credential-process", "env", "json"]).pipe(
+  Options.withDefault("credential-process"),
+  Options.withDescription("credential-process: JSON for credential_process in ~/.aws/config; env: export lines; json"),
+)
+
+const render = (session: Session, as: "credential-process" | "env" | "json"): string => {
+  const c = session.credentials
+  const fields = {
+    AccessKeyId: c.accessKeyId,
+    SecretAccessKey: Redacted.value(c.secretAccessKey),
+    SessionToken: c.sessionToken ? Redacted.value(c.sessionToken) : "",
+    Expiration: formatExpiration(session.expiration),
+  }
+  switch (as) {
+    case "credential-process":
+      return JSON.stringify({ Version: 1, ...fields })
+    case "json":
+      return JSON.stringify(fields, null, 2)
+    case "env":
+      return [
+        `export AWS_ACCESS_KEY_ID=${fields.AccessKeyId}`,
+        `export AWS_SECRET_ACCESS_KEY=${fields.SecretAccessKey}`,
+        `export AWS_SESSION_TOKEN=${fields.SessionToken}`,
+        `export AWS_CREDENTIAL_EXPIRATION=${fields.Expiration}`,
+      ].join("\n")
+  }
+}
+
+export const exportCommand = Command.make(
+  "export",
+  { format },
+  Effect.fn("export")(function* ({ format }) {
+    const { profile } = yield* root
+    const { session, fresh } = yield* ensureSession(profile, {
+      token: Option.none(),
+      duration: Duration.hours(12),
+      force: false,
+    })
+    if (fresh) yield* Console.error(`Logged in: [${sessionSection(profile)}] refreshed.`)
+    yield* Console.log(render(session, format))
+  }),
+).pipe(
+  Command.withDescription(
+    "Print the session (logging in first if needed) for other tools: credential_process JSON, env exports, or JSON",
+  ),
+)

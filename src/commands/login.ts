@@ -1,0 +1,110 @@
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Terminal from "@effect/platform/Terminal"
+import { Clock, Console, Duration, Effect, Either, Option, Schema } from "effect"
+import {
+  formatExpiration,
+  MfaCode,
+  ProfileName,
+  SessionDuration,
+  sessionSection,
+  sessionValues,
+} from "../schema/Credentials.js"
+import { InvalidInput, NotInitialised } from "../schema/Errors.js"
+import { CredentialsFile } from "../services/CredentialsFile.js"
+import { Sts } from "../services/Sts.js"
+import { ask, currentSession, loadProfile, timeLeft } from "./common.js"
+import { validateArg, validateOption } from "./validate.js"
+
+const profile = Args.text({ name: "profile" }).pipe(
+  Args.mapEffect(validateArg(ProfileName)),
+  Args.withDescription("The [profile] in ~/.aws/credentials that holds your IAM user's access key"),
+)
+
+const token = Options.text("token").pipe(
+  Options.withAlias("t"),
+  Options.mapEffect(validateOption(MfaCode)),
+  Options.optional,
+  Options.withDescription("The 6-digit MFA code (else asked on the terminal, or read from stdin)"),
+)
+
+const duration = Options.text("duration").pipe(
+  Options.withAlias("d"),
+  Options.mapEffect(validateOption(SessionDuration)),
+  Options.withDefault(Duration.hours(12)),
+  Options.withDescription("How long the session lasts: 15m to 36h, e.g. 12h, 90m, 1h30m, 3600s (default 12h)"),
+)
+
+const force = Options.boolean("force").pipe(
+  Options.withAlias("f"),
+  Options.withDescription("Log in again even when the stored session is still valid"),
+)
+
+export interface LoginOptions {
+  readonly token: Option.Option<MfaCode>
+  readonly duration: Duration.Duration
+  readonly force: boolean
+}
+
+const decodeCode = (answer: string) =>
+  Schema.decodeUnknownEither(MfaCode)(answer).pipe(Either.mapLeft(() => "The MFA code must be exactly 6 digits."))
+
+/** The MFA code: from --token, else asked on a terminal, else one line of stdin. */
+const mfaCode = (token: Option.Option<MfaCode>, serial: string) =>
+  Effect.gen(function* () {
+    if (Option.isSome(token)) return token.value
+    const terminal = yield* Terminal.Terminal
+    if (yield* terminal.isTTY) return yield* ask(`MFA code for ${serial}: `, decodeCode)
+    const line = yield* terminal.readLine.pipe(
+      Effect.catchTag(
+        "QuitException",
+        () =>
+          new InvalidInput({
+            reason: "No MFA code: pass --token CODE, or give the code on stdin.",
+          }),
+      ),
+    )
+    return yield* decodeCode(line).pipe(Either.mapLeft((reason) => new InvalidInput({ reason })))
+  })
+
+/**
+ * The profile's session: the stored one while it stays valid past the margin, else a new one
+ * from STS GetSessionToken, written to `[<profile>-sts]`.
+ */
+export const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, options: LoginOptions) {
+  const { file, profile, signer } = yield* loadProfile(name)
+  if (!options.force) {
+    const stored = yield* currentSession(file, name)
+    if (Option.isSome(stored)) return { session: stored.value, fresh: false }
+  }
+  const serialNumber = profile.mfa_serial
+  if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
+  const code = yield* mfaCode(options.token, serialNumber)
+  const sts = yield* Sts
+  const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
+  const files = yield* CredentialsFile
+  yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
+  return { session, fresh: true }
+})
+
+export const root = Command.make(
+  "aws-iam-login",
+  { profile, token, duration, force },
+  Effect.fn("login")(function* (config) {
+    const { session, fresh } = yield* ensureSession(config.profile, config)
+    const now = yield* Clock.currentTimeMillis
+    const section = sessionSection(config.profile)
+    const until = `${formatExpiration(session.expiration)} (${timeLeft(session.expiration, now)} left)`
+    yield* fresh
+      ? Console.log(
+          `Logged in: [${section}] holds a session valid until ${until}.\n` +
+            `Use it with AWS_PROFILE=${section}, or source_profile = ${section} in a role profile.`,
+        )
+      : Console.log(`[${section}] is still valid until ${until}; use --force to log in again.`)
+  }),
+).pipe(
+  Command.withDescription(
+    "Log in with your IAM user's access key and an MFA code: writes a session to [<profile>-sts] for the AWS CLI and SDKs.",
+  ),
+)

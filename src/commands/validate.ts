@@ -1,0 +1,16 @@
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { Effect, Schema } from "effect"
+import { firstIssue } from "../schema/Errors.js"
+
+/** Decodes an argument with `schema`; a failure is one plain sentence. */
+export const validateArg =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (value: I) =>
+    Schema.decodeUnknown(schema)(value).pipe(Effect.mapError((error) => HelpDoc.p(firstIssue(error).message)))
+
+/** Decodes a flag's value with `schema`; a failure is a usage error of one plain sentence. */
+export const validateOption =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (value: I) =>
+    validateArg(schema)(value).pipe(Effect.mapError(ValidationError.invalidValue))

@@ -1,0 +1,118 @@
+import * as os from "node:os"
+import * as path from "node:path"
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Config, Duration, Effect, Either, Layer, Option, Schedule } from "effect"
+import { FileError, InvalidInput } from "../schema/Errors.js"
+import * as Ini from "../schema/Ini.js"
+import { CredentialsFile } from "../services/CredentialsFile.js"
+
+export interface Paths {
+  readonly credentials: string
+  readonly config: string
+}
+
+const staleLockAge = Duration.seconds(30)
+
+export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
+  const fs = yield* FileSystem.FileSystem
+  const fail = (file: string, action: string) => (error: { readonly message: string }) =>
+    new FileError({ path: file, action, reason: error.message })
+
+  const readText = (file: string) =>
+    fs.readFileString(file).pipe(
+      Effect.catchIf(
+        (e) => e._tag === "SystemError" && e.reason === "NotFound",
+        () => Effect.succeed(""),
+      ),
+      Effect.mapError(fail(file, "read")),
+    )
+
+  const read = readText(paths.credentials).pipe(
+    Effect.map((text) => ({ path: paths.credentials, sections: Ini.parse(text) })),
+  )
+
+  /** The file a write replaces: the target of a symlink, followed even when dangling. */
+  const target = (file: string): Effect.Effect<string> =>
+    fs.readLink(file).pipe(
+      Effect.flatMap((link) => target(path.resolve(path.dirname(file), link))),
+      Effect.orElseSucceed(() => file),
+    )
+
+  const lock = (file: string) => {
+    const lockFile = `${file}.lock`
+    const take = fs.writeFileString(lockFile, String(process.pid), { flag: "wx", mode: 0o600 }).pipe(
+      Effect.catchIf(
+        (e) => e._tag === "SystemError" && e.reason === "AlreadyExists",
+        (e) =>
+          fs.stat(lockFile).pipe(
+            Effect.flatMap((info) => {
+              const age = Date.now() - Option.getOrElse(info.mtime, () => new Date()).getTime()
+              return age > Duration.toMillis(staleLockAge) ? fs.remove(lockFile) : Effect.void
+            }),
+            Effect.ignore,
+            Effect.zipRight(Effect.fail(e)),
+          ),
+      ),
+      Effect.retry({
+        while: (e) => e._tag === "SystemError" && e.reason === "AlreadyExists",
+        schedule: Schedule.spaced("25 millis").pipe(Schedule.upTo("10 seconds")),
+      }),
+      Effect.mapError(fail(lockFile, "lock")),
+    )
+    return Effect.acquireRelease(take, () => fs.remove(lockFile).pipe(Effect.ignore))
+  }
+
+  const writeAtomically = (file: string, text: string) =>
+    Effect.gen(function* () {
+      const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
+      yield* Effect.addFinalizer(() => fs.remove(temp).pipe(Effect.ignore))
+      const handle = yield* fs.open(temp, { flag: "w", mode: 0o600 })
+      yield* handle.writeAll(new TextEncoder().encode(text))
+      yield* handle.sync
+      yield* fs.chmod(temp, 0o600)
+      yield* fs.rename(temp, file)
+    }).pipe(Effect.scoped, Effect.mapError(fail(file, "write")))
+
+  const update = (edits: ReadonlyArray<Ini.Edit>) =>
+    Effect.gen(function* () {
+      const file = yield* target(paths.credentials)
+      yield* fs
+        .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
+        .pipe(Effect.mapError(fail(path.dirname(file), "create")))
+      yield* lock(file)
+      const text = yield* readText(file)
+      const edited = Ini.applyEdits(text, edits)
+      if (Either.isLeft(edited)) {
+        return yield* new InvalidInput({ reason: `Refusing to write ${paths.credentials}: ${edited.left}.` })
+      }
+      yield* writeAtomically(file, edited.right)
+    }).pipe(Effect.scoped)
+
+  const region = (profile: string) =>
+    Effect.gen(function* () {
+      const fromEnv = yield* Config.nonEmptyString("AWS_REGION").pipe(
+        Config.orElse(() => Config.nonEmptyString("AWS_DEFAULT_REGION")),
+        Config.option,
+        Effect.orElseSucceed(() => Option.none<string>()),
+      )
+      if (Option.isSome(fromEnv)) return fromEnv
+      const config = Ini.parse(yield* readText(paths.config))
+      const section = profile === "default" ? "default" : `profile ${profile}`
+      return Option.fromNullable(config.get(section)?.values.region)
+    })
+
+  return CredentialsFile.of({ read, update, region })
+})
+
+/** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, as the AWS CLI reads them. */
+export const pathsFromEnvironment = Effect.gen(function* () {
+  const home = (name: string) => path.join(os.homedir(), ".aws", name)
+  const credentials = yield* Config.withDefault(Config.string("AWS_SHARED_CREDENTIALS_FILE"), home("credentials"))
+  const config = yield* Config.withDefault(Config.string("AWS_CONFIG_FILE"), home("config"))
+  const expand = (file: string) => (file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file)
+  return { credentials: expand(credentials), config: expand(config) }
+})
+
+export const layer = (paths: Paths) => Layer.effect(CredentialsFile, make(paths))
+
+export const CredentialsFileLive = Layer.effect(CredentialsFile, Effect.flatMap(pathsFromEnvironment, make))

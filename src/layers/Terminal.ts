@@ -1,0 +1,71 @@
+import * as fs from "node:fs"
+import * as readline from "node:readline"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { BadArgument } from "@effect/platform/Error"
+import * as Terminal from "@effect/platform/Terminal"
+import { Effect, Layer } from "effect"
+
+/**
+ * Node's terminal, changed where a credential tool needs it: interactive means stdin is a
+ * terminal; prompts go to the terminal itself (stdout and stderr may be captured, as under
+ * `credential_process`); lines are read in cooked mode, so typing echoes and editing works.
+ */
+export const make = Effect.gen(function* () {
+  const base = yield* NodeTerminal.make()
+  const lines: Array<string> = []
+  const waiting: Array<(line: string | undefined) => void> = []
+  let closed = false
+  let reader: readline.Interface | undefined
+
+  const start = () => {
+    if (reader !== undefined) return
+    reader = readline.createInterface({ input: process.stdin, terminal: false })
+    reader.on("line", (line) => (waiting.length > 0 ? waiting.shift()?.(line) : lines.push(line)))
+    reader.on("close", () => {
+      closed = true
+      for (const resume of waiting.splice(0)) resume(undefined)
+    })
+  }
+  yield* Effect.addFinalizer(() => Effect.sync(() => reader?.close()))
+
+  const readLine = Effect.async<string, Terminal.QuitException>((resume) => {
+    start()
+    const done = (line: string | undefined) =>
+      resume(line === undefined ? Effect.fail(new Terminal.QuitException()) : Effect.succeed(line))
+    const queued = lines.shift()
+    if (queued !== undefined || closed) return done(queued)
+    waiting.push(done)
+    return Effect.sync(() => {
+      const at = waiting.indexOf(done)
+      if (at >= 0) waiting.splice(at, 1)
+    })
+  })
+
+  let tty: number | undefined
+  const output = (): number => {
+    if (tty === undefined) {
+      try {
+        tty = process.stdin.isTTY ? fs.openSync("/dev/tty", "w") : process.stderr.fd
+      } catch {
+        tty = process.stderr.fd
+      }
+    }
+    return tty
+  }
+
+  const display = (text: string) =>
+    Effect.try({
+      try: () => void fs.writeSync(output(), text),
+      catch: (cause) =>
+        new BadArgument({ module: "Terminal", method: "display", description: "Could not write to the terminal", cause }),
+    })
+
+  return Terminal.Terminal.of({
+    ...base,
+    isTTY: Effect.sync(() => process.stdin.isTTY === true),
+    readLine,
+    display,
+  })
+})
+
+export const TerminalLive = Layer.scoped(Terminal.Terminal, make)

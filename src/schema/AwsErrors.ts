@@ -1,0 +1,66 @@
+import { Data } from "effect"
+
+interface Call {
+  /** The AWS action, e.g. `sts:GetSessionToken`. */
+  readonly operation: string
+  /** The masked access key id that signed the call. */
+  readonly signer: string
+}
+
+export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<Call & { readonly detail: string }> {
+  override get message() {
+    return `AWS refused key ${this.signer} for ${this.operation} (${this.detail}): the key is wrong, inactive or deleted.`
+  }
+}
+
+export class AccessDenied extends Data.TaggedError("AccessDenied")<Call & { readonly detail: string }> {
+  override get message() {
+    return `AWS denied ${this.operation} to key ${this.signer}: the IAM policy does not allow it (${this.detail}).`
+  }
+}
+
+export class MfaRejected extends Data.TaggedError("MfaRejected")<Call & { readonly detail: string }> {
+  override get message() {
+    return `AWS rejected the MFA code (${this.detail}): wait for the next code and try again.`
+  }
+}
+
+export class LimitExceeded extends Data.TaggedError("LimitExceeded")<Call & { readonly detail: string }> {
+  override get message() {
+    return `AWS refused ${this.operation}: a limit was reached (${this.detail}).`
+  }
+}
+
+export class NoSuchEntity extends Data.TaggedError("NoSuchEntity")<Call & { readonly detail: string }> {
+  override get message() {
+    return `AWS found nothing for ${this.operation} (${this.detail}).`
+  }
+}
+
+export class Throttled extends Data.TaggedError("Throttled")<Call> {
+  override get message() {
+    return `AWS throttled ${this.operation}: wait a moment and try again.`
+  }
+}
+
+export class Unreachable extends Data.TaggedError("Unreachable")<Call & { readonly detail: string }> {
+  override get message() {
+    return `Could not reach AWS for ${this.operation} (${this.detail}): check the network, AWS_REGION and AWS_ENDPOINT_URL.`
+  }
+}
+
+export class AwsFailure extends Data.TaggedError("AwsFailure")<Call & { readonly code: string; readonly detail: string }> {
+  override get message() {
+    return `AWS ${this.operation} failed with ${this.code}: ${this.detail}`
+  }
+}
+
+export type AwsError =
+  | InvalidCredentials
+  | AccessDenied
+  | MfaRejected
+  | LimitExceeded
+  | NoSuchEntity
+  | Throttled
+  | Unreachable
+  | AwsFailure

@@ -1,0 +1,140 @@
+import { Duration, ParseResult, Redacted, Schema } from "effect"
+
+export const ProfileName = Schema.String.pipe(
+  Schema.filter(
+    (s) =>
+      /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s
+        ? undefined
+        : `"${s}" cannot be a profile name: it must not be empty, start with # or ;, or hold [, ], a newline or surrounding spaces`,
+  ),
+  Schema.brand("ProfileName"),
+)
+export type ProfileName = typeof ProfileName.Type
+
+export const AccessKeyId = Schema.String.pipe(
+  Schema.pattern(/^[A-Z0-9]{16,128}$/, { message: () => "not an access key id (16 or more capital letters and digits)" }),
+  Schema.brand("AccessKeyId"),
+)
+export type AccessKeyId = typeof AccessKeyId.Type
+
+const Secret = Schema.Redacted(
+  Schema.String.pipe(Schema.pattern(/^\S+$/, { message: () => "empty, or holds spaces" })),
+)
+
+export const MfaSerial = Schema.String.pipe(
+  Schema.pattern(/^arn:[\w-]+:iam::\d{12}:(mfa|u2f)\/[\w+=,.@/-]+$|^[A-Z0-9]{9,}$/, {
+    message: () => "not an MFA device ARN (arn:aws:iam::<account>:mfa/<name>) or hardware serial",
+  }),
+)
+
+export const MfaCode = Schema.Trim.pipe(
+  Schema.compose(
+    Schema.String.pipe(
+      Schema.pattern(/^\d{6}$/, { message: () => "The MFA code must be exactly 6 digits." }),
+      Schema.brand("MfaCode"),
+    ),
+  ),
+)
+export type MfaCode = typeof MfaCode.Type
+
+/** AWS's own bounds for GetSessionToken as an IAM user. */
+export const minSessionDuration = Duration.minutes(15)
+export const maxSessionDuration = Duration.hours(36)
+
+const parseDuration = (text: string): Duration.Duration | undefined => {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$/.exec(text.trim())
+  if (!m || text.trim() === "") return undefined
+  const [h, min, s] = [m[1], m[2], m[3]].map((part) => Number(part ?? 0)) as [number, number, number]
+  return Duration.seconds(h * 3600 + min * 60 + s)
+}
+
+/** `12h`, `90m`, `3600s`, `1h30m` or plain seconds, within AWS's limits. */
+export const SessionDuration = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const duration = parseDuration(text)
+    if (duration === undefined) {
+      return ParseResult.fail(
+        new ParseResult.Type(ast, text, `"${text}" is not a duration: use e.g. 12h, 90m, 1h30m or 3600s.`),
+      )
+    }
+    if (Duration.lessThan(duration, minSessionDuration) || Duration.greaterThan(duration, maxSessionDuration)) {
+      return ParseResult.fail(
+        new ParseResult.Type(ast, text, `The duration ${text} is outside AWS's limits for IAM users: 15m to 36h.`),
+      )
+    }
+    return ParseResult.succeed(duration)
+  },
+  encode: (duration) => ParseResult.succeed(`${Duration.toSeconds(duration)}s`),
+})
+
+/** ISO 8601 (`2026-11-24T07:01:58Z`) or the original tool's `2026-11-24 07:01:58+00:00`. */
+export const Expiration = Schema.transformOrFail(Schema.String, Schema.DateFromSelf, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})$/i.exec(text.trim())
+    const date = m ? new Date(`${m[1]}T${m[2]}${m[3]?.toUpperCase()}`) : undefined
+    return date && !Number.isNaN(date.getTime())
+      ? ParseResult.succeed(date)
+      : ParseResult.fail(new ParseResult.Type(ast, text, `"${text}" is not a date and time`))
+  },
+  encode: (date) => ParseResult.succeed(formatExpiration(date)),
+})
+
+export const formatExpiration = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`
+
+export interface AwsCredentials {
+  readonly accessKeyId: AccessKeyId
+  readonly secretAccessKey: Redacted.Redacted<string>
+  readonly sessionToken?: Redacted.Redacted<string>
+}
+
+/** `[<profile>]`: the long-term key and what init stored. */
+export const LongTermProfile = Schema.Struct({
+  aws_access_key_id: AccessKeyId,
+  aws_secret_access_key: Secret,
+  mfa_serial: Schema.optional(MfaSerial),
+  username: Schema.optional(Schema.String),
+})
+export type LongTermProfile = typeof LongTermProfile.Type
+
+/** `[<profile>-sts]`: the session written by login. */
+export const SessionProfile = Schema.Struct({
+  aws_access_key_id: AccessKeyId,
+  aws_secret_access_key: Secret,
+  aws_session_token: Secret,
+  expiration: Expiration,
+})
+export type SessionProfile = typeof SessionProfile.Type
+
+export interface Session {
+  readonly credentials: AwsCredentials
+  readonly expiration: Date
+}
+
+export const sessionSection = (profile: ProfileName): string => `${profile}-sts`
+
+export const longTermKey = (profile: LongTermProfile): AwsCredentials => ({
+  accessKeyId: profile.aws_access_key_id,
+  secretAccessKey: profile.aws_secret_access_key,
+})
+
+export const sessionOf = (profile: SessionProfile): Session => ({
+  credentials: {
+    accessKeyId: profile.aws_access_key_id,
+    secretAccessKey: profile.aws_secret_access_key,
+    sessionToken: profile.aws_session_token,
+  },
+  expiration: profile.expiration,
+})
+
+/** The lines login writes into `[<profile>-sts]`. */
+export const sessionValues = (session: Session): Record<string, string> => ({
+  aws_access_key_id: session.credentials.accessKeyId,
+  aws_secret_access_key: Redacted.value(session.credentials.secretAccessKey),
+  aws_session_token: session.credentials.sessionToken ? Redacted.value(session.credentials.sessionToken) : "",
+  expiration: formatExpiration(session.expiration),
+})
+
+/** `AKIA…WXYZ`: enough to tell keys apart, never the whole id. */
+export const maskKeyId = (id: string): string => (id.length > 8 ? `${id.slice(0, 4)}…${id.slice(-4)}` : "…")

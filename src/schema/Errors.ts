@@ -1,0 +1,79 @@
+import { Data, ParseResult } from "effect"
+
+/** The credentials or config file could not be read or written. */
+export class FileError extends Data.TaggedError("FileError")<{
+  readonly path: string
+  readonly action: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `Could not ${this.action} ${this.path}: ${this.reason}.`
+  }
+}
+
+/** The credentials file holds something this tool cannot use; nothing was written. */
+export class MalformedFile extends Data.TaggedError("MalformedFile")<{
+  readonly path: string
+  readonly line: number | undefined
+  readonly profile: string
+  readonly reason: string
+}> {
+  override get message() {
+    const where = this.line === undefined ? "" : `, line ${this.line}`
+    return `${this.path}${where} [${this.profile}]: ${this.reason}. Fix it by hand; nothing was changed.`
+  }
+}
+
+export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
+  readonly profile: string
+  readonly path: string
+  readonly available: ReadonlyArray<string>
+}> {
+  override get message() {
+    const known = this.available.length === 0 ? "it has no profiles" : `it has: ${this.available.join(", ")}`
+    return `No profile [${this.profile}] with aws_access_key_id and aws_secret_access_key in ${this.path} (${known}).`
+  }
+}
+
+export class NotInitialised extends Data.TaggedError("NotInitialised")<{ readonly profile: string }> {
+  override get message() {
+    return `Profile [${this.profile}] has no mfa_serial: run \`aws-iam-login ${this.profile} init\` first.`
+  }
+}
+
+/** Input refused before anything was sent or written. */
+export class InvalidInput extends Data.TaggedError("InvalidInput")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+export class NotAnIamUser extends Data.TaggedError("NotAnIamUser")<{ readonly arn: string; readonly kind: string }> {
+  override get message() {
+    return `The keys belong to ${this.kind} (${this.arn}), not an IAM user: aws-iam-login works only with an IAM user's access key.`
+  }
+}
+
+export class NoMfaDevice extends Data.TaggedError("NoMfaDevice")<{ readonly userName: string }> {
+  override get message() {
+    return `IAM user ${this.userName} has no MFA device: assign one in the IAM console, then run init again.`
+  }
+}
+
+export class Cancelled extends Data.TaggedError("Cancelled")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+export class NotYetAvailable extends Data.TaggedError("NotYetAvailable")<{ readonly command: string }> {
+  override get message() {
+    return `\`${this.command}\` is not available in this version of aws-iam-login yet.`
+  }
+}
+
+/** The first problem a schema found, as one sentence. */
+export const firstIssue = (error: ParseResult.ParseError): { readonly key: string; readonly message: string } => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  return { key: String(issue?.path[0] ?? ""), message: issue?.message ?? "invalid" }
+}

@@ -1,0 +1,44 @@
+import { Context, Effect, type Option, Schema } from "effect"
+import type { FileError, InvalidInput } from "../schema/Errors.js"
+import { firstIssue, MalformedFile, ProfileNotFound } from "../schema/Errors.js"
+import type { Edit, Sections } from "../schema/Ini.js"
+
+export interface IniFile {
+  readonly path: string
+  readonly sections: Sections
+}
+
+export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile")<
+  CredentialsFile,
+  {
+    /** The shared credentials file; a missing file reads as empty. */
+    readonly read: Effect.Effect<IniFile, FileError>
+    /** Locked read-modify-write of only the given keys, atomically replacing the file. */
+    readonly update: (edits: ReadonlyArray<Edit>) => Effect.Effect<void, FileError | InvalidInput>
+    /** The region for a profile, found as the AWS CLI finds it (environment, then the config file). */
+    readonly region: (profile: string) => Effect.Effect<Option.Option<string>, FileError>
+  }
+>() {}
+
+/** Decodes one section with `schema`; a bad value names the file, line and profile. */
+export const decodeSection = <A, I>(
+  file: IniFile,
+  name: string,
+  schema: Schema.Schema<A, I>,
+): Effect.Effect<A, ProfileNotFound | MalformedFile> => {
+  const section = file.sections.get(name)
+  if (section === undefined) {
+    return Effect.fail(new ProfileNotFound({ profile: name, path: file.path, available: [...file.sections.keys()] }))
+  }
+  return Schema.decodeUnknown(schema, { errors: "first" })(section.values).pipe(
+    Effect.mapError((error) => {
+      const { key, message } = firstIssue(error)
+      return new MalformedFile({
+        path: file.path,
+        line: section.lines[key],
+        profile: name,
+        reason: section.values[key] === undefined ? `${key} is missing` : `${key} is ${message}`,
+      })
+    }),
+  )
+}

@@ -1,0 +1,43 @@
+import { Context, type Effect } from "effect"
+import type { AwsError } from "../schema/AwsErrors.js"
+import type { AccessKeyId, AwsCredentials } from "../schema/Credentials.js"
+import type { Signer } from "./Sts.js"
+
+export type KeyStatus = "Active" | "Inactive"
+
+export interface AccessKeyInfo {
+  readonly accessKeyId: AccessKeyId
+  readonly status: KeyStatus
+  readonly created: Date
+}
+
+export interface MfaDevice {
+  readonly serialNumber: string
+  readonly enabled: Date | undefined
+}
+
+export class Iam extends Context.Tag("aws-iam-login/Iam")<
+  Iam,
+  {
+    readonly listMfaDevices: (signer: Signer, userName: string) => Effect.Effect<ReadonlyArray<MfaDevice>, AwsError>
+    readonly listAccessKeys: (
+      signer: Signer,
+      userName: string,
+    ) => Effect.Effect<ReadonlyArray<AccessKeyInfo>, AwsError>
+    readonly createAccessKey: (
+      signer: Signer,
+      userName: string,
+    ) => Effect.Effect<{ readonly key: AwsCredentials; readonly created: Date }, AwsError>
+    readonly updateAccessKey: (
+      signer: Signer,
+      userName: string,
+      accessKeyId: AccessKeyId,
+      status: KeyStatus,
+    ) => Effect.Effect<void, AwsError>
+    readonly deleteAccessKey: (
+      signer: Signer,
+      userName: string,
+      accessKeyId: AccessKeyId,
+    ) => Effect.Effect<void, AwsError>
+  }
+>() {}

@@ -1,0 +1,32 @@
+import { Context, type Duration, type Effect } from "effect"
+import type { AwsError } from "../schema/AwsErrors.js"
+import type { AwsCredentials, Session } from "../schema/Credentials.js"
+
+/** Who signs a call, and where it goes. */
+export interface Signer {
+  readonly credentials: AwsCredentials
+  readonly region: string
+}
+
+export interface CallerIdentity {
+  readonly arn: string
+  readonly account: string
+  readonly userId: string
+}
+
+export interface MfaChallenge {
+  readonly serialNumber: string
+  readonly code: string
+}
+
+export class Sts extends Context.Tag("aws-iam-login/Sts")<
+  Sts,
+  {
+    readonly getCallerIdentity: (signer: Signer) => Effect.Effect<CallerIdentity, AwsError>
+    readonly getSessionToken: (
+      signer: Signer,
+      mfa: MfaChallenge,
+      duration: Duration.Duration,
+    ) => Effect.Effect<Session, AwsError>
+  }
+>() {}
