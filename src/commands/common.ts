@@ -41,7 +41,8 @@ export const currentSession = (file: IniFile, name: ProfileName) =>
     const stored = file.sections.get(sessionSection(name))
     if (stored === undefined) return Option.none<Session>()
     const decoded = Schema.decodeUnknownEither(SessionProfile)(stored.values)
-    return Either.isRight(decoded) && decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)
+    return Either.isRight(decoded) &&
+      decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)
       ? Option.some(sessionOf(decoded.right))
       : Option.none<Session>()
   })
@@ -66,7 +67,8 @@ export const ask = <A>(question: string, parse: (answer: string) => Either.Eithe
       )
       const parsed = parse(answer)
       if (Either.isRight(parsed)) return parsed.right
-      if (attempt >= attempts) return yield* new Cancelled({ reason: `${parsed.left} Giving up after ${attempts} tries.` })
+      if (attempt >= attempts)
+        return yield* new Cancelled({ reason: `${parsed.left} Giving up after ${attempts} tries.` })
       yield* terminal.display(`${parsed.left}\n`).pipe(Effect.orDie)
     }
   })

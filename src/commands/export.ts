@@ -6,7 +6,9 @@ import { ensureSession, root } from "./login.js"
 
 const format = Options.choice("format", ["credential-process", "env", "json"]).pipe(
   Options.withDefault("credential-process"),
-  Options.withDescription("credential-process: JSON for credential_process in ~/.aws/config; env: export lines; json"),
+  Options.withDescription(
+    "credential-process: JSON for credential_process in ~/.aws/config; env: export lines; json",
+  ),
 )
 
 const render = (session: Session, as: "credential-process" | "env" | "json"): string => {

@@ -35,7 +35,9 @@ const chooseDevice = (userName: string, devices: ReadonlyArray<MfaDevice>, yes: 
         reason: `IAM user ${userName} has ${serials.length} MFA devices (${serials.join(", ")}): run init on a terminal to choose, or pass --yes to take the first.`,
       })
     }
-    yield* terminal.display(`IAM user ${userName} has ${serials.length} MFA devices:\n${list}\n`).pipe(Effect.orDie)
+    yield* terminal
+      .display(`IAM user ${userName} has ${serials.length} MFA devices:\n${list}\n`)
+      .pipe(Effect.orDie)
     return yield* ask(`Which one (1-${serials.length})? `, (answer) => {
       const chosen = serials[Number(answer.trim()) - 1]
       return chosen !== undefined && /^\d+$/.test(answer.trim())
@@ -66,9 +68,15 @@ export const init = Command.make(
         ).pipe(Effect.as(derivedMfaSerial(user))),
       ),
     )
-    yield* (yield* CredentialsFile).update([{ section: name, set: { username: user.userName, mfa_serial: serial } }])
+    yield* (yield* CredentialsFile).update([
+      { section: name, set: { username: user.userName, mfa_serial: serial } },
+    ])
     yield* Console.log(
       `Initialised [${name}]: username ${user.userName}, mfa_serial ${serial}.\nNext: aws-iam-login ${name}`,
     )
   }),
-).pipe(Command.withDescription("Store your IAM username and MFA device (mfa_serial) in [<profile>], read from AWS"))
+).pipe(
+  Command.withDescription(
+    "Store your IAM username and MFA device (mfa_serial) in [<profile>], read from AWS",
+  ),
+)

@@ -33,7 +33,9 @@ const duration = Options.text("duration").pipe(
   Options.withAlias("d"),
   Options.mapEffect(validateOption(SessionDuration)),
   Options.withDefault(Duration.hours(12)),
-  Options.withDescription("How long the session lasts: 15m to 36h, e.g. 12h, 90m, 1h30m, 3600s (default 12h)"),
+  Options.withDescription(
+    "How long the session lasts: 15m to 36h, e.g. 12h, 90m, 1h30m, 3600s (default 12h)",
+  ),
 )
 
 const force = Options.boolean("force").pipe(
@@ -48,7 +50,9 @@ export interface LoginOptions {
 }
 
 const decodeCode = (answer: string) =>
-  Schema.decodeUnknownEither(MfaCode)(answer).pipe(Either.mapLeft(() => "The MFA code must be exactly 6 digits."))
+  Schema.decodeUnknownEither(MfaCode)(answer).pipe(
+    Either.mapLeft(() => "The MFA code must be exactly 6 digits."),
+  )
 
 /** The MFA code: from --token, else asked on a terminal, else one line of stdin. */
 const mfaCode = (token: Option.Option<MfaCode>, serial: string) =>

@@ -45,4 +45,8 @@ export const status = Command.make(
       ].join("\n"),
     )
   }),
-).pipe(Command.withDescription("Show the profile's key (masked), username, MFA device and session expiry; nothing secret"))
+).pipe(
+  Command.withDescription(
+    "Show the profile's key (masked), username, MFA device and session expiry; nothing secret",
+  ),
+)

@@ -22,8 +22,21 @@ const invalidKey = new Set([
   "InvalidAccessKeyId",
   "IncompleteSignature",
 ])
-const throttled = new Set(["Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"])
-const network = new Set(["ECONNREFUSED", "ENOTFOUND", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "EAI_AGAIN", "TimeoutError"])
+const throttled = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TooManyRequestsException",
+])
+const network = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "EAI_AGAIN",
+  "TimeoutError",
+])
 
 interface SdkError {
   readonly name?: string
@@ -45,8 +58,10 @@ const toAwsError =
         ? new MfaRejected({ ...call, detail })
         : new AccessDenied({ ...call, detail })
     }
-    if (name === "LimitExceeded" || name === "LimitExceededException") return new LimitExceeded({ ...call, detail })
-    if (name === "NoSuchEntity" || name === "NoSuchEntityException") return new NoSuchEntity({ ...call, detail })
+    if (name === "LimitExceeded" || name === "LimitExceededException")
+      return new LimitExceeded({ ...call, detail })
+    if (name === "NoSuchEntity" || name === "NoSuchEntityException")
+      return new NoSuchEntity({ ...call, detail })
     if (throttled.has(name)) return new Throttled(call)
     if (network.has(error.code ?? "") || network.has(name)) return new Unreachable({ ...call, detail })
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
@@ -57,7 +72,9 @@ const clientConfig = (signer: Signer) => ({
   credentials: {
     accessKeyId: signer.credentials.accessKeyId,
     secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
-    ...(signer.credentials.sessionToken ? { sessionToken: Redacted.value(signer.credentials.sessionToken) } : {}),
+    ...(signer.credentials.sessionToken
+      ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
+      : {}),
   },
 })
 
@@ -112,8 +129,13 @@ export const IamLive = Layer.succeed(
   Iam.of({
     listMfaDevices: (signer, userName) =>
       call(loadIam, "iam:ListMFADevices", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(new sdk.ListMFADevicesCommand({ UserName: userName }))
-        return (out.MFADevices ?? []).map((d) => ({ serialNumber: d.SerialNumber ?? "", enabled: d.EnableDate }))
+        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+          new sdk.ListMFADevicesCommand({ UserName: userName }),
+        )
+        return (out.MFADevices ?? []).map((d) => ({
+          serialNumber: d.SerialNumber ?? "",
+          enabled: d.EnableDate,
+        }))
       }),
     listAccessKeys: (signer, userName) =>
       call(loadIam, "iam:ListAccessKeys", signer, async (sdk) => {

@@ -1,5 +1,6 @@
 import * as os from "node:os"
 import * as path from "node:path"
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Config, Duration, Effect, Either, Layer, Option, Schedule } from "effect"
 import { FileError, InvalidInput } from "../schema/Errors.js"
@@ -40,23 +41,21 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
 
   const lock = (file: string) => {
     const lockFile = `${file}.lock`
-    const take = fs.writeFileString(lockFile, String(process.pid), { flag: "wx", mode: 0o600 }).pipe(
-      Effect.catchIf(
-        (e) => e._tag === "SystemError" && e.reason === "AlreadyExists",
-        (e) =>
-          fs.stat(lockFile).pipe(
-            Effect.flatMap((info) => {
-              const age = Date.now() - Option.getOrElse(info.mtime, () => new Date()).getTime()
-              return age > Duration.toMillis(staleLockAge) ? fs.remove(lockFile) : Effect.void
-            }),
-            Effect.ignore,
-            Effect.zipRight(Effect.fail(e)),
-          ),
+    const create = fs.writeFileString(lockFile, String(process.pid), { flag: "wx", mode: 0o600 })
+    const held = (e: PlatformError) => e._tag === "SystemError" && e.reason === "AlreadyExists"
+    /** A lock older than any update takes was left by a process that died holding it. */
+    const removeIfStale = fs.stat(lockFile).pipe(
+      Effect.flatMap((info) =>
+        Date.now() - Option.getOrElse(info.mtime, () => new Date()).getTime() >
+        Duration.toMillis(staleLockAge)
+          ? fs.remove(lockFile)
+          : Effect.void,
       ),
-      Effect.retry({
-        while: (e) => e._tag === "SystemError" && e.reason === "AlreadyExists",
-        schedule: Schedule.spaced("25 millis").pipe(Schedule.upTo("10 seconds")),
-      }),
+      Effect.ignore,
+    )
+    const take = create.pipe(
+      Effect.catchIf(held, () => Effect.zipRight(removeIfStale, create)),
+      Effect.retry({ while: held, schedule: Schedule.spaced("25 millis").pipe(Schedule.upTo("10 seconds")) }),
       Effect.mapError(fail(lockFile, "lock")),
     )
     return Effect.acquireRelease(take, () => fs.remove(lockFile).pipe(Effect.ignore))
@@ -107,7 +106,10 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
 /** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, as the AWS CLI reads them. */
 export const pathsFromEnvironment = Effect.gen(function* () {
   const home = (name: string) => path.join(os.homedir(), ".aws", name)
-  const credentials = yield* Config.withDefault(Config.string("AWS_SHARED_CREDENTIALS_FILE"), home("credentials"))
+  const credentials = yield* Config.withDefault(
+    Config.string("AWS_SHARED_CREDENTIALS_FILE"),
+    home("credentials"),
+  )
   const config = yield* Config.withDefault(Config.string("AWS_CONFIG_FILE"), home("config"))
   const expand = (file: string) => (file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file)
   return { credentials: expand(credentials), config: expand(config) }

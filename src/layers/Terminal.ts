@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import * as readline from "node:readline"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { BadArgument } from "@effect/platform/Error"
 import * as Terminal from "@effect/platform/Terminal"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { Effect, Layer } from "effect"
 
 /**
@@ -57,7 +57,12 @@ export const make = Effect.gen(function* () {
     Effect.try({
       try: () => void fs.writeSync(output(), text),
       catch: (cause) =>
-        new BadArgument({ module: "Terminal", method: "display", description: "Could not write to the terminal", cause }),
+        new BadArgument({
+          module: "Terminal",
+          method: "display",
+          description: "Could not write to the terminal",
+          cause,
+        }),
     })
 
   return Terminal.Terminal.of({

@@ -7,7 +7,9 @@ interface Call {
   readonly signer: string
 }
 
-export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<Call & { readonly detail: string }> {
+export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<
+  Call & { readonly detail: string }
+> {
   override get message() {
     return `AWS refused key ${this.signer} for ${this.operation} (${this.detail}): the key is wrong, inactive or deleted.`
   }
@@ -49,7 +51,9 @@ export class Unreachable extends Data.TaggedError("Unreachable")<Call & { readon
   }
 }
 
-export class AwsFailure extends Data.TaggedError("AwsFailure")<Call & { readonly code: string; readonly detail: string }> {
+export class AwsFailure extends Data.TaggedError("AwsFailure")<
+  Call & { readonly code: string; readonly detail: string }
+> {
   override get message() {
     return `AWS ${this.operation} failed with ${this.code}: ${this.detail}`
   }

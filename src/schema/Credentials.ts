@@ -1,18 +1,19 @@
 import { Duration, ParseResult, Redacted, Schema } from "effect"
 
 export const ProfileName = Schema.String.pipe(
-  Schema.filter(
-    (s) =>
-      /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s
-        ? undefined
-        : `"${s}" cannot be a profile name: it must not be empty, start with # or ;, or hold [, ], a newline or surrounding spaces`,
+  Schema.filter((s) =>
+    /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s
+      ? undefined
+      : `"${s}" cannot be a profile name: it must not be empty, start with # or ;, or hold [, ], a newline or surrounding spaces`,
   ),
   Schema.brand("ProfileName"),
 )
 export type ProfileName = typeof ProfileName.Type
 
 export const AccessKeyId = Schema.String.pipe(
-  Schema.pattern(/^[A-Z0-9]{16,128}$/, { message: () => "not an access key id (16 or more capital letters and digits)" }),
+  Schema.pattern(/^[A-Z0-9]{16,128}$/, {
+    message: () => "not an access key id (16 or more capital letters and digits)",
+  }),
   Schema.brand("AccessKeyId"),
 )
 export type AccessKeyId = typeof AccessKeyId.Type
@@ -58,9 +59,16 @@ export const SessionDuration = Schema.transformOrFail(Schema.String, Schema.Dura
         new ParseResult.Type(ast, text, `"${text}" is not a duration: use e.g. 12h, 90m, 1h30m or 3600s.`),
       )
     }
-    if (Duration.lessThan(duration, minSessionDuration) || Duration.greaterThan(duration, maxSessionDuration)) {
+    if (
+      Duration.lessThan(duration, minSessionDuration) ||
+      Duration.greaterThan(duration, maxSessionDuration)
+    ) {
       return ParseResult.fail(
-        new ParseResult.Type(ast, text, `The duration ${text} is outside AWS's limits for IAM users: 15m to 36h.`),
+        new ParseResult.Type(
+          ast,
+          text,
+          `The duration ${text} is outside AWS's limits for IAM users: 15m to 36h.`,
+        ),
       )
     }
     return ParseResult.succeed(duration)

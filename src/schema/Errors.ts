@@ -48,7 +48,10 @@ export class InvalidInput extends Data.TaggedError("InvalidInput")<{ readonly re
   }
 }
 
-export class NotAnIamUser extends Data.TaggedError("NotAnIamUser")<{ readonly arn: string; readonly kind: string }> {
+export class NotAnIamUser extends Data.TaggedError("NotAnIamUser")<{
+  readonly arn: string
+  readonly kind: string
+}> {
   override get message() {
     return `The keys belong to ${this.kind} (${this.arn}), not an IAM user: aws-iam-login works only with an IAM user's access key.`
   }
@@ -73,7 +76,9 @@ export class NotYetAvailable extends Data.TaggedError("NotYetAvailable")<{ reado
 }
 
 /** The first problem a schema found, as one sentence. */
-export const firstIssue = (error: ParseResult.ParseError): { readonly key: string; readonly message: string } => {
+export const firstIssue = (
+  error: ParseResult.ParseError,
+): { readonly key: string; readonly message: string } => {
   const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
   return { key: String(issue?.path[0] ?? ""), message: issue?.message ?? "invalid" }
 }

@@ -89,7 +89,8 @@ const validate = (edit: Edit): string | undefined => {
   }
   for (const [key, value] of Object.entries(edit.set)) {
     if (!validKey.test(key)) return `"${key}" cannot be written as a key`
-    if (!validValue.test(value)) return `the value for ${key} in [${edit.section}] would not read back as written`
+    if (!validValue.test(value))
+      return `the value for ${key} in [${edit.section}] would not read back as written`
   }
   return undefined
 }
@@ -115,8 +116,8 @@ const applyOne = (lines: Array<Line>, edit: Edit, eol: string): Array<Line> => {
   const last = mine.at(-1)
   let at = result.length - 1
   if (last === undefined) {
-    if (at >= 0 && result[at]!.content.trim() !== "") added.unshift({ content: "", eol })
     added.unshift({ content: `[${edit.section}]`, eol })
+    if (at >= 0 && result[at]!.content.trim() !== "") added.unshift({ content: "", eol })
   } else {
     at = headers[last]!.index
     result.forEach((line, i) => {

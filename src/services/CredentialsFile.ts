@@ -28,7 +28,9 @@ export const decodeSection = <A, I>(
 ): Effect.Effect<A, ProfileNotFound | MalformedFile> => {
   const section = file.sections.get(name)
   if (section === undefined) {
-    return Effect.fail(new ProfileNotFound({ profile: name, path: file.path, available: [...file.sections.keys()] }))
+    return Effect.fail(
+      new ProfileNotFound({ profile: name, path: file.path, available: [...file.sections.keys()] }),
+    )
   }
   return Schema.decodeUnknown(schema, { errors: "first" })(section.values).pipe(
     Effect.mapError((error) => {

@@ -19,7 +19,10 @@ export interface MfaDevice {
 export class Iam extends Context.Tag("aws-iam-login/Iam")<
   Iam,
   {
-    readonly listMfaDevices: (signer: Signer, userName: string) => Effect.Effect<ReadonlyArray<MfaDevice>, AwsError>
+    readonly listMfaDevices: (
+      signer: Signer,
+      userName: string,
+    ) => Effect.Effect<ReadonlyArray<MfaDevice>, AwsError>
     readonly listAccessKeys: (
       signer: Signer,
       userName: string,

@@ -1,0 +1,271 @@
+import { Clock, Context, Duration, Effect, Layer, Redacted } from "effect"
+import {
+  AccessDenied,
+  type AwsError,
+  InvalidCredentials,
+  LimitExceeded,
+  MfaRejected,
+  NoSuchEntity,
+} from "../../src/schema/AwsErrors.js"
+import { type AccessKeyId, type AwsCredentials, maskKeyId } from "../../src/schema/Credentials.js"
+import { type AccessKeyInfo, Iam, type KeyStatus } from "../../src/services/Iam.js"
+import { type Signer, Sts } from "../../src/services/Sts.js"
+
+/**
+ * A model of one AWS account's IAM and STS, for the commands' tests: users with paths, MFA
+ * devices, access keys with status and creation time, the two-key limit, new keys that work only
+ * after a propagation delay, sessions that expire on the Effect Clock, per-user Deny statements,
+ * and a fault plan. Every call is recorded with the key that signed it.
+ */
+
+export interface SimUser {
+  readonly name: string
+  readonly path: string
+  readonly arn: string
+  readonly devices: Array<string>
+  readonly denied: Set<string>
+}
+
+interface SimKey {
+  readonly id: AccessKeyId
+  readonly secret: string
+  readonly user: string
+  status: KeyStatus
+  readonly created: number
+  readonly usableAt: number
+}
+
+interface SimSession {
+  readonly secret: string
+  readonly token: string
+  readonly user: string
+  readonly expires: number
+}
+
+export interface Call {
+  readonly operation: string
+  /** The full access key id that signed the call. */
+  readonly signer: string
+  readonly ok: boolean
+}
+
+type Fault = (call: { readonly operation: string; readonly signer: string }) => AwsError
+
+export const account = "123456789012"
+/** The only code the simulated MFA devices accept. */
+export const validCode = "123456"
+
+export class SimAws extends Context.Tag("test/SimAws")<SimAws, SimAccount>() {
+  static readonly layer = Layer.sync(SimAws, () => new SimAccount())
+}
+
+export class SimAccount {
+  readonly users = new Map<string, SimUser>()
+  readonly keys = new Map<string, SimKey>()
+  readonly sessions = new Map<string, SimSession>()
+  readonly calls: Array<Call> = []
+  /** How long a new key takes to work. */
+  propagation = Duration.zero
+  private readonly faults: Array<{ operation: string; skip: number; fault: Fault }> = []
+  private counter = 0
+
+  private nextId(prefix: string): AccessKeyId {
+    this.counter += 1
+    return `${prefix}SIM${String(this.counter).padStart(13, "0")}` as AccessKeyId
+  }
+
+  addUser(
+    name: string,
+    options: { path?: string; devices?: ReadonlyArray<string>; partition?: string } = {},
+  ) {
+    const path = options.path ?? "/"
+    const arn = `arn:${options.partition ?? "aws"}:iam::${account}:user${path}${name}`
+    const user: SimUser = { name, path, arn, devices: [...(options.devices ?? [])], denied: new Set() }
+    this.users.set(name, user)
+    return user
+  }
+
+  /** A long-term key for `user`, created `age` ago. */
+  addKey(user: string, options: { status?: KeyStatus; age?: Duration.DurationInput } = {}) {
+    return Effect.gen(this, function* () {
+      const now = yield* Clock.currentTimeMillis
+      const created = now - Duration.toMillis(options.age ?? Duration.zero)
+      return this.storeKey(user, options.status ?? "Active", created, created)
+    })
+  }
+
+  private storeKey(user: string, status: KeyStatus, created: number, usableAt: number): AwsCredentials {
+    const id = this.nextId("AKIA")
+    const secret = `secret/${id}/${"x".repeat(20)}`
+    this.keys.set(id, { id, secret, user, status, created, usableAt })
+    return { accessKeyId: id, secretAccessKey: Redacted.make(secret) }
+  }
+
+  deny(user: string, operation: string) {
+    this.users.get(user)?.denied.add(operation)
+  }
+
+  /** Fails the call to `operation` after `skip` successful ones. */
+  failOn(operation: string, fault: Fault, skip = 0) {
+    this.faults.push({ operation, skip, fault })
+  }
+
+  keysOf(user: string) {
+    return [...this.keys.values()].filter((k) => k.user === user)
+  }
+
+  private authenticate(operation: string, signer: Signer) {
+    return Effect.gen(this, function* () {
+      const now = yield* Clock.currentTimeMillis
+      const id = signer.credentials.accessKeyId
+      const secret = Redacted.value(signer.credentials.secretAccessKey)
+      const call = { operation, signer: maskKeyId(id) }
+      const key = this.keys.get(id)
+      const session = this.sessions.get(id)
+      const token = signer.credentials.sessionToken
+        ? Redacted.value(signer.credentials.sessionToken)
+        : undefined
+      const user =
+        key && key.secret === secret && key.status === "Active" && key.usableAt <= now && token === undefined
+          ? key.user
+          : session && session.secret === secret && session.token === token && session.expires > now
+            ? session.user
+            : undefined
+      if (user === undefined) {
+        this.calls.push({ operation, signer: id, ok: false })
+        return yield* new InvalidCredentials({ ...call, detail: "InvalidClientTokenId" })
+      }
+      const fault = this.faults.find((f) => f.operation === operation)
+      if (fault !== undefined) {
+        if (fault.skip > 0) fault.skip -= 1
+        else {
+          this.faults.splice(this.faults.indexOf(fault), 1)
+          this.calls.push({ operation, signer: id, ok: false })
+          return yield* Effect.fail(fault.fault(call))
+        }
+      }
+      const caller = this.users.get(user)!
+      if (caller.denied.has(operation)) {
+        this.calls.push({ operation, signer: id, ok: false })
+        return yield* new AccessDenied({ ...call, detail: `explicit deny on ${operation}` })
+      }
+      this.calls.push({ operation, signer: id, ok: true })
+      return { caller, call, now, viaSession: session !== undefined }
+    })
+  }
+
+  /** The user an IAM call names: it must exist and be the caller (the seed's `${aws:username}` policy). */
+  private target(caller: SimUser, userName: string, call: { operation: string; signer: string }) {
+    if (!this.users.has(userName)) {
+      return Effect.fail(
+        new NoSuchEntity({ ...call, detail: `The user with name ${userName} cannot be found.` }),
+      )
+    }
+    return caller.name === userName
+      ? Effect.succeed(userName)
+      : Effect.fail(new AccessDenied({ ...call, detail: `not allowed on user ${userName}` }))
+  }
+
+  private ownKey(userName: string, id: AccessKeyId, call: { operation: string; signer: string }) {
+    const key = this.keys.get(id)
+    return key !== undefined && key.user === userName
+      ? Effect.succeed(key)
+      : Effect.fail(new NoSuchEntity({ ...call, detail: `The Access Key with id ${id} cannot be found.` }))
+  }
+
+  readonly sts = Sts.of({
+    getCallerIdentity: (signer) =>
+      this.authenticate("sts:GetCallerIdentity", signer).pipe(
+        Effect.map(({ caller }) => ({
+          arn: caller.arn,
+          account,
+          userId: `AIDA${caller.name.toUpperCase()}`,
+        })),
+      ),
+    getSessionToken: (signer, mfa, duration) =>
+      Effect.gen(this, function* () {
+        const { caller, call, now, viaSession } = yield* this.authenticate("sts:GetSessionToken", signer)
+        if (viaSession) {
+          return yield* new AccessDenied({
+            ...call,
+            detail: "Cannot call GetSessionToken with session credentials",
+          })
+        }
+        if (!caller.devices.includes(mfa.serialNumber) || mfa.code !== validCode) {
+          return yield* new MfaRejected({
+            ...call,
+            detail: "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+          })
+        }
+        const id = this.nextId("ASIA")
+        const session = {
+          secret: `session-secret/${id}`,
+          token: `token/${id}==`,
+          user: caller.name,
+          expires: now + Duration.toMillis(duration),
+        }
+        this.sessions.set(id, session)
+        return {
+          credentials: {
+            accessKeyId: id,
+            secretAccessKey: Redacted.make(session.secret),
+            sessionToken: Redacted.make(session.token),
+          },
+          expiration: new Date(session.expires),
+        }
+      }),
+  })
+
+  readonly iam = Iam.of({
+    listMfaDevices: (signer, userName) =>
+      Effect.gen(this, function* () {
+        const { caller, call } = yield* this.authenticate("iam:ListMFADevices", signer)
+        const name = yield* this.target(caller, userName, call)
+        return this.users.get(name)!.devices.map((serialNumber) => ({ serialNumber, enabled: undefined }))
+      }),
+    listAccessKeys: (signer, userName) =>
+      Effect.gen(this, function* () {
+        const { caller, call } = yield* this.authenticate("iam:ListAccessKeys", signer)
+        const name = yield* this.target(caller, userName, call)
+        return this.keysOf(name).map(
+          (k): AccessKeyInfo => ({ accessKeyId: k.id, status: k.status, created: new Date(k.created) }),
+        )
+      }),
+    createAccessKey: (signer, userName) =>
+      Effect.gen(this, function* () {
+        const { caller, call, now } = yield* this.authenticate("iam:CreateAccessKey", signer)
+        const name = yield* this.target(caller, userName, call)
+        if (this.keysOf(name).length >= 2) {
+          return yield* new LimitExceeded({ ...call, detail: "Cannot exceed quota for AccessKeysPerUser: 2" })
+        }
+        const key = this.storeKey(name, "Active", now, now + Duration.toMillis(this.propagation))
+        return { key, created: new Date(now) }
+      }),
+    updateAccessKey: (signer, userName, id, status) =>
+      Effect.gen(this, function* () {
+        const { caller, call } = yield* this.authenticate("iam:UpdateAccessKey", signer)
+        const name = yield* this.target(caller, userName, call)
+        const key = yield* this.ownKey(name, id, call)
+        key.status = status
+      }),
+    deleteAccessKey: (signer, userName, id) =>
+      Effect.gen(this, function* () {
+        const { caller, call } = yield* this.authenticate("iam:DeleteAccessKey", signer)
+        const name = yield* this.target(caller, userName, call)
+        yield* this.ownKey(name, id, call)
+        this.keys.delete(id)
+      }),
+  })
+}
+
+/** Sts and Iam over one fresh simulated account, with the account itself as SimAws. */
+export const SimulatedAws = Layer.mergeAll(
+  Layer.effect(
+    Sts,
+    Effect.map(SimAws, (sim) => sim.sts),
+  ),
+  Layer.effect(
+    Iam,
+    Effect.map(SimAws, (sim) => sim.iam),
+  ),
+).pipe(Layer.provideMerge(SimAws.layer))

@@ -1,0 +1,107 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as Terminal from "@effect/platform/Terminal"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import { Console, Effect, Layer } from "effect"
+import { main } from "../../src/Cli.js"
+import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
+import { SimulatedAws } from "./SimulatedAws.js"
+
+/** A fresh directory with a credentials and a config file path in it. */
+export const tempHome = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-"))
+  return { dir, credentials: path.join(dir, "credentials"), config: path.join(dir, "config") }
+}
+
+export interface Io {
+  readonly stdout: Array<string>
+  readonly stderr: Array<string>
+  /** What the program wrote to the terminal (prompts). */
+  readonly shown: Array<string>
+}
+
+const consoleMethods = [
+  "assert",
+  "clear",
+  "count",
+  "countReset",
+  "debug",
+  "dir",
+  "dirxml",
+  "group",
+  "groupEnd",
+  "info",
+  "table",
+  "time",
+  "timeEnd",
+  "timeLog",
+  "trace",
+  "warn",
+] as const
+
+const capturingConsole = (io: Io): Console.Console => {
+  const push =
+    (to: Array<string>) =>
+    (...args: ReadonlyArray<unknown>) =>
+      Effect.sync(() => void to.push(args.map(String).join(" ")))
+  const quiet = Object.fromEntries(consoleMethods.map((name) => [name, () => Effect.void]))
+  return {
+    ...quiet,
+    [Console.TypeId]: Console.TypeId,
+    log: push(io.stdout),
+    error: push(io.stderr),
+    unsafe: globalThis.console,
+  } as unknown as Console.Console
+}
+
+/** A terminal that answers `input` line by line; `tty` says whether it counts as interactive. */
+export const scriptedTerminal = (io: Io, input: ReadonlyArray<string>, tty: boolean) => {
+  const lines = [...input]
+  return Layer.succeed(
+    Terminal.Terminal,
+    Terminal.Terminal.of({
+      columns: Effect.succeed(80),
+      rows: Effect.succeed(24),
+      isTTY: Effect.succeed(tty),
+      readInput: Effect.die("readInput is not scripted"),
+      readLine: Effect.suspend(() => {
+        const line = lines.shift()
+        return line === undefined ? Effect.fail(new Terminal.QuitException()) : Effect.succeed(line)
+      }),
+      display: (text) => Effect.sync(() => void io.shown.push(text)),
+    }),
+  )
+}
+
+export interface RunOptions {
+  readonly input?: ReadonlyArray<string>
+  readonly tty?: boolean
+}
+
+/**
+ * Runs the real command line against the simulated AWS (provided by the caller) and a real
+ * credentials file at `files`, capturing stdout, stderr and prompts.
+ */
+export const cli = (
+  files: CredentialsFileLayer.Paths,
+  args: ReadonlyArray<string>,
+  options: RunOptions = {},
+) =>
+  Effect.gen(function* () {
+    const io: Io = { stdout: [], stderr: [], shown: [] }
+    const layer = Layer.mergeAll(
+      CredentialsFileLayer.layer(files),
+      scriptedTerminal(io, options.input ?? [], options.tty ?? false),
+    ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
+    const code = yield* main(args).pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))
+    return {
+      code,
+      stdout: io.stdout.join("\n"),
+      stderr: io.stderr.join("\n"),
+      shown: io.shown.join(""),
+    }
+  })
+
+export { SimulatedAws }
