@@ -2,7 +2,7 @@ import { Duration, ParseResult, Redacted, Schema } from "effect"
 
 export const ProfileName = Schema.String.pipe(
   Schema.filter((s) =>
-    /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s
+    /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s && s !== "__proto__"
       ? undefined
       : `"${s}" cannot be a profile name: it must not be empty, start with # or ;, or hold [, ], a newline or surrounding spaces`,
   ),

@@ -84,11 +84,15 @@ const validKey = /^[A-Za-z0-9_.-]+$/
 const validValue = /^[^\s;#"'\\][^\r\n;#]*(?<!\s)$/
 
 const validate = (edit: Edit): string | undefined => {
-  if (headerName(`[${edit.section}]`) !== edit.section || /[\r\n[\]]/.test(edit.section)) {
+  if (
+    headerName(`[${edit.section}]`) !== edit.section ||
+    /[\r\n[\]]/.test(edit.section) ||
+    edit.section === "__proto__"
+  ) {
     return `"${edit.section}" cannot be written as a section name`
   }
   for (const [key, value] of Object.entries(edit.set)) {
-    if (!validKey.test(key)) return `"${key}" cannot be written as a key`
+    if (!validKey.test(key) || key === "__proto__") return `"${key}" cannot be written as a key`
     if (!validValue.test(value))
       return `the value for ${key} in [${edit.section}] would not read back as written`
   }
