@@ -69,12 +69,6 @@ export class Cancelled extends Data.TaggedError("Cancelled")<{ readonly reason: 
   }
 }
 
-export class NotYetAvailable extends Data.TaggedError("NotYetAvailable")<{ readonly command: string }> {
-  override get message() {
-    return `\`${this.command}\` is not available in this version of aws-iam-login yet.`
-  }
-}
-
 /** The first problem a schema found, as one sentence. */
 export const firstIssue = (
   error: ParseResult.ParseError,

@@ -1,4 +1,4 @@
-import { Clock, Context, Duration, Effect, Layer, Redacted } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Redacted } from "effect"
 import {
   AccessDenied,
   type AwsError,
@@ -66,6 +66,11 @@ export class SimAccount {
   readonly calls: Array<Call> = []
   /** How long a new key takes to work. */
   propagation = Duration.zero
+  /** moto accepts Inactive keys; AWS does not. */
+  acceptsInactiveKeys = false
+  /** The operation a call is held at by `pauseAt`, once it has arrived there. */
+  paused: string | undefined
+  private readonly gates = new Map<string, Deferred.Deferred<void>>()
   private readonly faults: Array<{ operation: string; skip: number; fault: Fault }> = []
   private counter = 0
 
@@ -110,12 +115,23 @@ export class SimAccount {
     this.faults.push({ operation, skip, fault })
   }
 
+  /** Holds the next call to `operation` until the returned gate is opened. */
+  pauseAt(operation: string) {
+    return Effect.tap(Deferred.make<void>(), (gate) => Effect.sync(() => this.gates.set(operation, gate)))
+  }
+
   keysOf(user: string) {
     return [...this.keys.values()].filter((k) => k.user === user)
   }
 
   private authenticate(operation: string, signer: Signer) {
     return Effect.gen(this, function* () {
+      const gate = this.gates.get(operation)
+      if (gate !== undefined) {
+        this.gates.delete(operation)
+        this.paused = operation
+        yield* Deferred.await(gate)
+      }
       const now = yield* Clock.currentTimeMillis
       const id = signer.credentials.accessKeyId
       const secret = Redacted.value(signer.credentials.secretAccessKey)
@@ -126,7 +142,11 @@ export class SimAccount {
         ? Redacted.value(signer.credentials.sessionToken)
         : undefined
       const user =
-        key && key.secret === secret && key.status === "Active" && key.usableAt <= now && token === undefined
+        key &&
+        key.secret === secret &&
+        (key.status === "Active" || this.acceptsInactiveKeys) &&
+        key.usableAt <= now &&
+        token === undefined
           ? key.user
           : session && session.secret === secret && session.token === token && session.expires > now
             ? session.user

@@ -7,6 +7,8 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import { Console, Effect, Layer } from "effect"
 import { main } from "../../src/Cli.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
+import { FileError } from "../../src/schema/Errors.js"
+import { CredentialsFile } from "../../src/services/CredentialsFile.js"
 import { SimulatedAws } from "./SimulatedAws.js"
 
 /** A fresh directory with a credentials and a config file path in it. */
@@ -78,7 +80,31 @@ export const scriptedTerminal = (io: Io, input: ReadonlyArray<string>, tty: bool
 export interface RunOptions {
   readonly input?: ReadonlyArray<string>
   readonly tty?: boolean
+  /** Fail the credentials file's update number N (1-based) of this run, as a full disk would. */
+  readonly failWrite?: number
 }
+
+/** The real credentials file layer, with the updates listed in `failWrite` failing. */
+const filesLayer = (files: CredentialsFileLayer.Paths, failWrite: number | undefined) =>
+  Layer.effect(
+    CredentialsFile,
+    Effect.map(CredentialsFileLayer.make(files), (live) => {
+      let writes = 0
+      return CredentialsFile.of({
+        ...live,
+        update: (edits) =>
+          ++writes === failWrite
+            ? Effect.fail(
+                new FileError({
+                  path: files.credentials,
+                  action: "write",
+                  reason: "no space left on device",
+                }),
+              )
+            : live.update(edits),
+      })
+    }),
+  )
 
 /**
  * Runs the real command line against the simulated AWS (provided by the caller) and a real
@@ -92,7 +118,7 @@ export const cli = (
   Effect.gen(function* () {
     const io: Io = { stdout: [], stderr: [], shown: [] }
     const layer = Layer.mergeAll(
-      CredentialsFileLayer.layer(files),
+      filesLayer(files, options.failWrite),
       scriptedTerminal(io, options.input ?? [], options.tty ?? false),
     ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
     const code = yield* main(args).pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))

@@ -1,21 +1,188 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect } from "effect"
-import { NotYetAvailable } from "../../schema/Errors.js"
+import * as Terminal from "@effect/platform/Terminal"
+import { Console, Data, Duration, Effect, Either, Option, Ref } from "effect"
+import { type AwsCredentials, maskKeyId, type ProfileName } from "../../schema/Credentials.js"
+import { Cancelled, InvalidInput } from "../../schema/Errors.js"
+import { type AccessKeyInfo, Iam } from "../../services/Iam.js"
+import { ask, type LoadedProfile, loadProfile } from "../common.js"
+import { ensureSession, root } from "../login.js"
+import { discardSteps, finishSteps, type Rotation, rotationSteps, type Step } from "./steps.js"
+import * as Transaction from "./transaction.js"
 
 const dryRun = Options.boolean("dry-run").pipe(
-  Options.withDescription("Print the plan from read-only calls; change nothing"),
+  Options.withDescription("Show the plan, built from read-only calls, and change nothing"),
 )
 const yes = Options.boolean("yes").pipe(
   Options.withAlias("y"),
   Options.withDescription("Do not ask to confirm"),
 )
+const mfa = Options.boolean("mfa").pipe(
+  Options.withDescription(
+    "Sign the IAM calls with the profile's MFA session (for policies that require MFA)",
+  ),
+)
+
+export class KeysNotRotatable extends Data.TaggedError("KeysNotRotatable")<{ readonly reason: string }> {
+  override get message() {
+    return `${this.reason} Nothing was changed.`
+  }
+}
+
+const describeKey = (key: AccessKeyInfo) =>
+  `${key.accessKeyId} (${key.status}, created ${key.created.toISOString().slice(0, 10)})`
+
+const removeCommand = (userName: string, key: AccessKeyInfo) =>
+  `aws iam delete-access-key --user-name ${userName} --access-key-id ${key.accessKeyId}`
+
+/** Profiles in the file whose key is `id`: people copy one key into several profiles. */
+const profilesHolding = (loaded: LoadedProfile, name: ProfileName, id: string) => [
+  name,
+  ...[...loaded.file.sections.entries()]
+    .filter(([section, s]) => section !== name && s.values.aws_access_key_id === id)
+    .map(([section]) => section),
+]
+
+type Plan =
+  | { readonly _tag: "Rotate"; readonly steps: ReadonlyArray<Step>; readonly rotation: Rotation }
+  | { readonly _tag: "Recover"; readonly steps: ReadonlyArray<Step>; readonly explanation: string }
+
+/** Reads the user's keys (read-only) and decides what a rotation must do, or why it cannot. */
+const plan = (
+  name: ProfileName,
+  loaded: LoadedProfile,
+  useMfa: boolean,
+  created: Ref.Ref<Option.Option<AwsCredentials>>,
+) =>
+  Effect.gen(function* () {
+    const { profile, signer } = loaded
+    const userName = profile.username
+    if (userName === undefined) {
+      return yield* new InvalidInput({
+        reason: `Profile [${name}] has no username: run \`aws-iam-login ${name} init\` first.`,
+      })
+    }
+    const mfaSession = useMfa
+      ? Option.some({
+          credentials: (yield* ensureSession(name, {
+            token: Option.none(),
+            duration: Duration.hours(1),
+            force: false,
+          })).session.credentials,
+          region: signer.region,
+        })
+      : Option.none()
+    const reader = Option.getOrElse(mfaSession, () => signer)
+    const keys = yield* (yield* Iam).listAccessKeys(reader, userName).pipe(
+      Effect.catchTag("AccessDenied", (e) =>
+        Effect.fail(
+          useMfa
+            ? e
+            : new KeysNotRotatable({
+                reason: `${e.message} If your policy requires MFA for IAM calls, run \`aws-iam-login ${name} rotate --mfa\`.`,
+              }),
+        ),
+      ),
+    )
+    const fileId = signer.credentials.accessKeyId
+    const mine = keys.find((k) => k.accessKeyId === fileId)
+    if (mine === undefined) {
+      return yield* new KeysNotRotatable({
+        reason: `The key in [${name}] (${maskKeyId(fileId)}) is not one of ${userName}'s keys (${keys.map(describeKey).join(", ") || "none"}).`,
+      })
+    }
+    if (mine.status !== "Active") {
+      return yield* new KeysNotRotatable({
+        reason: `The key in [${name}] (${maskKeyId(fileId)}) is Inactive: reactivate it in the IAM console, or put ${userName}'s active key in the file.`,
+      })
+    }
+    const other = keys.find((k) => k.accessKeyId !== fileId)
+    if (other === undefined) {
+      const rotation: Rotation = {
+        userName,
+        profiles: profilesHolding(loaded, name, fileId),
+        oldKey: signer.credentials,
+        region: signer.region,
+        before: reader,
+        mfaSession,
+      }
+      return { _tag: "Rotate", steps: rotationSteps(rotation, created), rotation } satisfies Plan
+    }
+    if (other.created.getTime() > mine.created.getTime()) {
+      return {
+        _tag: "Recover",
+        steps: discardSteps(userName, reader, other.accessKeyId),
+        explanation:
+          `${userName} has a second key, ${describeKey(other)}, newer than the one in [${name}] and not in the file: ` +
+          `a rotation cut off before it saved the new key leaves this, and its secret is lost. ` +
+          `If you made it yourself and still need it, keep it and rotate later; else it can be deleted (${removeCommand(userName, other)}).`,
+      } satisfies Plan
+    }
+    return {
+      _tag: "Recover",
+      steps: finishSteps(userName, reader, other.accessKeyId, other.status === "Active"),
+      explanation:
+        `${userName} has a second key, ${describeKey(other)}, older than the one in [${name}]: ` +
+        `a rotation cut off before it removed the old key leaves this. Finishing removes the older key ` +
+        `(${removeCommand(userName, other)}); anything still using it stops working.`,
+    } satisfies Plan
+  })
+
+const confirm = (question: string) =>
+  ask(`${question} [y/N] `, (answer) =>
+    /^(y|yes)$/i.test(answer.trim())
+      ? Either.right(true)
+      : /^(n|no|)$/i.test(answer.trim())
+        ? Either.right(false)
+        : Either.left("Answer y or n."),
+  )
 
 export const rotate = Command.make(
   "rotate",
-  { dryRun, yes },
-  Effect.fn("rotate")(function* () {
-    return yield* new NotYetAvailable({ command: "rotate" })
+  { dryRun, yes, mfa },
+  Effect.fn("rotate")(function* ({ dryRun, yes, mfa }) {
+    const { profile: name } = yield* root
+    const terminal = yield* Terminal.Terminal
+    const interactive = yield* terminal.isTTY
+    if (!dryRun && !yes && !interactive) {
+      return yield* new InvalidInput({
+        reason:
+          "rotate changes your access key: run it on a terminal to confirm the plan, or pass --yes (see --dry-run).",
+      })
+    }
+    const loaded = yield* loadProfile(name)
+    const created = yield* Ref.make(Option.none<AwsCredentials>())
+    const chosen = yield* plan(name, loaded, mfa, created)
+    const heading =
+      chosen._tag === "Rotate"
+        ? `Plan to rotate the key of [${name}] (IAM user ${chosen.rotation.userName}):`
+        : `${chosen.explanation}\nPlan:`
+    yield* Console.log(`${heading}\n${Transaction.describe(chosen.steps)}`)
+    if (dryRun) return yield* Console.log("Dry run: nothing was changed.")
+    if (!yes && !(yield* confirm(chosen._tag === "Rotate" ? "Rotate now?" : "Go ahead?"))) {
+      return yield* new Cancelled({ reason: "Cancelled: nothing was changed." })
+    }
+    const state = (undoneAll: boolean) =>
+      Effect.gen(function* () {
+        const newKey = yield* Ref.get(created)
+        if (!undoneAll) {
+          return `Run \`aws-iam-login ${name} rotate\` again to see what is left${Option.match(newKey, {
+            onNone: () => "",
+            onSome: (k) => `; the new key is ${k.accessKeyId}`,
+          })}.`
+        }
+        return `Your key ${maskKeyId(loaded.signer.credentials.accessKeyId)} is still the one in [${name}], Active and working.`
+      })
+    yield* Transaction.run(chosen.steps, state)
+    if (chosen._tag === "Rotate") {
+      const key = Option.getOrThrow(yield* Ref.get(created))
+      const profiles = chosen.rotation.profiles.map((p) => `[${p}]`).join(", ")
+      yield* Console.log(
+        `Rotated: ${profiles} now use${chosen.rotation.profiles.length > 1 ? "" : "s"} ${maskKeyId(key.accessKeyId)}; the old key ${maskKeyId(loaded.signer.credentials.accessKeyId)} is deleted.`,
+      )
+    } else {
+      yield* Console.log("Done: run rotate again to rotate the key.")
+    }
   }),
 ).pipe(
   Command.withDescription("Replace the profile's access key with a new one, never leaving you locked out"),

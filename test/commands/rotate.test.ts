@@ -1,0 +1,313 @@
+import * as fs from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
+import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
+import { parse } from "../../src/schema/Ini.js"
+import { cli, type RunOptions, tempHome } from "../support/harness.js"
+import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
+
+const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+
+/** alice with one 100-day-old key, in [work] and copied into [work-copy] of a hand-kept file. */
+const setup = Effect.gen(function* () {
+  const sim = yield* SimAws
+  sim.addUser("alice", { devices: [serial] })
+  const key = yield* sim.addKey("alice", { age: Duration.days(100) })
+  const files = tempHome()
+  const id = key.accessKeyId
+  const secret = Redacted.value(key.secretAccessKey)
+  const original =
+    `# keys\r\n[work]\r\naws_access_key_id = ${id}\r\naws_secret_access_key = ${secret}\r\n` +
+    `username = alice\r\nmfa_serial = ${serial}\r\n\r\n; a copy for another tool\r\n[work-copy]\r\n` +
+    `aws_access_key_id=${id}\r\naws_secret_access_key=${secret}\r\n[unrelated]\r\naws_access_key_id = AKIAUNRELATED0000000`
+  fs.writeFileSync(files.credentials, original)
+  const read = () => fs.readFileSync(files.credentials, "utf8")
+  return { sim, key, files, original, read }
+})
+
+type Setup = Effect.Effect.Success<typeof setup>
+
+/** Runs the CLI while moving the TestClock on, so that waits and retries pass in no time. */
+const runTimed = (s: Setup, args: ReadonlyArray<string>, options: RunOptions = {}) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(cli(s.files, args, options))
+    for (let i = 0; i < 1000; i++) {
+      const done = yield* Fiber.poll(fiber)
+      if (Option.isSome(done)) return yield* done.value
+      yield* TestClock.adjust(Duration.millis(500))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+    }
+    return yield* Fiber.join(fiber)
+  })
+
+const rotate = (s: Setup, options: RunOptions = {}) => runTimed(s, ["work", "rotate", "--yes"], options)
+
+/** The invariant: exactly one Active key, the one in [work] (id and secret), and AWS accepts it. */
+const oneWorkingKey = (s: Setup) =>
+  Effect.gen(function* () {
+    const active = s.sim.keysOf("alice").filter((k) => k.status === "Active")
+    expect(active).toHaveLength(1)
+    const work = parse(s.read()).get("work")?.values
+    expect(work?.aws_access_key_id).toBe(active[0]?.id)
+    expect(work?.aws_secret_access_key).toBe(active[0]?.secret)
+    const works = yield* s.sim.sts
+      .getCallerIdentity({
+        credentials: { accessKeyId: active[0]!.id, secretAccessKey: Redacted.make(active[0]!.secret) },
+        region: "us-east-1",
+      })
+      .pipe(Effect.either)
+    expect(works._tag).toBe("Right")
+    return active[0]!
+  })
+
+const signers = (s: Setup, operation: string) =>
+  s.sim.calls.filter((c) => c.operation === operation).map((c) => c.signer)
+
+describe("rotate", () => {
+  it.effect("replaces the key everywhere it is used, signing each step with the right key", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.propagation = Duration.seconds(12)
+      const out = yield* rotate(s)
+      expect(out.stderr).toBe("")
+      expect(out.code).toBe(0)
+      const fresh = yield* oneWorkingKey(s)
+      expect(fresh.id).not.toBe(s.key.accessKeyId)
+      expect(s.sim.keys.has(s.key.accessKeyId)).toBe(false)
+      const secret = Redacted.value(s.key.secretAccessKey)
+      expect(s.read()).toBe(
+        s.original
+          .replaceAll(`aws_access_key_id = ${s.key.accessKeyId}`, `aws_access_key_id = ${fresh.id}`)
+          .replaceAll(`aws_access_key_id=${s.key.accessKeyId}`, `aws_access_key_id=${fresh.id}`)
+          .replaceAll(secret, fresh.secret),
+      )
+      expect(out.stdout).toContain("Rotated: [work], [work-copy] now use")
+      expect(signers(s, "iam:CreateAccessKey")).toEqual([s.key.accessKeyId])
+      expect(signers(s, "iam:UpdateAccessKey")).toEqual([fresh.id])
+      expect(signers(s, "iam:DeleteAccessKey")).toEqual([fresh.id])
+      const deactivated = s.sim.calls.findIndex((c) => c.operation === "iam:UpdateAccessKey")
+      expect(s.sim.calls.slice(deactivated).filter((c) => c.signer === s.key.accessKeyId)).toEqual([])
+      const printed = out.stdout + out.stderr + out.shown
+      expect(printed).not.toContain(fresh.secret)
+      expect(printed).not.toContain(secret)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("--dry-run prints the plan that then runs, from read-only calls, and changes nothing", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"])
+      expect(dry.code).toBe(0)
+      expect(s.read()).toBe(s.original)
+      expect(new Set(s.sim.calls.map((c) => c.operation))).toEqual(new Set(["iam:ListAccessKeys"]))
+      const plan = dry.stdout.replace(/\nDry run: nothing was changed\.$/, "")
+      expect(plan).toContain("Create a new access key (signed with the old key AKIA…")
+      expect(plan).toContain("Deactivate the old key AKIA…")
+      expect(plan).toContain("if a later step fails: write the old key back into [work], [work-copy]")
+      const real = yield* rotate(s)
+      expect(real.stdout.startsWith(plan)).toBe(true)
+      const planned = [...plan.matchAll(/^ {2}\d\. (.*?)(?: \(signed with .*\))?$/gm)].map((m) => m[1])
+      const ran = [...real.stdout.matchAll(/^ {2}✓ (.*)$/gm)].map((m) => m[1])
+      expect(ran).toEqual(planned)
+      expect(ran).toHaveLength(5)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("refuses to run unconfirmed without a terminal; asks on one", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      const piped = yield* cli(s.files, ["work", "rotate"])
+      expect(piped.code).toBe(1)
+      expect(piped.stderr).toContain("pass --yes")
+      expect(s.sim.calls).toEqual([])
+      const declined = yield* cli(s.files, ["work", "rotate"], { tty: true, input: ["n"] })
+      expect(declined.code).toBe(1)
+      expect(declined.shown).toContain("Rotate now? [y/N] ")
+      expect(s.read()).toBe(s.original)
+      const accepted = yield* runTimed(s, ["work", "rotate"], { tty: true, input: ["y"] })
+      expect(accepted.code).toBe(0)
+      yield* oneWorkingKey(s)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  const faults: ReadonlyArray<{
+    readonly name: string
+    readonly arrange: (s: Setup) => void
+    readonly options?: RunOptions
+    readonly undone: ReadonlyArray<string>
+  }> = [
+    {
+      name: "creating the key hits the two-key limit",
+      arrange: (s) =>
+        s.sim.failOn("iam:CreateAccessKey", (c) => new LimitExceeded({ ...c, detail: "quota" })),
+      undone: [],
+    },
+    {
+      name: "writing the file fails",
+      arrange: () => {},
+      options: { failWrite: 1 },
+      undone: ["delete the new key"],
+    },
+    {
+      name: "the new key never starts working",
+      arrange: (s) => {
+        s.sim.propagation = Duration.minutes(5)
+      },
+      undone: ["write the old key back", "delete the new key"],
+    },
+    {
+      name: "deactivating the old key is throttled",
+      arrange: (s) => s.sim.failOn("iam:UpdateAccessKey", (c) => new Throttled(c)),
+      undone: ["write the old key back", "delete the new key"],
+    },
+    {
+      name: "deleting the old key is denied",
+      arrange: (s) =>
+        s.sim.failOn("iam:DeleteAccessKey", (c) => new AccessDenied({ ...c, detail: "explicit deny" })),
+      undone: ["reactivate the old key", "write the old key back", "delete the new key"],
+    },
+  ]
+
+  for (const fault of faults) {
+    it.effect(
+      `when ${fault.name}, it undoes what was done and the old key stays Active, in the file, working`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          fault.arrange(s)
+          const out = yield* rotate(s, fault.options)
+          expect(out.code).toBe(1)
+          expect(s.read()).toBe(s.original)
+          const key = yield* oneWorkingKey(s)
+          expect(key.id).toBe(s.key.accessKeyId)
+          expect(s.sim.keysOf("alice")).toHaveLength(1)
+          const message = out.stderr
+          expect(message.split("\n")).toHaveLength(1)
+          for (const undo of fault.undone) expect(message).toContain(undo)
+          expect(message).toContain("is still the one in [work], Active and working")
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a Deny on DeleteAccessKey: the new key cannot be deleted either, so it is deactivated and named",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.deny("alice", "iam:DeleteAccessKey")
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(s.read()).toBe(s.original)
+        yield* oneWorkingKey(s)
+        const leftover = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)
+        expect(leftover?.status).toBe("Inactive")
+        expect(out.stderr).toContain("delete the new key (or, if that is denied, deactivate it)")
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("an undo that fails is reported with what is left", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.failOn("iam:UpdateAccessKey", (c) => new Throttled(c))
+      const out = yield* rotate(s, { failWrite: 2 })
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain("Could NOT undo: write the old key back into [work], [work-copy] (")
+      const fresh = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+      expect(out.stderr).toContain(`the new key is ${fresh.id}`)
+      expect(parse(s.read()).get("work")?.values.aws_access_key_id).toBe(fresh.id)
+      expect(fresh.status).toBe("Active")
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  for (const operation of [
+    "iam:CreateAccessKey",
+    "sts:GetCallerIdentity",
+    "iam:UpdateAccessKey",
+    "iam:DeleteAccessKey",
+  ]) {
+    it.effect(`interrupted during ${operation}: undone, one working key`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const gate = yield* s.sim.pauseAt(operation)
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+        while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+        const stop = yield* Effect.fork(Fiber.interrupt(run))
+        yield* Deferred.succeed(gate, undefined)
+        const exit = yield* Fiber.join(stop)
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        const key = yield* oneWorkingKey(s)
+        if (operation === "iam:DeleteAccessKey") {
+          expect(key.id).not.toBe(s.key.accessKeyId)
+        } else {
+          expect(key.id).toBe(s.key.accessKeyId)
+          expect(s.read()).toBe(s.original)
+          expect(s.sim.keysOf("alice")).toHaveLength(1)
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a second, newer key (a rotation cut off before the write) is explained and removed on request",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const stray = yield* s.sim.addKey("alice")
+        const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"])
+        expect(dry.code).toBe(0)
+        expect(dry.stdout).toContain(`second key, ${stray.accessKeyId} (Active`)
+        expect(dry.stdout).toContain(
+          `aws iam delete-access-key --user-name alice --access-key-id ${stray.accessKeyId}`,
+        )
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+        const fixed = yield* rotate(s)
+        expect(fixed.code).toBe(0)
+        expect(s.sim.keys.has(stray.accessKeyId)).toBe(false)
+        expect(s.read()).toBe(s.original)
+        expect((yield* rotate(s)).code).toBe(0)
+        yield* oneWorkingKey(s)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("an older, Inactive second key (a rotation cut off before the delete) is finished", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      const older = yield* s.sim.addKey("alice", { age: Duration.days(200), status: "Inactive" })
+      const out = yield* rotate(s)
+      expect(out.code).toBe(0)
+      expect(out.stdout).toContain("older than the one in [work]")
+      expect(s.sim.keys.has(older.accessKeyId)).toBe(false)
+      expect(s.read()).toBe(s.original)
+      yield* oneWorkingKey(s)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("an Inactive key in the file is explained and nothing changes", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.acceptsInactiveKeys = true
+      s.sim.keys.get(s.key.accessKeyId)!.status = "Inactive"
+      const out = yield* rotate(s)
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain("is Inactive")
+      expect(out.stderr).toContain("Nothing was changed.")
+      expect(s.sim.calls.map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("--mfa signs the IAM calls with the MFA session; a denial without it suggests --mfa", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.failOn("iam:ListAccessKeys", (c) => new AccessDenied({ ...c, detail: "MFA required" }))
+      const denied = yield* rotate(s)
+      expect(denied.stderr).toContain("rotate --mfa")
+      const out = yield* runTimed(s, ["work", "rotate", "--yes", "--mfa"], { input: ["123456"] })
+      expect(out.code).toBe(0)
+      const fresh = yield* oneWorkingKey(s)
+      for (const op of ["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"]) {
+        expect(signers(s, op).every((id) => id.startsWith("ASIA"))).toBe(true)
+      }
+      expect(fresh.id.startsWith("AKIA")).toBe(true)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+})
