@@ -5,6 +5,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer } from "effect"
 import { main } from "./Cli.js"
 import { IamLive, StsLive } from "./layers/Aws.js"
+import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
 import { TerminalLive } from "./layers/Terminal.js"
 
@@ -14,6 +15,7 @@ const MainLive = Layer.mergeAll(StsLive, IamLive, TerminalLive, CredentialsFileL
 
 NodeRuntime.runMain(
   main(process.argv.slice(2)).pipe(
+    withPlainOutput,
     Effect.provide(MainLive),
     Effect.tap((code) => Effect.sync(() => (process.exitCode = code))),
   ),

@@ -106,7 +106,7 @@ export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option
       }),
     },
     {
-      name: "Wait until AWS accepts the new key (up to 60 s)",
+      name: "Wait up to 60 s until AWS accepts the new key",
       signedWith: "the new key",
       run: Effect.gen(function* () {
         const terminal = yield* Terminal.Terminal

@@ -1,0 +1,74 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { installedBin, requireTools, Tmux } from "./terminal.js"
+
+const ready = requireTools(["tmux", "bash", "zsh", "fish"], "apt-get install tmux zsh fish")
+
+const home = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-shell-"))
+  const credentials = path.join(dir, "credentials")
+  fs.writeFileSync(
+    credentials,
+    "[work]\naws_access_key_id = AKIAWORK000000000000\n[work-sts]\nexpiration = x\n[personal]\nregion = eu-west-1\n",
+  )
+  fs.writeFileSync(
+    path.join(dir, ".zshrc"),
+    "autoload -Uz compinit && compinit -u\nsource <(aws-iam-login --completions zsh)\nPS1='$ '\n",
+  )
+  fs.writeFileSync(path.join(dir, ".bashrc"), "PS1='$ '\nsource <(aws-iam-login --completions bash)\n")
+  return { dir, credentials }
+}
+
+const shells: Record<string, (dir: string) => ReadonlyArray<string>> = {
+  bash: (dir) => ["bash", "--noprofile", "--rcfile", path.join(dir, ".bashrc"), "-i"],
+  zsh: () => ["zsh", "-i"],
+  fish: () => [
+    "fish",
+    "--no-config",
+    "-i",
+    "-C",
+    "aws-iam-login --completions fish | source; function fish_prompt; echo '$ '; end",
+  ],
+}
+
+describe.runIf(ready)("shell completion in real shells", () => {
+  let session: Tmux | undefined
+  afterEach(() => session?.stop())
+
+  for (const [shell, command] of Object.entries(shells)) {
+    it(`${shell}: subcommands after the profile, their flags, and profiles from the credentials file`, async () => {
+      const { dir, credentials } = home()
+      const bin = installedBin()
+      session = new Tmux(
+        command(dir),
+        {
+          HOME: dir,
+          ZDOTDIR: dir,
+          TERM: "xterm",
+          PATH: `${bin}:${process.env.PATH}`,
+          AWS_SHARED_CREDENTIALS_FILE: credentials,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
+        dir,
+      )
+      await session.waitFor(/^\$\s*$/m)
+      for (const [typed, completed] of [
+        ["aws-iam-login work ro", /^\$ aws-iam-login work rotate\s*$/m],
+        ["aws-iam-login work rotate --d", /^\$ aws-iam-login work rotate --dry-run\s*$/m],
+        ["aws-iam-login per", /^\$ aws-iam-login personal\s*$/m],
+        [
+          "aws-iam-login work export --format cred",
+          /^\$ aws-iam-login work export --format credential-process\s*$/m,
+        ],
+      ] as const) {
+        session.type(typed, "Tab")
+        await session.waitFor(completed)
+        session.type("C-u")
+        await session.waitFor(/^\$\s*$/m)
+      }
+      expect(session.screen()).not.toContain("work-sts")
+    })
+  }
+})
