@@ -1,33 +1,72 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Clock, Console, Effect, Option } from "effect"
+import { Clock, Console, Duration, Effect, Either, Option } from "effect"
 import { formatExpiration, maskKeyId, SessionProfile, sessionSection } from "../schema/Credentials.js"
 import { decodeSection } from "../services/CredentialsFile.js"
+import { Iam } from "../services/Iam.js"
 import { loadProfile, timeLeft } from "./common.js"
 import { root } from "./login.js"
+import { explain, keyState } from "./rotate/keys.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print the status as JSON"))
+
+/** Keys older than this many days get a reminder to rotate. */
+const rotateAfterDays = 90
 
 export const status = Command.make(
   "status",
   { json },
   Effect.fn("status")(function* ({ json }) {
     const { profile: name } = yield* root
-    const { file, profile } = yield* loadProfile(name)
+    const { file, profile, signer } = yield* loadProfile(name)
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(name)
-    const session = yield* decodeSection(file, section, SessionProfile).pipe(Effect.option)
-    const expiration = Option.map(session, (s) => s.expiration)
+    const expiration = Option.map(
+      yield* decodeSection(file, section, SessionProfile).pipe(Effect.option),
+      (s) => s.expiration,
+    )
+    const userName = profile.username
+    const keys =
+      userName === undefined
+        ? Either.left("no username: run init")
+        : yield* (yield* Iam).listAccessKeys(signer, userName).pipe(
+            Effect.mapError((e) => e.message),
+            Effect.either,
+          )
+    const state = Either.map(keys, (list) => keyState(list, profile.aws_access_key_id))
+    const mine = Either.getRight(state).pipe(
+      Option.flatMap((s) => ("mine" in s ? Option.some(s.mine) : Option.none())),
+    )
+    const ageDays = Option.map(mine, (k) =>
+      Math.floor((now - k.created.getTime()) / Duration.toMillis("1 day")),
+    )
+    const notice = Either.match(state, {
+      onLeft: () => Option.none<string>(),
+      onRight: (s) => (s._tag === "Alone" ? Option.none() : Option.some(explain(s, userName ?? "", name))),
+    })
     const report = {
       profile: name,
       accessKeyId: maskKeyId(profile.aws_access_key_id),
+      keyAgeDays: Option.getOrNull(ageDays),
+      keyStatus: Option.getOrNull(Option.map(mine, (k) => k.status)),
       username: profile.username ?? null,
       mfaSerial: profile.mfa_serial ?? null,
       session: section,
-      expiration: Option.match(expiration, { onNone: () => null, onSome: formatExpiration }),
+      expiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
       valid: Option.exists(expiration, (e) => e.getTime() > now),
+      notice: Option.getOrNull(notice),
     }
     if (json) return yield* Console.log(JSON.stringify(report, null, 2))
+    const init = `not set: run aws-iam-login ${name} init`
+    const age = Either.match(keys, {
+      onLeft: (reason) => `age unknown (${reason})`,
+      onRight: () =>
+        Option.match(ageDays, {
+          onNone: () => "not found in IAM",
+          onSome: (days) =>
+            `${days} days old${days > rotateAfterDays ? `: time to rotate (aws-iam-login ${name} rotate)` : ""}`,
+        }),
+    })
     const sessionLine = Option.match(expiration, {
       onNone: () => `none: run aws-iam-login ${name}`,
       onSome: (e) =>
@@ -38,15 +77,18 @@ export const status = Command.make(
     yield* Console.log(
       [
         `profile     ${name}`,
-        `key         ${report.accessKeyId}`,
-        `username    ${report.username ?? `not set: run aws-iam-login ${name} init`}`,
-        `mfa_serial  ${report.mfaSerial ?? `not set: run aws-iam-login ${name} init`}`,
+        `key         ${report.accessKeyId}, ${age}`,
+        `username    ${report.username ?? init}`,
+        `mfa_serial  ${report.mfaSerial ?? init}`,
         `session     [${section}] ${sessionLine}`,
+        ...Option.toArray(
+          Option.map(notice, (n) => `rotation    ${n} Run aws-iam-login ${name} rotate to deal with it.`),
+        ),
       ].join("\n"),
     )
   }),
 ).pipe(
   Command.withDescription(
-    "Show the profile's key (masked), username, MFA device and session expiry; nothing secret",
+    "Show the profile's key (masked) and its age, username, MFA device, session expiry and any unfinished rotation; nothing secret",
   ),
 )

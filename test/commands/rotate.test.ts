@@ -82,6 +82,7 @@ describe("rotate", () => {
           .replaceAll(secret, fresh.secret),
       )
       expect(out.stdout).toContain("Rotated: [work], [work-copy] now use")
+      expect(out.shown).toBe("")
       expect(signers(s, "iam:CreateAccessKey")).toEqual([s.key.accessKeyId])
       expect(signers(s, "iam:UpdateAccessKey")).toEqual([fresh.id])
       expect(signers(s, "iam:DeleteAccessKey")).toEqual([fresh.id])
@@ -90,6 +91,16 @@ describe("rotate", () => {
       const printed = out.stdout + out.stderr + out.shown
       expect(printed).not.toContain(fresh.secret)
       expect(printed).not.toContain(secret)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("the wait for a new key shows progress on a terminal, and nothing when piped", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.propagation = Duration.seconds(12)
+      const out = yield* runTimed(s, ["work", "rotate", "--yes"], { tty: true })
+      expect(out.code).toBe(0)
+      expect(out.shown).toMatch(/^ {2}Waiting for AWS to accept the new key…\.+\n$/)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 

@@ -81,6 +81,11 @@ describe.runIf(available)("the built CLI against moto: init and login", () => {
     expect(moto.requests.length).toBe(requests)
     expect(home.read()).toBe(text)
 
+    const status = await login(home, ["work", "status"])
+    expect(status.code).toBe(0)
+    expect(status.stdout).toMatch(/^key {9}AKIA…\w{4}, 0 days old$/m)
+    expect(status.stdout).toMatch(/^session {5}\[work-sts\] valid until .* \(11h 59m left\)$/m)
+
     const forced = await login(home, ["work", "--force", "-t", "654321", "-d", "1h"])
     expect(forced.code).toBe(0)
     expect(home.read().startsWith(afterInit)).toBe(true)

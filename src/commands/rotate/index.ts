@@ -4,9 +4,10 @@ import * as Terminal from "@effect/platform/Terminal"
 import { Console, Data, Duration, Effect, Either, Option, Ref } from "effect"
 import { type AwsCredentials, maskKeyId, type ProfileName } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
-import { type AccessKeyInfo, Iam } from "../../services/Iam.js"
+import { Iam } from "../../services/Iam.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
 import { ensureSession, root } from "../login.js"
+import { explain, keyState } from "./keys.js"
 import { discardSteps, finishSteps, type Rotation, rotationSteps, type Step } from "./steps.js"
 import * as Transaction from "./transaction.js"
 
@@ -28,12 +29,6 @@ export class KeysNotRotatable extends Data.TaggedError("KeysNotRotatable")<{ rea
     return `${this.reason} Nothing was changed.`
   }
 }
-
-const describeKey = (key: AccessKeyInfo) =>
-  `${key.accessKeyId} (${key.status}, created ${key.created.toISOString().slice(0, 10)})`
-
-const removeCommand = (userName: string, key: AccessKeyInfo) =>
-  `aws iam delete-access-key --user-name ${userName} --access-key-id ${key.accessKeyId}`
 
 /** Profiles in the file whose key is `id`: people copy one key into several profiles. */
 const profilesHolding = (loaded: LoadedProfile, name: ProfileName, id: string) => [
@@ -84,48 +79,35 @@ const plan = (
         ),
       ),
     )
-    const fileId = signer.credentials.accessKeyId
-    const mine = keys.find((k) => k.accessKeyId === fileId)
-    if (mine === undefined) {
-      return yield* new KeysNotRotatable({
-        reason: `The key in [${name}] (${maskKeyId(fileId)}) is not one of ${userName}'s keys (${keys.map(describeKey).join(", ") || "none"}).`,
-      })
-    }
-    if (mine.status !== "Active") {
-      return yield* new KeysNotRotatable({
-        reason: `The key in [${name}] (${maskKeyId(fileId)}) is Inactive: reactivate it in the IAM console, or put ${userName}'s active key in the file.`,
-      })
-    }
-    const other = keys.find((k) => k.accessKeyId !== fileId)
-    if (other === undefined) {
-      const rotation: Rotation = {
-        userName,
-        profiles: profilesHolding(loaded, name, fileId),
-        oldKey: signer.credentials,
-        region: signer.region,
-        before: reader,
-        mfaSession,
+    const state = keyState(keys, signer.credentials.accessKeyId)
+    switch (state._tag) {
+      case "NotListed":
+      case "Inactive":
+        return yield* new KeysNotRotatable({ reason: explain(state, userName, name) })
+      case "Alone": {
+        const rotation: Rotation = {
+          userName,
+          profiles: profilesHolding(loaded, name, state.mine.accessKeyId),
+          oldKey: signer.credentials,
+          region: signer.region,
+          before: reader,
+          mfaSession,
+        }
+        return { _tag: "Rotate", steps: rotationSteps(rotation, created), rotation } satisfies Plan
       }
-      return { _tag: "Rotate", steps: rotationSteps(rotation, created), rotation } satisfies Plan
+      case "Newer":
+        return {
+          _tag: "Recover",
+          steps: discardSteps(userName, reader, state.other.accessKeyId),
+          explanation: explain(state, userName, name),
+        } satisfies Plan
+      case "Older":
+        return {
+          _tag: "Recover",
+          steps: finishSteps(userName, reader, state.other.accessKeyId, state.other.status === "Active"),
+          explanation: explain(state, userName, name),
+        } satisfies Plan
     }
-    if (other.created.getTime() > mine.created.getTime()) {
-      return {
-        _tag: "Recover",
-        steps: discardSteps(userName, reader, other.accessKeyId),
-        explanation:
-          `${userName} has a second key, ${describeKey(other)}, newer than the one in [${name}] and not in the file: ` +
-          `a rotation cut off before it saved the new key leaves this, and its secret is lost. ` +
-          `If you made it yourself and still need it, keep it and rotate later; else it can be deleted (${removeCommand(userName, other)}).`,
-      } satisfies Plan
-    }
-    return {
-      _tag: "Recover",
-      steps: finishSteps(userName, reader, other.accessKeyId, other.status === "Active"),
-      explanation:
-        `${userName} has a second key, ${describeKey(other)}, older than the one in [${name}]: ` +
-        `a rotation cut off before it removed the old key leaves this. Finishing removes the older key ` +
-        `(${removeCommand(userName, other)}); anything still using it stops working.`,
-    } satisfies Plan
   })
 
 const confirm = (question: string) =>

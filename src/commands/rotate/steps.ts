@@ -113,13 +113,13 @@ export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option
         const sts = yield* Sts
         const key = yield* newKey
         const interactive = yield* terminal.isTTY
+        let waited = 0
+        const show = (text: string) =>
+          interactive ? terminal.display(text).pipe(Effect.ignore) : Effect.void
         yield* sts.getCallerIdentity(withNew(key)).pipe(
-          Effect.tapError(() =>
-            interactive
-              ? terminal.display("Waiting for the new key to become usable…\n").pipe(Effect.ignore)
-              : Effect.void,
-          ),
+          Effect.tapError(() => show(waited++ === 0 ? "  Waiting for AWS to accept the new key…" : ".")),
           Effect.retry({ schedule: propagationSchedule, while: (e) => e._tag === "InvalidCredentials" }),
+          Effect.ensuring(Effect.suspend(() => (waited > 0 ? show("\n") : Effect.void))),
         )
       }),
       undo: Option.none(),
