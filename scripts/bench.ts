@@ -1,0 +1,97 @@
+// Start-up benchmark: alternates the built CLI with `node -e 0` (and the original Python tool, where
+// one is installed) in the same environment, and prints medians and the median pairwise ratio.
+import { execFile, spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { bin, makeHome, seedUser, startMoto } from "../test/e2e/moto.js"
+
+const root = process.argv[2] ?? process.cwd()
+const runs = Number(process.env.BENCH_RUNS ?? 15)
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+
+const moto = await startMoto()
+try {
+  const user = await seedUser(moto, "bench", { devices: ["bench-phone"] })
+  const home = makeHome(user)
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home.dir,
+    AWS_SHARED_CREDENTIALS_FILE: home.credentials,
+    AWS_CONFIG_FILE: home.config,
+    AWS_ENDPOINT_URL: moto.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  }
+  // Asynchronous: the recording proxy in front of moto runs in this process and must keep serving.
+  const time = (command: string, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) =>
+    new Promise<{ ms: number; stderr: string }>((resolve, reject) => {
+      const start = process.hrtime.bigint()
+      const child = execFile(command, [...args], { env: { ...env, ...extra } }, (error, _stdout, stderr) => {
+        const ms = Number(process.hrtime.bigint() - start) / 1e6
+        if (error) reject(new Error(`${command} ${args.join(" ")} failed: ${stderr}`))
+        else resolve({ ms, stderr })
+      })
+      child.stdin?.end()
+    })
+  const cli = (...args: Array<string>) => [process.execPath, [bin, ...args]] as const
+  await time(...cli("work", "init"))
+  await time(...cli("work", "-t", "123456"))
+
+  const python = spawnSync("sh", ["-c", "command -v aws-iam-login"], { encoding: "utf8" }).stdout.trim()
+  const original = python && !fs.realpathSync(python).startsWith(root) ? python : undefined
+
+  const cases: ReadonlyArray<{ name: string; args: ReadonlyArray<string>; target: string; pythonArgs?: ReadonlyArray<string> }> = [
+    { name: "--help", args: ["--help"], target: "≤ 4x node", pythonArgs: ["--help"] },
+    { name: "login, session still valid", args: ["work"], target: "≤ 4x node" },
+    { name: "status (one IAM call to moto)", args: ["work", "status"], target: "≤ 4x node" },
+    { name: "export --format credential-process", args: ["work", "export", "--format", "credential-process"], target: "≤ 4x node" },
+    { name: "login against moto", args: ["work", "--force", "-t", "123456"], target: "≤ ½ original", pythonArgs: ["work"] },
+  ]
+
+  console.log(`aws-iam-login start-up, ${runs} alternating runs each, NODE_EXTRA_CA_CERTS unset for all`)
+  console.log(`the original Python tool: ${original ?? "not installed here, so not compared (the issue measured ~235 ms --help, ~400 ms login)"}`)
+  console.log("")
+  const header = ["case", "node -e 0", "aws-iam-login", "ratio", "cold ratio", "target", "modules (built-in; bundles)"]
+  const rows: Array<Array<string>> = []
+  for (const c of cases) {
+    for (let i = 0; i < 3; i++) await time(...cli(...c.args))
+    const ours: Array<number> = []
+    const base: Array<number> = []
+    const ratios: Array<number> = []
+    const cold: Array<number> = []
+    for (let i = 0; i < runs; i++) {
+      const b = (await time(process.execPath, ["-e", "0"])).ms
+      const o = (await time(...cli(...c.args))).ms
+      const n = (await time(...cli(...c.args), { AWS_IAM_LOGIN_NO_CACHE: "1" })).ms
+      base.push(b)
+      ours.push(o)
+      ratios.push(o / b)
+      cold.push(n / b)
+    }
+    const modules = /MODULES (\d+) (.*)/.exec(
+      (await time(process.execPath, ["--require", path.join(root, "scripts", "count-modules.cjs"), bin, ...c.args]))
+        .stderr,
+    )
+    rows.push([
+      c.name,
+      `${median(base).toFixed(0)} ms`,
+      `${median(ours).toFixed(0)} ms`,
+      `${median(ratios).toFixed(2)}x`,
+      `${median(cold).toFixed(2)}x`,
+      c.target,
+      `${modules?.[1] ?? "?"}; ${modules?.[2] || "-"}`,
+    ])
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))
+  console.log("")
+  console.log("ratio: median of (aws-iam-login / node -e 0) over paired runs, code cache warm; cold: without the code cache")
+  const dist = path.join(path.dirname(bin))
+  const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`
+  console.log(`bundle: bin.js ${size("bin.js")}, main.cjs ${size("main.cjs")}, sdk/sts.cjs ${size("sdk/sts.cjs")}, sdk/iam.cjs ${size("sdk/iam.cjs")}`)
+} finally {
+  await moto.stop()
+}
