@@ -43,18 +43,42 @@ try {
   const python = spawnSync("sh", ["-c", "command -v aws-iam-login"], { encoding: "utf8" }).stdout.trim()
   const original = python && !fs.realpathSync(python).startsWith(root) ? python : undefined
 
-  const cases: ReadonlyArray<{ name: string; args: ReadonlyArray<string>; target: string; pythonArgs?: ReadonlyArray<string> }> = [
+  const cases: ReadonlyArray<{
+    name: string
+    args: ReadonlyArray<string>
+    target: string
+    pythonArgs?: ReadonlyArray<string>
+  }> = [
     { name: "--help", args: ["--help"], target: "≤ 4x node", pythonArgs: ["--help"] },
     { name: "login, session still valid", args: ["work"], target: "≤ 4x node" },
     { name: "status (one IAM call to moto)", args: ["work", "status"], target: "≤ 4x node" },
-    { name: "export --format credential-process", args: ["work", "export", "--format", "credential-process"], target: "≤ 4x node" },
-    { name: "login against moto", args: ["work", "--force", "-t", "123456"], target: "≤ ½ original", pythonArgs: ["work"] },
+    {
+      name: "export --format credential-process",
+      args: ["work", "export", "--format", "credential-process"],
+      target: "≤ 4x node",
+    },
+    {
+      name: "login against moto",
+      args: ["work", "--force", "-t", "123456"],
+      target: "≤ ½ original",
+      pythonArgs: ["work"],
+    },
   ]
 
   console.log(`aws-iam-login start-up, ${runs} alternating runs each, NODE_EXTRA_CA_CERTS unset for all`)
-  console.log(`the original Python tool: ${original ?? "not installed here, so not compared (the issue measured ~235 ms --help, ~400 ms login)"}`)
+  console.log(
+    `the original Python tool: ${original ?? "not installed here, so not compared (the issue measured ~235 ms --help, ~400 ms login)"}`,
+  )
   console.log("")
-  const header = ["case", "node -e 0", "aws-iam-login", "ratio", "cold ratio", "target", "modules (built-in; bundles)"]
+  const header = [
+    "case",
+    "node -e 0",
+    "aws-iam-login",
+    "ratio",
+    "cold ratio",
+    "target",
+    "modules (built-in; bundles)",
+  ]
   const rows: Array<Array<string>> = []
   for (const c of cases) {
     for (let i = 0; i < 3; i++) await time(...cli(...c.args))
@@ -72,8 +96,14 @@ try {
       cold.push(n / b)
     }
     const modules = /MODULES (\d+) (.*)/.exec(
-      (await time(process.execPath, ["--require", path.join(root, "scripts", "count-modules.cjs"), bin, ...c.args]))
-        .stderr,
+      (
+        await time(process.execPath, [
+          "--require",
+          path.join(root, "scripts", "count-modules.cjs"),
+          bin,
+          ...c.args,
+        ])
+      ).stderr,
     )
     rows.push([
       c.name,
@@ -88,10 +118,14 @@ try {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))
   console.log("")
-  console.log("ratio: median of (aws-iam-login / node -e 0) over paired runs, code cache warm; cold: without the code cache")
+  console.log(
+    "ratio: median of (aws-iam-login / node -e 0) over paired runs, code cache warm; cold: without the code cache",
+  )
   const dist = path.join(path.dirname(bin))
   const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`
-  console.log(`bundle: bin.js ${size("bin.js")}, main.cjs ${size("main.cjs")}, sdk/sts.cjs ${size("sdk/sts.cjs")}, sdk/iam.cjs ${size("sdk/iam.cjs")}`)
+  console.log(
+    `bundle: bin.js ${size("bin.js")}, main.cjs ${size("main.cjs")}, sdk/sts.cjs ${size("sdk/sts.cjs")}, sdk/iam.cjs ${size("sdk/iam.cjs")}`,
+  )
 } finally {
   await moto.stop()
 }

@@ -3,7 +3,8 @@ const fs = require("node:fs")
 const bundles = new Set()
 const read = fs.readFileSync
 fs.readFileSync = function (file, ...rest) {
-  if (typeof file === "string" && /[\\/]dist[\\/].*\.cjs$/.test(file)) bundles.add(file.replace(/.*[\\/]dist[\\/]/, ""))
+  if (typeof file === "string" && /[\\/]dist[\\/].*\.cjs$/.test(file))
+    bundles.add(file.replace(/.*[\\/]dist[\\/]/, ""))
   return read.call(this, file, ...rest)
 }
 process.on("exit", () => {
