@@ -19,7 +19,8 @@ const pending: Array<() => void> = []
 const load = (file: string): unknown => {
   const source = fs.readFileSync(file, "utf8")
   const digest = createHash("sha256").update(source).update(process.version).digest("hex").slice(0, 32)
-  const cache = path.join(cacheDir, `${digest}.v8`)
+  const name = path.basename(file, ".cjs")
+  const cache = path.join(cacheDir, `${name}-${digest}.v8`)
   let cachedData: Buffer | undefined
   try {
     cachedData = fs.readFileSync(cache)
@@ -35,6 +36,10 @@ const load = (file: string): unknown => {
       fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 })
       fs.writeFileSync(`${cache}.${process.pid}`, script.createCachedData(), { mode: 0o600 })
       fs.renameSync(`${cache}.${process.pid}`, cache)
+      for (const old of fs.readdirSync(cacheDir)) {
+        if (old.startsWith(`${name}-`) && old !== path.basename(cache))
+          fs.rmSync(path.join(cacheDir, old), { force: true })
+      }
     })
   }
   const module = { exports: {} }

@@ -1,0 +1,28 @@
+import { execFile } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { promisify } from "node:util"
+import { describe, expect, it } from "vitest"
+import pkg from "../../package.json" with { type: "json" }
+import { bin } from "./moto.js"
+
+const run = promisify(execFile)
+
+describe("the installed command's code cache", () => {
+  it("is written on first use, reused, and a damaged one only costs speed", async () => {
+    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-cache-"))
+    const env = { ...process.env, XDG_CACHE_HOME: cacheHome }
+    const version = async () => (await run(process.execPath, [bin, "--version"], { env })).stdout.trim()
+    expect(await version()).toBe(pkg.version)
+    const dir = path.join(cacheHome, "aws-iam-login")
+    const [entry] = fs.readdirSync(dir)
+    expect(entry).toMatch(/^main-[0-9a-f]{32}\.v8$/)
+    expect(fs.statSync(path.join(dir, entry!)).mode & 0o777).toBe(0o600)
+    expect(await version()).toBe(pkg.version)
+    fs.writeFileSync(path.join(dir, entry!), "not V8 data")
+    expect(await version()).toBe(pkg.version)
+    expect(fs.readdirSync(dir)).toEqual([entry])
+    expect(fs.statSync(path.join(dir, entry!)).size).toBeGreaterThan(100_000)
+  })
+})
