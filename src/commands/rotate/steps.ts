@@ -4,7 +4,7 @@ import type { AwsError } from "../../schema/AwsErrors.js"
 import { type AccessKeyId, type AwsCredentials, maskKeyId } from "../../schema/Credentials.js"
 import type { FileError, InvalidInput } from "../../schema/Errors.js"
 import { CredentialsFile } from "../../services/CredentialsFile.js"
-import { Iam } from "../../services/Iam.js"
+import { Iam, type KeyStatus } from "../../services/Iam.js"
 import { type Signer, Sts } from "../../services/Sts.js"
 
 export type StepError = AwsError | FileError | InvalidInput
@@ -52,6 +52,31 @@ const writeKey = (profiles: ReadonlyArray<string>, key: AwsCredentials) =>
     files.update(profiles.map((section) => ({ section, set: keyValues(key) }))),
   )
 
+/** Deactivating (undo: reactivating) and deleting one key: the steps that retire a key. */
+const retire = (
+  key: string,
+  userName: string,
+  id: AccessKeyId,
+  signer: Effect.Effect<Signer>,
+  signedWith: string,
+) => {
+  const setStatus = (status: KeyStatus) =>
+    Effect.flatMap(Effect.zip(Iam, signer), ([iam, s]) => iam.updateAccessKey(s, userName, id, status))
+  const deactivate: Step = {
+    name: `Deactivate ${key}`,
+    signedWith,
+    run: setStatus("Inactive"),
+    undo: Option.some({ name: `reactivate ${key}`, run: setStatus("Active") }),
+  }
+  const remove: Step = {
+    name: `Delete ${key}`,
+    signedWith,
+    run: Effect.flatMap(Effect.zip(Iam, signer), ([iam, s]) => iam.deleteAccessKey(s, userName, id)),
+    undo: Option.none(),
+  }
+  return { deactivate, remove }
+}
+
 /**
  * The rotation as data: create, write, wait, deactivate, delete. The new key, once created, is
  * held in `created` so that later steps and the undos can sign with it or remove it.
@@ -70,6 +95,7 @@ export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option
     ? "the MFA session"
     : `the old key ${maskKeyId(oldId)}`
   const profileList = profiles.map((p) => `[${p}]`).join(", ")
+  const retired = retire(`the old key ${maskKeyId(oldId)}`, userName, oldId, after, afterName)
 
   const deleteNew = Effect.gen(function* () {
     const iam = yield* Iam
@@ -125,57 +151,31 @@ export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option
       undo: Option.none(),
       interruptible: true,
     },
-    {
-      name: `Deactivate the old key ${maskKeyId(oldId)}`,
-      signedWith: afterName,
-      run: Effect.gen(function* () {
-        yield* (yield* Iam).updateAccessKey(yield* after, userName, oldId, "Inactive")
-      }),
-      undo: Option.some({
-        name: `reactivate the old key ${maskKeyId(oldId)}`,
-        run: Effect.gen(function* () {
-          yield* (yield* Iam).updateAccessKey(yield* after, userName, oldId, "Active")
-        }),
-      }),
-    },
-    {
-      name: `Delete the old key ${maskKeyId(oldId)}`,
-      signedWith: afterName,
-      run: Effect.gen(function* () {
-        yield* (yield* Iam).deleteAccessKey(yield* after, userName, oldId)
-      }),
-      undo: Option.none(),
-    },
+    retired.deactivate,
+    retired.remove,
   ]
   return steps
 }
 
 /** Finishing a rotation that was cut off after the file got the newer key: remove the older one. */
 export const finishSteps = (userName: string, signer: Signer, older: AccessKeyId, active: boolean) => {
-  const deactivate: Step = {
-    name: `Deactivate the older key ${maskKeyId(older)}`,
-    signedWith: `the key in the file ${maskKeyId(signer.credentials.accessKeyId)}`,
-    run: Effect.flatMap(Iam, (iam) => iam.updateAccessKey(signer, userName, older, "Inactive")),
-    undo: Option.some({
-      name: `reactivate the older key ${maskKeyId(older)}`,
-      run: Effect.flatMap(Iam, (iam) => iam.updateAccessKey(signer, userName, older, "Active")),
-    }),
-  }
-  const remove: Step = {
-    name: `Delete the older key ${maskKeyId(older)}`,
-    signedWith: deactivate.signedWith,
-    run: Effect.flatMap(Iam, (iam) => iam.deleteAccessKey(signer, userName, older)),
-    undo: Option.none(),
-  }
+  const { deactivate, remove } = retire(
+    `the older key ${maskKeyId(older)}`,
+    userName,
+    older,
+    Effect.succeed(signer),
+    `the key in the file ${maskKeyId(signer.credentials.accessKeyId)}`,
+  )
   return active ? [deactivate, remove] : [remove]
 }
 
 /** Undoing a rotation that was cut off before the file got the new key: its secret is lost, so delete it. */
 export const discardSteps = (userName: string, signer: Signer, newer: AccessKeyId): ReadonlyArray<Step> => [
-  {
-    name: `Delete the newer key ${maskKeyId(newer)}, whose secret is not in the file`,
-    signedWith: `the key in the file ${maskKeyId(signer.credentials.accessKeyId)}`,
-    run: Effect.flatMap(Iam, (iam) => iam.deleteAccessKey(signer, userName, newer)),
-    undo: Option.none(),
-  },
+  retire(
+    `the newer key ${maskKeyId(newer)}, whose secret is not in the file`,
+    userName,
+    newer,
+    Effect.succeed(signer),
+    `the key in the file ${maskKeyId(signer.credentials.accessKeyId)}`,
+  ).remove,
 ]
