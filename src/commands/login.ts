@@ -11,7 +11,7 @@ import {
   sessionSection,
   sessionValues,
 } from "../schema/Credentials.js"
-import { InvalidInput, NotInitialised } from "../schema/Errors.js"
+import { firstIssue, InvalidInput, NotInitialised } from "../schema/Errors.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Sts } from "../services/Sts.js"
 import { ask, currentSession, loadProfile, timeLeft } from "./common.js"
@@ -50,9 +50,7 @@ export interface LoginOptions {
 }
 
 const decodeCode = (answer: string) =>
-  Schema.decodeUnknownEither(MfaCode)(answer).pipe(
-    Either.mapLeft(() => "The MFA code must be exactly 6 digits."),
-  )
+  Schema.decodeUnknownEither(MfaCode)(answer).pipe(Either.mapLeft((error) => firstIssue(error).message))
 
 /** The MFA code: from --token, else asked on a terminal, else one line of stdin. */
 const mfaCode = (token: Option.Option<MfaCode>, serial: string) =>
