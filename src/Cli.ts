@@ -1,7 +1,9 @@
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Terminal from "@effect/platform/Terminal"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import pkg from "../package.json" with { type: "json" }
 import { complete, script, shells } from "./commands/completion.js"
 import { exportCommand } from "./commands/export.js"

@@ -1,5 +1,10 @@
 import * as Terminal from "@effect/platform/Terminal"
-import { Clock, Duration, Effect, Either, Option, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import {
   LongTermProfile,
   longTermKey,

@@ -1,6 +1,10 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Console, Duration, Effect, Option, Redacted } from "effect"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
 import { ensureSession, root } from "./login.js"
 

@@ -2,7 +2,13 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Terminal from "@effect/platform/Terminal"
-import { Clock, Console, Duration, Effect, Either, Option, Schema } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import {
   formatExpiration,
   MfaCode,

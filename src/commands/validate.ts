@@ -1,6 +1,7 @@
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { firstIssue } from "../schema/Errors.js"
 
 /** Decodes an argument with `schema`; a failure is one plain sentence. */

@@ -1,4 +1,7 @@
-import { Duration, Effect, Layer, Redacted } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import {
   AccessDenied,
   type AwsError,

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the ANSI escape character is the point
 const ansi = /\x1b\[[0-9;]*m/g

@@ -3,7 +3,8 @@ import * as readline from "node:readline"
 import { BadArgument } from "@effect/platform/Error"
 import * as Terminal from "@effect/platform/Terminal"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /**
  * Node's terminal, changed where a credential tool needs it: interactive means stdin is a

@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 interface Call {
   /** The AWS action, e.g. `sts:GetSessionToken`. */

@@ -1,4 +1,7 @@
-import { Duration, ParseResult, Redacted, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 
 export const ProfileName = Schema.String.pipe(
   Schema.filter((s) =>

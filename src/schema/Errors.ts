@@ -1,4 +1,5 @@
-import { Data, ParseResult } from "effect"
+import * as Data from "effect/Data"
+import * as ParseResult from "effect/ParseResult"
 
 /** The credentials or config file could not be read or written. */
 export class FileError extends Data.TaggedError("FileError")<{

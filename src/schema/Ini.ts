@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as ini from "ini"
 
 /** One `[name]` section: its values as `ini.parse` reads them, and the 1-based line of each key. */

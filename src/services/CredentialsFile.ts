@@ -1,4 +1,7 @@
-import { Context, Effect, type Option, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import type { FileError, InvalidInput } from "../schema/Errors.js"
 import { firstIssue, MalformedFile, ProfileNotFound } from "../schema/Errors.js"
 import type { Edit, Sections } from "../schema/Ini.js"

@@ -1,4 +1,5 @@
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { AwsError } from "../schema/AwsErrors.js"
 import type { AccessKeyId, AwsCredentials } from "../schema/Credentials.js"
 import type { Signer } from "./Sts.js"

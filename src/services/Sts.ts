@@ -1,4 +1,6 @@
-import { Context, type Duration, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type { AwsError } from "../schema/AwsErrors.js"
 import type { AwsCredentials, Session } from "../schema/Credentials.js"
 

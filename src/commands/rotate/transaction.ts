@@ -1,4 +1,9 @@
-import { Cause, Console, Data, Effect, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { Step } from "./steps.js"
 
 export class StepFailed extends Data.TaggedError("StepFailed")<{
