@@ -20,9 +20,12 @@ const common = {
 await rm("dist", { recursive: true, force: true })
 await build({
   ...common,
-  entryPoints: { "sdk/sts": "@aws-sdk/client-sts", "sdk/iam": "@aws-sdk/client-iam" },
+  entryPoints: { "sdk/sts": "src/layers/sdk/sts.ts", "sdk/iam": "src/layers/sdk/iam.ts" },
   outdir: "dist",
   outExtension: { ".js": ".cjs" },
+  // Every client gets its credentials explicitly, so the default provider chain and the clients it
+  // brings (SSO, STS web identity, IMDS) stay out.
+  alias: { "@aws-sdk/credential-provider-node": "./src/layers/sdk/noDefaultCredentials.ts" },
 })
 await build({
   ...common,
@@ -32,8 +35,8 @@ await build({
     {
       name: "sdk-chunks",
       setup: (b) =>
-        b.onResolve({ filter: /^@aws-sdk\/client-(sts|iam)$/ }, (args) => ({
-          path: `./sdk/${args.path.slice("@aws-sdk/client-".length)}.cjs`,
+        b.onResolve({ filter: /^\.\/sdk\/(sts|iam)\.js$/ }, (args) => ({
+          path: args.path.replace(/\.js$/, ".cjs"),
           external: true,
         })),
     },

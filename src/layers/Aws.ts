@@ -85,8 +85,8 @@ const clientConfig = (signer: Signer) => ({
 const call = <M, A>(load: () => Promise<M>, operation: string, signer: Signer, run: (sdk: M) => Promise<A>) =>
   Effect.tryPromise({ try: () => load().then(run), catch: toAwsError(operation, signer) })
 
-const loadSts = () => import("@aws-sdk/client-sts")
-const loadIam = () => import("@aws-sdk/client-iam")
+const loadSts = () => import("./sdk/sts.js")
+const loadIam = () => import("./sdk/iam.js")
 
 const required = <A>(value: A | undefined, what: string): A => {
   if (value === undefined) throw new Error(`AWS returned no ${what}`)
