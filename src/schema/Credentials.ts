@@ -5,6 +5,9 @@ import * as Schema from "effect/Schema"
 
 export const ProfileName = Schema.String.pipe(
   Schema.filter((s) =>
+    s.startsWith("-") ? `${s} is not an option here, and a profile name cannot start with -` : undefined,
+  ),
+  Schema.filter((s) =>
     /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s && s !== "__proto__"
       ? undefined
       : `"${s}" cannot be a profile name: it must not be empty, start with # or ;, or hold [, ], a newline or surrounding spaces`,
