@@ -9,16 +9,13 @@ import { complete, script, shells } from "./commands/completion.js"
 import { exportCommand } from "./commands/export.js"
 import { init } from "./commands/init.js"
 import { root } from "./commands/login.js"
+import { isSubcommand } from "./commands/names.js"
 import { rotate } from "./commands/rotate/index.js"
 import { status } from "./commands/status.js"
-
-export const subcommands = ["init", "rotate", "status", "export"] as const
 
 export const command = root.pipe(Command.withSubcommands([init, rotate, status, exportCommand]))
 
 export const run = Command.run(command, { name: "aws-iam-login", version: pkg.version })
-
-const isSubcommand = (arg: string | undefined) => subcommands.some((name) => name === arg)
 
 /** `init my-profile` reads as `my-profile init`: the profile may come before or after the subcommand. */
 export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {

@@ -1,26 +1,35 @@
-// The installed command: runs dist/main.cjs (the bundled src/bin.ts), and the AWS SDK bundles it
-// requires, with a V8 code cache kept in the user's cache directory, so that after the first run Node
-// skips most parsing and compiling. Any problem with the cache only costs speed: V8 rejects data that
-// does not match, and the file name carries a digest of the source.
+// The installed command (built as CommonJS, which starts faster than an ES module): runs
+// dist/main.cjs (the bundled src/bin.ts), and the AWS SDK bundles it requires, with a V8 code cache
+// kept in the user's cache directory, so that after the first run Node skips most parsing and
+// compiling. Any problem with the cache only costs speed: V8 rejects data that does not match, and
+// the file name carries a digest of the source.
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
-import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as vm from "node:vm"
+import { subcommands } from "./commands/names.js"
 
-const dist = path.dirname(fileURLToPath(import.meta.url))
-const nodeRequire = createRequire(path.join(dist, "main.cjs"))
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")
 const pending: Array<() => void> = []
+
+/**
+ * A cache holds the functions compiled by the run that made it, so each kind of run keeps its own
+ * (one made by `--version` would leave `login` compiling most of its functions on every start), and
+ * only a run that succeeds makes one.
+ */
+const args = process.argv.slice(2)
+const kinds: ReadonlyArray<string> = [...subcommands, "__complete", "--completions", "--version"]
+const kind =
+  args.find((arg) => kinds.includes(arg)) ??
+  (args.includes("--help") || args.includes("-h") ? "help" : "login")
 
 /** Runs one of our CommonJS bundles, from the code cache when it has the bundle. */
 const load = (file: string): unknown => {
   const source = fs.readFileSync(file, "utf8")
   const digest = createHash("sha256").update(source).update(process.version).digest("hex").slice(0, 32)
-  const name = path.basename(file, ".cjs")
-  const cache = path.join(cacheDir, `${name}-${digest}.v8`)
+  const prefix = `${path.basename(file, ".cjs")}-${kind}-`
+  const cache = path.join(cacheDir, `${prefix}${digest}.v8`)
   let cachedData: Buffer | undefined
   try {
     cachedData = fs.readFileSync(cache)
@@ -37,18 +46,20 @@ const load = (file: string): unknown => {
       fs.writeFileSync(`${cache}.${process.pid}`, script.createCachedData(), { mode: 0o600 })
       fs.renameSync(`${cache}.${process.pid}`, cache)
       for (const old of fs.readdirSync(cacheDir)) {
-        if (old.startsWith(`${name}-`) && old !== path.basename(cache))
+        if (old.startsWith(prefix) && old !== path.basename(cache))
           fs.rmSync(path.join(cacheDir, old), { force: true })
       }
     })
   }
-  const module = { exports: {} }
-  const require = (id: string) => (id.startsWith("./sdk/") ? load(path.join(dist, id)) : nodeRequire(id))
-  script.runInThisContext()(module.exports, require, module, file, dist)
-  return module.exports
+  const bundle = { exports: {} }
+  const requireIn = (id: string) =>
+    id.startsWith("./sdk/") ? load(path.join(__dirname, id)) : (require(id) as unknown)
+  script.runInThisContext()(bundle.exports, requireIn, bundle, file, __dirname)
+  return bundle.exports
 }
 
-process.once("exit", () => {
+process.once("exit", (code) => {
+  if (code !== 0) return
   for (const write of pending) {
     try {
       write()
@@ -58,5 +69,5 @@ process.once("exit", () => {
   }
 })
 
-if (process.env.AWS_IAM_LOGIN_NO_CACHE) nodeRequire("./main.cjs")
-else load(path.join(dist, "main.cjs"))
+if (process.env.AWS_IAM_LOGIN_NO_CACHE) require("./main.cjs")
+else load(path.join(__dirname, "main.cjs"))

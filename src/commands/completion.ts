@@ -1,6 +1,7 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { CredentialsFile } from "../services/CredentialsFile.js"
+import { isSubcommand, type Subcommand, subcommands } from "./names.js"
 
 /**
  * Shell completion. The scripts call back `aws-iam-login __complete <index> <words…>`, so one
@@ -10,7 +11,7 @@ import { CredentialsFile } from "../services/CredentialsFile.js"
 export const shells = ["bash", "zsh", "fish", "sh"] as const
 
 const rootFlags = ["--token", "--duration", "--force", "--help", "--version", "--completions"]
-const flags: Record<string, ReadonlyArray<string>> = {
+const flags: Record<Subcommand, ReadonlyArray<string>> = {
   init: ["--force", "--yes", "--help"],
   rotate: ["--dry-run", "--yes", "--mfa", "--help"],
   status: ["--json", "--help"],
@@ -24,7 +25,6 @@ const values: Record<string, ReadonlyArray<string>> = {
   "--token": [],
   "-t": [],
 }
-const subcommands = Object.keys(flags)
 
 const bash = `_aws_iam_login_complete() {
   local IFS=$'\\n'
@@ -57,13 +57,13 @@ export const candidates = (index: number, words: ReadonlyArray<string>, profiles
   const current = words[index] ?? ""
   const before = words.slice(1, index)
   const previous = before.at(-1)
-  const all = (() => {
+  const all = ((): ReadonlyArray<string> => {
     if (previous !== undefined && previous in values) return values[previous] ?? []
     const positionals = before.filter(
       (word, i) => !word.startsWith("-") && !((before[i - 1] ?? "") in values),
     )
-    const subcommand = positionals.find((word) => subcommands.includes(word))
-    if (current.startsWith("-")) return subcommand === undefined ? rootFlags : (flags[subcommand] ?? [])
+    const subcommand = positionals.find(isSubcommand)
+    if (current.startsWith("-")) return subcommand === undefined ? rootFlags : flags[subcommand]
     if (positionals.length === 0) return [...profiles, ...subcommands]
     if (positionals.length === 1) return subcommand === undefined ? subcommands : profiles
     return []

@@ -1,0 +1,7 @@
+/** The subcommands. The profile may come before or after one: `work status`, `status work`. */
+export const subcommands = ["init", "rotate", "status", "export"] as const
+
+export type Subcommand = (typeof subcommands)[number]
+
+export const isSubcommand = (word: string | undefined): word is Subcommand =>
+  subcommands.some((name) => name === word)
