@@ -1,6 +1,12 @@
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
+import * as Descriptor from "@effect/cli/CommandDescriptor"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Span from "@effect/cli/HelpDoc/Span"
+import * as Usage from "@effect/cli/Usage"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Terminal from "@effect/platform/Terminal"
+import * as Arr from "effect/Array"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -12,10 +18,42 @@ import { root } from "./commands/login.js"
 import { isSubcommand } from "./commands/names.js"
 import { rotate } from "./commands/rotate/index.js"
 import { status } from "./commands/status.js"
+import { renderHelp } from "./Help.js"
+
+const name = "aws-iam-login"
 
 export const command = root.pipe(Command.withSubcommands([init, rotate, status, exportCommand]))
 
-export const run = Command.run(command, { name: "aws-iam-login", version: pkg.version })
+export const run = Command.run(command, { name, version: pkg.version })
+
+/** The page @effect/cli's `--help` prints (banner, version, usage, the command's help), built the same way. */
+const helpPage = (usage: Usage.Usage, help: HelpDoc.HelpDoc) =>
+  [
+    HelpDoc.h1(Span.code(name)),
+    HelpDoc.p(Span.spans([Span.text(`${name} ${pkg.version}`), Span.empty])),
+    HelpDoc.sequence(
+      HelpDoc.h1("USAGE"),
+      Arr.reduceRight(
+        Usage.enumerate(usage, CliConfig.defaultConfig).map((span) =>
+          HelpDoc.p(Span.concat(Span.text("$ "), span)),
+        ),
+        HelpDoc.empty,
+        (left, right) => HelpDoc.sequence(left, right),
+      ),
+    ),
+    help,
+  ].reduce((page, part) => HelpDoc.sequence(page, part))
+
+/** The help @effect/cli would print for `args`, when they ask for help, rendered by `renderHelp`. */
+const help = (args: ReadonlyArray<string>) =>
+  Descriptor.parse(command.descriptor, [name, ...normalizeArgs(args)], CliConfig.defaultConfig).pipe(
+    Effect.map((directive) =>
+      directive._tag === "BuiltIn" && directive.option._tag === "ShowHelp"
+        ? Option.some(renderHelp(helpPage(directive.option.usage, directive.option.helpDoc)))
+        : Option.none(),
+    ),
+    Effect.orElseSucceed(() => Option.none<string>()),
+  )
 
 /** `init my-profile` reads as `my-profile init`: the profile may come before or after the subcommand. */
 export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -41,6 +79,10 @@ const builtIn = (args: ReadonlyArray<string>) =>
         return Option.some(2)
       }
       return Option.some(yield* Effect.as(Console.log(script(shell)), 0))
+    }
+    if (args.includes("--help") || args.includes("-h")) {
+      const page = yield* help(args)
+      if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
     }
     if (args.includes("--wizard") && !(yield* Effect.flatMap(Terminal.Terminal, (t) => t.isTTY))) {
       yield* Console.error(`--wizard asks questions, so it needs a terminal on stdin. ${usageHint}`)

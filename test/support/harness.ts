@@ -114,6 +114,13 @@ export const cli = (
   files: CredentialsFileLayer.Paths,
   args: ReadonlyArray<string>,
   options: RunOptions = {},
+) => capture(files, main(args), options)
+
+/** Runs `program` as `cli` runs the command line: same layers, output captured. */
+export const capture = <E, R>(
+  files: CredentialsFileLayer.Paths,
+  program: Effect.Effect<number, E, R>,
+  options: RunOptions = {},
 ) =>
   Effect.gen(function* () {
     const io: Io = { stdout: [], stderr: [], shown: [] }
@@ -121,7 +128,7 @@ export const cli = (
       filesLayer(files, options.failWrite),
       scriptedTerminal(io, options.input ?? [], options.tty ?? false),
     ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
-    const code = yield* main(args).pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))
+    const code = yield* program.pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))
     return {
       code,
       stdout: io.stdout.join("\n"),
