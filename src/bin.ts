@@ -15,17 +15,19 @@ const MainLive = Layer.mergeAll(StsLive, IamLive, TerminalLive, CredentialsFileL
   Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)),
 )
 
-NodeRuntime.runMain(
-  main(process.argv.slice(2)).pipe(
-    withPlainOutput,
-    Effect.provide(MainLive),
-    Effect.tap((code) => Effect.sync(() => (process.exitCode = code))),
-  ),
-  {
-    disableErrorReporting: true,
-    teardown: (exit, onExit) =>
-      onExit(
-        Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : Number(process.exitCode ?? 0),
-      ),
-  },
-)
+/** Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded. */
+export const start = () =>
+  NodeRuntime.runMain(
+    main(process.argv.slice(2)).pipe(
+      withPlainOutput,
+      Effect.provide(MainLive),
+      Effect.tap((code) => Effect.sync(() => (process.exitCode = code))),
+    ),
+    {
+      disableErrorReporting: true,
+      teardown: (exit, onExit) =>
+        onExit(
+          Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : Number(process.exitCode ?? 0),
+        ),
+    },
+  )

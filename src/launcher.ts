@@ -2,13 +2,14 @@
 // dist/main.cjs (the bundled src/bin.ts), and the AWS SDK bundles it requires, with a V8 code cache
 // kept in the user's cache directory, so that after the first run Node skips most parsing and
 // compiling. Any problem with the cache only costs speed: V8 rejects data that does not match, and
-// the file name carries a digest of the source.
-import { createHash } from "node:crypto"
+// the file name carries the bundle's digest (taken by the build) and Node's version.
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as vm from "node:vm"
 import { subcommands } from "./commands/names.js"
+
+declare const BUNDLE_DIGESTS: Readonly<Record<string, string>>
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")
 const pending: Array<() => void> = []
@@ -24,12 +25,13 @@ const kind =
   args.find((arg) => kinds.includes(arg)) ??
   (args.includes("--help") || args.includes("-h") ? "help" : "login")
 
-/** Runs one of our CommonJS bundles, from the code cache when it has the bundle. */
-const load = (file: string): unknown => {
+/** Runs one of our CommonJS bundles (`main.cjs`, `sdk/iam.cjs`), from the code cache when it has one. */
+const load = (bundleName: string): unknown => {
+  const file = path.join(__dirname, bundleName)
   const source = fs.readFileSync(file, "utf8")
-  const digest = createHash("sha256").update(source).update(process.version).digest("hex").slice(0, 32)
   const prefix = `${path.basename(file, ".cjs")}-${kind}-`
-  const cache = path.join(cacheDir, `${prefix}${digest}.v8`)
+  const digest = BUNDLE_DIGESTS[bundleName]
+  const cache = path.join(cacheDir, `${prefix}${digest}-${process.version}.v8`)
   let cachedData: Buffer | undefined
   try {
     cachedData = fs.readFileSync(cache)
@@ -52,8 +54,7 @@ const load = (file: string): unknown => {
     })
   }
   const bundle = { exports: {} }
-  const requireIn = (id: string) =>
-    id.startsWith("./sdk/") ? load(path.join(__dirname, id)) : (require(id) as unknown)
+  const requireIn = (id: string) => (id.startsWith("./sdk/") ? load(id.slice(2)) : (require(id) as unknown))
   script.runInThisContext()(bundle.exports, requireIn, bundle, file, __dirname)
   return bundle.exports
 }
@@ -69,5 +70,14 @@ process.once("exit", (code) => {
   }
 })
 
-if (process.env.AWS_IAM_LOGIN_NO_CACHE) require("./main.cjs")
-else load(path.join(__dirname, "main.cjs"))
+interface Main {
+  readonly start: () => void
+}
+
+// The bundle loads with stack traces off: effect takes one while loading to probe the engine, and
+// formatting it makes V8 re-parse the whole bundle for line numbers (2 ms on every start).
+const stackTraceLimit = Error.stackTraceLimit
+Error.stackTraceLimit = 0
+const program = (process.env.AWS_IAM_LOGIN_NO_CACHE ? require("./main.cjs") : load("main.cjs")) as Main
+Error.stackTraceLimit = stackTraceLimit
+program.start()

@@ -20,7 +20,7 @@ describe("the installed command's code cache", () => {
     const version = async () => (await run(process.execPath, [bin, "--version"], { env })).stdout.trim()
     expect(await version()).toBe(pkg.version)
     const [entry] = fs.readdirSync(dir)
-    expect(entry).toMatch(/^main---version-[0-9a-f]{32}\.v8$/)
+    expect(entry).toMatch(/^main---version-[0-9a-f]{32}-v\d+\.\d+\.\d+\.v8$/)
     expect(fs.statSync(path.join(dir, entry!)).mode & 0o777).toBe(0o600)
     expect(await version()).toBe(pkg.version)
     fs.writeFileSync(path.join(dir, entry!), "not V8 data")

@@ -51,6 +51,8 @@ export interface Signed {
 export interface Moto {
   /** The proxy's URL: give it to the CLI as AWS_ENDPOINT_URL. */
   readonly endpoint: string
+  /** moto itself, without the recording proxy: for timing. */
+  readonly direct: string
   readonly requests: Array<Signed>
   /** Turns on moto's signature and policy checks. */
   readonly enableAuth: () => Promise<void>
@@ -101,6 +103,7 @@ export const startMoto = async (): Promise<Moto> => {
   let admin = new IAMClient({ endpoint: upstream, region: "us-east-1", credentials: adminCredentials })
   return {
     endpoint,
+    direct: upstream,
     requests,
     get admin() {
       return admin
