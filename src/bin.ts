@@ -12,19 +12,24 @@ import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
 import { TerminalLive } from "./layers/Terminal.js"
 
-// The live layers, built one after the other in a single layer: Layer.mergeAll builds each on a
-// fiber of its own, which cost several milliseconds of every start.
+// The live layers, built one after the other inside a single layer: composing them with
+// Layer.mergeAll and Layer.provideMerge builds each on a fiber of its own, which cost several
+// milliseconds of every start.
 const MainLive = Layer.scopedContext(
-  Effect.map(
-    Effect.all([
+  Effect.gen(function* () {
+    const platform = Context.merge(
+      yield* Layer.build(NodeFileSystem.layer),
+      yield* Layer.build(NodePath.layer),
+    )
+    const [sts, iam, terminal, files] = yield* Effect.all([
       Layer.build(StsLive),
       Layer.build(IamLive),
       Layer.build(TerminalLive),
       Layer.build(CredentialsFileLive),
-    ]),
-    ([sts, iam, terminal, files]) => Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)),
-  ),
-).pipe(Layer.provideMerge(NodeFileSystem.layer), Layer.provideMerge(NodePath.layer))
+    ]).pipe(Effect.provide(platform))
+    return Context.merge(platform, Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)))
+  }),
+)
 
 /** Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded. */
 export const start = () =>
