@@ -27,6 +27,12 @@ describe("the credentials file editor", () => {
         "# top\n[work]\n; why\naws_access_key_id=OLD\n  # indented\nAWS_Region   =   eu-west-1\n\n[work-sts]\naws_access_key_id =   ASIANEW\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n",
     },
     {
+      name: "upper-case keys, which the AWS CLI reads, are read and edited in place",
+      before: "[work-sts]\nAWS_ACCESS_KEY_ID = OLD\nAws_Session_Token=OLD\n",
+      section: "work-sts",
+      after: "[work-sts]\nAWS_ACCESS_KEY_ID = ASIANEW\nAws_Session_Token=IQoJb3JpZ2luX2VjE=+/a==\n",
+    },
+    {
       name: "CRLF line endings are kept and followed by new lines",
       before: "[a]\r\nx = 1\r\n",
       section: "work-sts",

@@ -1,7 +1,10 @@
 import * as Either from "effect/Either"
 import * as ini from "ini"
 
-/** One `[name]` section: its values as `ini.parse` reads them, and the 1-based line of each key. */
+/**
+ * One `[name]` section: its values as `ini.parse` reads them, and the 1-based line of each key.
+ * Keys are lower-cased, as the AWS CLI reads them: `AWS_ACCESS_KEY_ID = …` works there.
+ */
 export interface Section {
   readonly values: Readonly<Record<string, string>>
   readonly lines: Readonly<Record<string, number>>
@@ -64,11 +67,11 @@ export const parse = (text: string): Sections => {
     const section = sections.get(header.name) ?? { values: {}, lines: {} }
     for (const [key, value] of Object.entries(parsed[`s${block}`] ?? {})) {
       if (typeof value === "object") continue
-      section.values[key] = String(value)
+      section.values[key.toLowerCase()] = String(value)
     }
     lines.forEach((line, i) => {
       const key = owner[i] === block ? keyName(line.content) : undefined
-      if (key !== undefined) section.lines[key] = i + 1
+      if (key !== undefined) section.lines[key.toLowerCase()] = i + 1
     })
     sections.set(header.name, section)
   })
@@ -107,7 +110,7 @@ const applyOne = (lines: Array<Line>, edit: Edit, eol: string): Array<Line> => {
   for (const [key, value] of Object.entries(edit.set)) {
     let found = false
     result.forEach((line, i) => {
-      if (mine.includes(owner[i] ?? -1) && keyName(line.content) === key) {
+      if (mine.includes(owner[i] ?? -1) && keyName(line.content)?.toLowerCase() === key.toLowerCase()) {
         const prefix = /^[^=]*=[ \t]*/.exec(line.content)?.[0] ?? `${key} = `
         result[i] = { content: prefix + value, eol: line.eol }
         found = true
