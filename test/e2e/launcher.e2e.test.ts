@@ -27,5 +27,10 @@ describe("the installed command's code cache", () => {
     expect(await version()).toBe(pkg.version)
     expect(fs.readdirSync(dir)).toEqual([entry])
     expect(fs.statSync(path.join(dir, entry!)).size).toBeGreaterThan(100_000)
+    const help = (await run(process.execPath, [bin, "--help"], { env })).stdout
+    expect(help).toContain("USAGE")
+    expect(fs.readdirSync(dir).sort()).toEqual(
+      [entry, entry!.replace("main---version-", "main-help-")].sort(),
+    )
   })
 })
