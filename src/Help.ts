@@ -32,6 +32,7 @@ const empty = cat()
 const hardLine: Doc = { _tag: "Line", flat: undefined }
 const line: Doc = { _tag: "Line", flat: " " }
 const lineBreak: Doc = { _tag: "Line", flat: "" }
+const group = (doc: Doc): Doc => ({ _tag: "Group", doc })
 const styled = (style: Style, doc: Doc): Doc => ({ _tag: "Styled", style, doc })
 const indent = (doc: Doc): Doc => ({ _tag: "Indent", by: 2, doc })
 const vsep = (docs: ReadonlyArray<Doc>): Doc =>
@@ -66,17 +67,11 @@ const fromHelpDoc = (doc: HelpDoc): Doc => {
     case "Paragraph":
       return cat(fromSpan(doc.value), hardLine)
     case "DescriptionList":
+      // The term, a blank line and the indented description; all on one line if that fits.
       return vsep(
-        doc.definitions.map(([term, description]) => ({
-          _tag: "Group",
-          doc: cat(
-            styled(bold, fromSpan(term)),
-            lineBreak,
-            empty,
-            lineBreak,
-            indent(fromHelpDoc(description)),
-          ),
-        })),
+        doc.definitions.map(([term, description]) =>
+          group(cat(styled(bold, fromSpan(term)), lineBreak, lineBreak, indent(fromHelpDoc(description)))),
+        ),
       )
     case "Enumeration":
       return indent(vsep(doc.elements.map((element) => cat(text("- "), fromHelpDoc(element)))))
