@@ -44,14 +44,18 @@ const helpPage = (usage: Usage.Usage, help: HelpDoc.HelpDoc) =>
     help,
   ].reduce((page, part) => HelpDoc.sequence(page, part))
 
-/** The help @effect/cli would print for `args`, when they ask for help, rendered by `renderHelp`. */
-const help = (args: ReadonlyArray<string>) =>
+/**
+ * What @effect/cli would print for `args` when they ask for help or the version: the help rendered
+ * by `renderHelp`, the version without the blank line @effect/cli adds.
+ */
+const helpOrVersion = (args: ReadonlyArray<string>) =>
   Descriptor.parse(command.descriptor, [name, ...normalizeArgs(args)], CliConfig.defaultConfig).pipe(
-    Effect.map((directive) =>
-      directive._tag === "BuiltIn" && directive.option._tag === "ShowHelp"
-        ? Option.some(renderHelp(helpPage(directive.option.usage, directive.option.helpDoc)))
-        : Option.none(),
-    ),
+    Effect.map((directive) => {
+      if (directive._tag !== "BuiltIn") return Option.none<string>()
+      const { option } = directive
+      if (option._tag === "ShowHelp") return Option.some(renderHelp(helpPage(option.usage, option.helpDoc)))
+      return option._tag === "ShowVersion" ? Option.some(pkg.version) : Option.none<string>()
+    }),
     Effect.orElseSucceed(() => Option.none<string>()),
   )
 
@@ -80,8 +84,8 @@ const builtIn = (args: ReadonlyArray<string>) =>
       }
       return Option.some(yield* Effect.as(Console.log(script(shell)), 0))
     }
-    if (args.includes("--help") || args.includes("-h")) {
-      const page = yield* help(args)
+    if (args.some((arg) => arg === "--help" || arg === "-h" || arg === "--version")) {
+      const page = yield* helpOrVersion(args)
       if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
     }
     if (args.includes("--wizard") && !(yield* Effect.flatMap(Terminal.Terminal, (t) => t.isTTY))) {

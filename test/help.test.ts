@@ -3,6 +3,7 @@ import * as Span from "@effect/cli/HelpDoc/Span"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import fc from "fast-check"
+import pkg from "../package.json" with { type: "json" }
 import { normalizeArgs, run } from "../src/Cli.js"
 import { renderHelp } from "../src/Help.js"
 import { capture, cli, SimulatedAws, tempHome } from "./support/harness.js"
@@ -32,6 +33,17 @@ describe("--help", () => {
         expect(ours.stdout).toContain("\x1b[0;1mUSAGE\x1b[0m\n\n$ ")
       }
       expect((yield* cli(files, ["status", "--help"])).stdout).toContain("--json")
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("--version prints the version and nothing else", () =>
+    Effect.gen(function* () {
+      const files = tempHome()
+      for (const args of [["--version"], ["work", "--version"]]) {
+        const out = yield* cli(files, args)
+        expect(out.code).toBe(0)
+        expect(out.stdout).toBe(pkg.version)
+      }
     }).pipe(Effect.provide(SimulatedAws)),
   )
 

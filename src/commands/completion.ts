@@ -1,6 +1,6 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import { CredentialsFile } from "../services/CredentialsFile.js"
+import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
 import { isSubcommand, type Subcommand, subcommands } from "./names.js"
 
 /**
@@ -74,8 +74,6 @@ export const candidates = (index: number, words: ReadonlyArray<string>, profiles
 export const complete = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const file = yield* Effect.flatMap(CredentialsFile, (files) => files.read)
-    const names = [...file.sections.keys()]
-    const profiles = names.filter((name) => !(name.endsWith("-sts") && names.includes(name.slice(0, -4))))
     const [index, ...words] = args
-    yield* Console.log(candidates(Number(index), words, profiles).join("\n"))
+    yield* Console.log(candidates(Number(index), words, profileNames(file)).join("\n"))
   }).pipe(Effect.catchAll(() => Effect.void))

@@ -23,6 +23,12 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
   }
 >() {}
 
+/** The profiles a person names: every section but the `<profile>-sts` sessions this tool writes. */
+export const profileNames = (file: IniFile): ReadonlyArray<string> => {
+  const names = [...file.sections.keys()]
+  return names.filter((name) => !(name.endsWith("-sts") && names.includes(name.slice(0, -4))))
+}
+
 /** Decodes one section with `schema`; a bad value names the file, line and profile. */
 export const decodeSection = <A, I>(
   file: IniFile,
@@ -31,9 +37,7 @@ export const decodeSection = <A, I>(
 ): Effect.Effect<A, ProfileNotFound | MalformedFile> => {
   const section = file.sections.get(name)
   if (section === undefined) {
-    return Effect.fail(
-      new ProfileNotFound({ profile: name, path: file.path, available: [...file.sections.keys()] }),
-    )
+    return Effect.fail(new ProfileNotFound({ profile: name, path: file.path, available: profileNames(file) }))
   }
   return Schema.decodeUnknown(schema, { errors: "first" })(section.values).pipe(
     Effect.mapError((error) => {
