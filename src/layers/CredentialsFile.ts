@@ -76,6 +76,12 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       yield* handle.sync
       yield* fs.chmod(temp, 0o600)
       yield* fs.rename(temp, file)
+      // The rename lasts through a crash only once the directory is on disk too: a rotation deletes
+      // the old key right after. Not every platform opens directories, so this is best effort.
+      yield* fs.open(path.dirname(file), { flag: "r" }).pipe(
+        Effect.flatMap((dir) => dir.sync),
+        Effect.ignore,
+      )
     }).pipe(Effect.scoped, Effect.mapError(fail(file, "write")))
 
   const update = (edits: ReadonlyArray<Ini.Edit>) =>
