@@ -11,8 +11,9 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import pkg from "../package.json" with { type: "json" }
-import { complete, script, shells } from "./commands/completion.js"
+import { complete, script } from "./commands/completion.js"
 import { exportCommand } from "./commands/export.js"
+import { builtInFlags, flagsOf, shells, unknownFlag } from "./commands/flags.js"
 import { init } from "./commands/init.js"
 import { root } from "./commands/login.js"
 import { isSubcommand } from "./commands/names.js"
@@ -74,7 +75,8 @@ const usageHint = "Run `aws-iam-login --help` for usage."
 /** What @effect/cli's built-ins do not do well for this tool: completion, and the wizard off a terminal. */
 const builtIn = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    if (args[0] === "__complete") return Option.some(yield* Effect.as(complete(args.slice(1)), 0))
+    if (args[0] === "__complete")
+      return Option.some(yield* Effect.as(complete(args.slice(1), flagsOf(command.descriptor)), 0))
     const at = args.indexOf("--completions")
     if (at >= 0) {
       const shell = shells.find((s) => s === args[at + 1])
@@ -87,6 +89,14 @@ const builtIn = (args: ReadonlyArray<string>) =>
     if (args.some((arg) => arg === "--help" || arg === "-h" || arg === "--version")) {
       const page = yield* helpOrVersion(args)
       if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
+    }
+    // After the profile, @effect/cli reads an unknown flag as a subcommand and says so: name it instead.
+    if (!args.some(isSubcommand)) {
+      const unknown = unknownFlag(args, [...flagsOf(command.descriptor).root, ...builtInFlags])
+      if (unknown !== undefined) {
+        yield* Console.error(`Received unknown argument: '${unknown}'\n\n${usageHint}`)
+        return Option.some(2)
+      }
     }
     if (args.includes("--wizard") && !(yield* Effect.flatMap(Terminal.Terminal, (t) => t.isTTY))) {
       yield* Console.error(`--wizard asks questions, so it needs a terminal on stdin. ${usageHint}`)

@@ -1,30 +1,22 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
-import { isSubcommand, type Subcommand, subcommands } from "./names.js"
+import { builtInFlags, type CommandFlags, type Flag, type shells } from "./flags.js"
+import { isSubcommand, subcommands } from "./names.js"
 
 /**
  * Shell completion. The scripts call back `aws-iam-login __complete <index> <words…>`, so one
  * piece of code knows the commands, flags and the profiles in the credentials file.
  */
 
-export const shells = ["bash", "zsh", "fish", "sh"] as const
+/** Values to offer for flags that take free text. */
+const suggestions: Record<string, ReadonlyArray<string>> = { "--duration": ["15m", "1h", "12h", "36h"] }
 
-const rootFlags = ["--token", "--duration", "--force", "--help", "--version", "--completions"]
-const flags: Record<Subcommand, ReadonlyArray<string>> = {
-  init: ["--force", "--yes", "--help"],
-  rotate: ["--dry-run", "--yes", "--mfa", "--help"],
-  status: ["--json", "--help"],
-  export: ["--format", "--help"],
-}
-const values: Record<string, ReadonlyArray<string>> = {
-  "--format": ["credential-process", "env", "json"],
-  "--completions": shells,
-  "--duration": ["15m", "1h", "12h", "36h"],
-  "-d": ["15m", "1h", "12h", "36h"],
-  "--token": [],
-  "-t": [],
-}
+/** The built-in flags offered after the profile, and after a subcommand. */
+const offeredBuiltIns = { root: ["--help", "--version", "--completions"], subcommand: ["--help"] }
+
+const longNames = (flags: ReadonlyArray<Flag>) =>
+  flags.flatMap((flag) => flag.names.filter((name) => name.startsWith("--")))
 
 const bash = `_aws_iam_login_complete() {
   local IFS=$'\\n'
@@ -53,17 +45,31 @@ complete -c aws-iam-login -f -a '(__aws_iam_login_complete)'
 export const script = (shell: (typeof shells)[number]): string => ({ bash, sh: bash, zsh, fish })[shell]
 
 /** The candidates for word `index` of `words` (words[0] is the command itself). */
-export const candidates = (index: number, words: ReadonlyArray<string>, profiles: ReadonlyArray<string>) => {
+export const candidates = (
+  index: number,
+  words: ReadonlyArray<string>,
+  profiles: ReadonlyArray<string>,
+  flags: CommandFlags,
+) => {
   const current = words[index] ?? ""
   const before = words.slice(1, index)
-  const previous = before.at(-1)
+  const every = [...flags.root, ...[...flags.subcommands.values()].flat(), ...builtInFlags]
+  const taking = (word: string | undefined) =>
+    every.find((flag) => flag.values !== undefined && word !== undefined && flag.names.includes(word))
   const all = ((): ReadonlyArray<string> => {
-    if (previous !== undefined && previous in values) return values[previous] ?? []
+    const previous = taking(before.at(-1))
+    if (previous !== undefined) {
+      const suggested = previous.names.flatMap((name) => suggestions[name] ?? [])
+      return previous.values?.length ? previous.values : suggested
+    }
     const positionals = before.filter(
-      (word, i) => !word.startsWith("-") && !((before[i - 1] ?? "") in values),
+      (word, i) => !word.startsWith("-") && taking(before[i - 1]) === undefined,
     )
     const subcommand = positionals.find(isSubcommand)
-    if (current.startsWith("-")) return subcommand === undefined ? rootFlags : flags[subcommand]
+    if (current.startsWith("-"))
+      return subcommand === undefined
+        ? [...longNames(flags.root), ...offeredBuiltIns.root]
+        : [...longNames(flags.subcommands.get(subcommand) ?? []), ...offeredBuiltIns.subcommand]
     if (positionals.length === 0) return [...profiles, ...subcommands]
     if (positionals.length === 1) return subcommand === undefined ? subcommands : profiles
     return []
@@ -71,9 +77,9 @@ export const candidates = (index: number, words: ReadonlyArray<string>, profiles
   return all.filter((candidate) => candidate.startsWith(current))
 }
 
-export const complete = (args: ReadonlyArray<string>) =>
+export const complete = (args: ReadonlyArray<string>, flags: CommandFlags) =>
   Effect.gen(function* () {
     const file = yield* Effect.flatMap(CredentialsFile, (files) => files.read)
     const [index, ...words] = args
-    yield* Console.log(candidates(Number(index), words, profileNames(file)).join("\n"))
+    yield* Console.log(candidates(Number(index), words, profileNames(file), flags).join("\n"))
   }).pipe(Effect.catchAll(() => Effect.void))

@@ -1,0 +1,81 @@
+import * as Descriptor from "@effect/cli/CommandDescriptor"
+import type * as Usage from "@effect/cli/Usage"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+
+/** A flag's spellings, and its values: none for a switch, the choices for a choice, else []. */
+export interface Flag {
+  readonly names: ReadonlyArray<string>
+  readonly values: ReadonlyArray<string> | undefined
+}
+
+export const shells = ["bash", "zsh", "fish", "sh"] as const
+
+/** The flags @effect/cli gives every command line. */
+export const builtInFlags: ReadonlyArray<Flag> = [
+  { names: ["-h", "--help"], values: undefined },
+  { names: ["--version"], values: undefined },
+  { names: ["--wizard"], values: undefined },
+  { names: ["--completions"], values: shells },
+  { names: ["--log-level"], values: ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"] },
+]
+
+const flagsIn = (usage: Usage.Usage): Array<Flag> => {
+  switch (usage._tag) {
+    case "Named": {
+      if (!usage.names.some((name) => name.startsWith("-"))) return []
+      const values = Option.match(usage.acceptedValues, {
+        onNone: () => undefined,
+        onSome: (accepted) => (accepted.includes(" | ") ? accepted.split(" | ") : []),
+      })
+      return [{ names: usage.names, values }]
+    }
+    case "Optional":
+    case "Repeated":
+      return flagsIn(usage.usage)
+    case "Alternation":
+    case "Concat":
+      return [...flagsIn(usage.left), ...flagsIn(usage.right)]
+    default:
+      return []
+  }
+}
+
+export interface CommandFlags {
+  readonly root: ReadonlyArray<Flag>
+  readonly subcommands: ReadonlyMap<string, ReadonlyArray<Flag>>
+}
+
+/** The flags of a command and of each of its subcommands, read from their definitions. */
+export const flagsOf = <A>(command: Descriptor.Command<A>): CommandFlags => ({
+  root: flagsIn(Descriptor.getUsage(command)),
+  subcommands: new Map(
+    HashMap.toEntries(Descriptor.getSubcommands(command)).map(([name, sub]) => [
+      name,
+      flagsIn(Descriptor.getUsage(sub)),
+    ]),
+  ),
+})
+
+/**
+ * The first argument that looks like a flag but is none of the command line's, skipping flags'
+ * values. Names match without regard to case, as @effect/cli matches them.
+ */
+export const unknownFlag = (args: ReadonlyArray<string>, flags: ReadonlyArray<Flag>): string | undefined => {
+  const known = new Map(
+    flags.flatMap((flag) => flag.names.map((name) => [name.toLowerCase(), flag] as const)),
+  )
+  let value = false
+  for (const arg of args) {
+    if (arg === "--") return undefined
+    if (value) {
+      value = false
+      continue
+    }
+    if (!arg.startsWith("-") || arg === "-") continue
+    const flag = known.get(arg.split("=")[0]!.toLowerCase())
+    if (flag === undefined) return arg
+    value = flag.values !== undefined && !arg.includes("=")
+  }
+  return undefined
+}
