@@ -72,7 +72,10 @@ export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string
 
 const usageHint = "Run `aws-iam-login --help` for usage."
 
-/** What @effect/cli's built-ins do not do well for this tool: completion, and the wizard off a terminal. */
+/**
+ * What this tool does itself rather than leave to @effect/cli: completion, the help page (faster),
+ * the version (without a blank line), an unknown flag after the profile, the wizard off a terminal.
+ */
 const builtIn = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     if (args[0] === "__complete")
