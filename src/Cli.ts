@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import pkg from "../package.json" with { type: "json" }
 import { complete, script } from "./commands/completion.js"
 import { exportCommand } from "./commands/export.js"
-import { builtInFlags, flagsOf, shells, unknownFlag } from "./commands/flags.js"
+import { builtInFlags, flagsOf, ownFlags, shells, unknownFlag } from "./commands/flags.js"
 import { init } from "./commands/init.js"
 import { root } from "./commands/login.js"
 import { isSubcommand } from "./commands/names.js"
@@ -94,8 +94,8 @@ const builtIn = (args: ReadonlyArray<string>) =>
       if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
     }
     // After the profile, @effect/cli reads an unknown flag as a subcommand and says so: name it instead.
-    if (!args.some(isSubcommand)) {
-      const unknown = unknownFlag(args, [...flagsOf(command.descriptor).root, ...builtInFlags])
+    if (!args.some(isSubcommand) && args.some((arg) => arg.startsWith("-"))) {
+      const unknown = unknownFlag(args, [...ownFlags(command.descriptor), ...builtInFlags])
       if (unknown !== undefined) {
         yield* Console.error(`Received unknown argument: '${unknown}'\n\n${usageHint}`)
         return Option.some(2)

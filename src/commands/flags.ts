@@ -46,14 +46,15 @@ export interface CommandFlags {
   readonly subcommands: ReadonlyMap<string, ReadonlyArray<Flag>>
 }
 
-/** The flags of a command and of each of its subcommands, read from their definitions. */
+/** A command's own flags, read from its definition. */
+export const ownFlags = <A>(command: Descriptor.Command<A>): ReadonlyArray<Flag> =>
+  flagsIn(Descriptor.getUsage(command))
+
+/** The flags of a command and of each of its subcommands. */
 export const flagsOf = <A>(command: Descriptor.Command<A>): CommandFlags => ({
-  root: flagsIn(Descriptor.getUsage(command)),
+  root: ownFlags(command),
   subcommands: new Map(
-    HashMap.toEntries(Descriptor.getSubcommands(command)).map(([name, sub]) => [
-      name,
-      flagsIn(Descriptor.getUsage(sub)),
-    ]),
+    HashMap.toEntries(Descriptor.getSubcommands(command)).map(([name, sub]) => [name, ownFlags(sub)]),
   ),
 })
 
