@@ -53,17 +53,17 @@ export const candidates = (
 ) => {
   const current = words[index] ?? ""
   const before = words.slice(1, index)
-  const every = [...flags.root, ...[...flags.subcommands.values()].flat(), ...builtInFlags]
-  const taking = (word: string | undefined) =>
-    every.find((flag) => flag.values !== undefined && word !== undefined && flag.names.includes(word))
+  const allFlags = [...flags.root, ...[...flags.subcommands.values()].flat(), ...builtInFlags]
+  const takingValue = (word: string | undefined) =>
+    allFlags.find((flag) => flag.values !== undefined && word !== undefined && flag.names.includes(word))
   const all = ((): ReadonlyArray<string> => {
-    const previous = taking(before.at(-1))
+    const previous = takingValue(before.at(-1))
     if (previous !== undefined) {
       const suggested = previous.names.flatMap((name) => suggestions[name] ?? [])
       return previous.values?.length ? previous.values : suggested
     }
     const positionals = before.filter(
-      (word, i) => !word.startsWith("-") && taking(before[i - 1]) === undefined,
+      (word, i) => !word.startsWith("-") && takingValue(before[i - 1]) === undefined,
     )
     const subcommand = positionals.find(isSubcommand)
     if (current.startsWith("-"))
