@@ -16,7 +16,7 @@ import { exportCommand } from "./commands/export.js"
 import { builtInFlags, flagsOf, ownFlags, shells, unknownFlag } from "./commands/flags.js"
 import { init } from "./commands/init.js"
 import { root } from "./commands/login.js"
-import { isSubcommand } from "./commands/names.js"
+import { asksForHelp, isSubcommand } from "./commands/names.js"
 import { rotate } from "./commands/rotate/index.js"
 import { status } from "./commands/status.js"
 import { renderHelp } from "./Help.js"
@@ -67,7 +67,7 @@ export const normalizeArgs = (args: ReadonlyArray<string>): ReadonlyArray<string
   if (second !== undefined && !second.startsWith("-") && !isSubcommand(second))
     return [second, first!, ...rest]
   // `init --help` names no profile; the parser wants one before it shows the subcommand's help.
-  return args.includes("--help") || args.includes("-h") ? ["<profile>", ...args] : args
+  return asksForHelp(args) ? ["<profile>", ...args] : args
 }
 
 const usageHint = "Run `aws-iam-login --help` for usage."
@@ -89,7 +89,7 @@ const builtIn = (args: ReadonlyArray<string>) =>
       }
       return Option.some(yield* Effect.as(Console.log(script(shell)), 0))
     }
-    if (args.some((arg) => arg === "--help" || arg === "-h" || arg === "--version")) {
+    if (asksForHelp(args) || args.includes("--version")) {
       const page = yield* helpOrVersion(args)
       if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
     }

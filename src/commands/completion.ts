@@ -1,7 +1,7 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
-import { builtInFlags, type CommandFlags, type Flag, type shells } from "./flags.js"
+import { builtInFlags, type CommandFlags, type Flag, flagNamed, type shells } from "./flags.js"
 import { isSubcommand, subcommands } from "./names.js"
 
 /**
@@ -54,8 +54,10 @@ export const candidates = (
   const current = words[index] ?? ""
   const before = words.slice(1, index)
   const allFlags = [...flags.root, ...[...flags.subcommands.values()].flat(), ...builtInFlags]
-  const takingValue = (word: string | undefined) =>
-    allFlags.find((flag) => flag.values !== undefined && word !== undefined && flag.names.includes(word))
+  const takingValue = (word: string | undefined) => {
+    const flag = word?.startsWith("-") && !word.includes("=") ? flagNamed(allFlags, word) : undefined
+    return flag?.values === undefined ? undefined : flag
+  }
   const all = ((): ReadonlyArray<string> => {
     const previous = takingValue(before.at(-1))
     if (previous !== undefined) {

@@ -58,14 +58,14 @@ export const flagsOf = <A>(command: Descriptor.Command<A>): CommandFlags => ({
   ),
 })
 
-/**
- * The first argument that looks like a flag but is none of the command line's, skipping flags'
- * values. Names match without regard to case, as @effect/cli matches them.
- */
+/** The flag `word` names (`--token=123456` names `--token`), without regard to case, as @effect/cli reads it. */
+export const flagNamed = (flags: ReadonlyArray<Flag>, word: string): Flag | undefined => {
+  const name = word.split("=")[0]!.toLowerCase()
+  return flags.find((flag) => flag.names.some((n) => n.toLowerCase() === name))
+}
+
+/** The first argument that looks like a flag but is none of `flags`, skipping flags' values. */
 export const unknownFlag = (args: ReadonlyArray<string>, flags: ReadonlyArray<Flag>): string | undefined => {
-  const known = new Map(
-    flags.flatMap((flag) => flag.names.map((name) => [name.toLowerCase(), flag] as const)),
-  )
   let value = false
   for (const arg of args) {
     if (arg === "--") return undefined
@@ -74,7 +74,7 @@ export const unknownFlag = (args: ReadonlyArray<string>, flags: ReadonlyArray<Fl
       continue
     }
     if (!arg.startsWith("-") || arg === "-") continue
-    const flag = known.get(arg.split("=")[0]!.toLowerCase())
+    const flag = flagNamed(flags, arg)
     if (flag === undefined) return arg
     value = flag.values !== undefined && !arg.includes("=")
   }

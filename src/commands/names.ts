@@ -3,5 +3,9 @@ export const subcommands = ["init", "rotate", "status", "export"] as const
 
 export type Subcommand = (typeof subcommands)[number]
 
+/** Whether the command line asks for help (`--help` or `-h`, anywhere). */
+export const asksForHelp = (args: ReadonlyArray<string>): boolean =>
+  args.includes("--help") || args.includes("-h")
+
 export const isSubcommand = (word: string | undefined): word is Subcommand =>
   subcommands.some((name) => name === word)
