@@ -273,7 +273,6 @@ const runIn = async (
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: "us-east-1",
     AWS_DEFAULT_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...options.env,
   }
   const child = run(command, [...args], { env, timeout: 60_000 })
