@@ -87,6 +87,13 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
   const { file, profile, signer } = yield* loadProfile(name)
   if (!options.force) {
     const stored = yield* currentSession(file, name)
+    yield* Effect.logDebug(
+      Option.match(stored, {
+        onNone: () => `no session in [${sessionSection(name)}] valid past the margin: logging in`,
+        onSome: (s) =>
+          `session in [${sessionSection(name)}] valid until ${formatExpiration(s.expiration)}: reused, no AWS call`,
+      }),
+    )
     if (Option.isSome(stored)) return { session: stored.value, fresh: false }
   }
   const serialNumber = profile.mfa_serial

@@ -6,12 +6,14 @@ import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
+import * as Debug from "./Debug.js"
 
 export interface Paths {
   readonly credentials: string
@@ -32,6 +34,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
         () => Effect.succeed(""),
       ),
       Effect.mapError(fail(file, "read")),
+      Effect.tap((text) =>
+        Effect.logDebug(`read ${file}: ${text === "" ? "empty or missing" : `${text.length} characters`}`),
+      ),
     )
 
   const read = readText(paths.credentials).pipe(
@@ -63,6 +68,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       Effect.catchIf(held, () => Effect.zipRight(removeIfStale, create)),
       Effect.retry({ while: held, schedule: Schedule.spaced("25 millis").pipe(Schedule.upTo("10 seconds")) }),
       Effect.mapError(fail(lockFile, "lock")),
+      Debug.timed(
+        (exit, ms) => `lock ${lockFile}: ${Exit.isSuccess(exit) ? "taken" : "not taken"} after ${ms}ms`,
+      ),
     )
     return Effect.acquireRelease(take, () => fs.remove(lockFile).pipe(Effect.ignore))
   }
@@ -76,6 +84,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       yield* handle.sync
       yield* fs.chmod(temp, 0o600)
       yield* fs.rename(temp, file)
+      yield* Effect.logDebug(`wrote ${file}: ${text.length} characters, through ${temp}`)
       // The rename lasts through a crash only once the directory is on disk too: a rotation deletes
       // the old key right after. Not every platform opens directories, so this is best effort.
       yield* fs.open(path.dirname(file), { flag: "r" }).pipe(
