@@ -42,6 +42,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const read = readText(paths.credentials).pipe(
     Effect.map((text) => ({ path: paths.credentials, sections: Ini.parse(text) })),
   )
+  const readConfig = readText(paths.config).pipe(
+    Effect.map((text) => ({ path: paths.config, sections: Ini.parse(text) })),
+  )
 
   /** The file a write replaces: the target of a symlink, followed even when dangling. */
   const target = (file: string): Effect.Effect<string> =>
@@ -93,9 +96,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     }).pipe(Effect.scoped, Effect.mapError(fail(file, "write")))
 
-  const update = (edits: ReadonlyArray<Ini.Edit>) =>
+  const update = (edits: ReadonlyArray<Ini.Edit>, named = paths.credentials) =>
     Effect.gen(function* () {
-      const file = yield* target(paths.credentials)
+      const file = yield* target(named)
       yield* fs
         .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
         .pipe(Effect.mapError(fail(path.dirname(file), "create")))
@@ -103,7 +106,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       const text = yield* readText(file)
       const edited = Ini.applyEdits(text, edits)
       if (Either.isLeft(edited)) {
-        return yield* new InvalidInput({ reason: `Refusing to write ${paths.credentials}: ${edited.left}.` })
+        return yield* new InvalidInput({ reason: `Refusing to write ${named}: ${edited.left}.` })
       }
       yield* writeAtomically(file, edited.right)
     }).pipe(Effect.scoped)
@@ -121,7 +124,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       return Option.fromNullable(config.get(section)?.values.region)
     })
 
-  return CredentialsFile.of({ read, update, region })
+  return CredentialsFile.of({ read, readConfig, update, region })
 })
 
 /** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, as the AWS CLI reads them. */
