@@ -6,6 +6,8 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
@@ -29,8 +31,8 @@ const enabledByEnvironment = Config.boolean("AWS_IAM_LOGIN_DEBUG").pipe(
 )
 
 /**
- * Runs `main` with the command line `args` less the `--debug` words before any `--`, logging with
- * `stderrLogger`, at Debug level when `--debug` was there or AWS_IAM_LOGIN_DEBUG is set.
+ * Runs `main` with the command line `args` less the `--debug` words before any `--`, logging only
+ * with `stderrLogger`, at Debug level when `--debug` was there or AWS_IAM_LOGIN_DEBUG is set.
  */
 export const withDebug = <A, E, R>(
   args: ReadonlyArray<string>,
@@ -42,7 +44,7 @@ export const withDebug = <A, E, R>(
   return Effect.flatMap(enabledByEnvironment, (fromEnv) =>
     main(rest).pipe(
       flagged || fromEnv ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self,
-      Effect.provide(Logger.replace(Logger.defaultLogger, stderrLogger)),
+      Effect.locally(FiberRef.currentLoggers, HashSet.make(stderrLogger)),
     ),
   )
 }
