@@ -47,6 +47,18 @@ describe.runIf(available)("--debug, the built CLI against moto", () => {
         .every((line) => line.startsWith("[debug] ")),
     ).toBe(true)
 
+    const unreachable = await aws_iam_login(home, "http://127.0.0.1:9", [
+      "work",
+      "init",
+      "--force",
+      "--debug",
+    ])
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.stderr).toMatch(
+      /^\[debug\] aws sts:GetCallerIdentity http:\/\/127\.0\.0\.1:9\/ region=us-east-1 key=AKIA…\w{4} status=none duration=\d+ms retries=\d+ error=Unreachable$/m,
+    )
+    results.push(unreachable)
+
     const login = await run(["work", "--debug", "--token", code])
     expect(login.stderr).toMatch(/^\[debug\] no session in \[work-sts\] valid past the margin: logging in$/m)
     expect(login.stderr).toMatch(call("sts:GetSessionToken"))
