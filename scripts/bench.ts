@@ -24,7 +24,6 @@ try {
     AWS_CONFIG_FILE: home.config,
     AWS_ENDPOINT_URL: moto.direct,
     AWS_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   }
   // Asynchronous: a synchronous spawn would block the recording proxy that startMoto runs in this process.
   // The runs below go to moto directly (moto.direct), so the proxy adds nothing to their times.

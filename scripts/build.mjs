@@ -27,6 +27,21 @@ await build({
   // Every client gets its credentials explicitly, so the default provider chain and the clients it
   // brings (SSO, STS web identity, IMDS) stay out.
   alias: { "@aws-sdk/credential-provider-node": "./src/layers/sdk/noDefaultCredentials.ts" },
+  plugins: [
+    {
+      // The clients warn on stderr, once per process, about the Node versions future SDK releases
+      // will need: the user can do nothing with that (engines in package.json says what we need).
+      name: "no-node-version-warning",
+      setup: (b) =>
+        b.onLoad(
+          { filter: /[\\/]@aws-sdk[\\/]core[\\/].*[\\/]emitWarningIfUnsupportedVersion\.js$/ },
+          () => ({
+            contents:
+              "export const state = { warningEmitted: true }\nexport const emitWarningIfUnsupportedVersion = () => {}\n",
+          }),
+        ),
+    },
+  ],
 })
 await build({
   ...common,
@@ -43,6 +58,11 @@ await build({
     },
   ],
 })
+for (const file of ["sdk/sts.cjs", "sdk/iam.cjs"])
+  if ((await readFile(`dist/${file}`, "utf8")).includes("NodeVersionSupportWarning"))
+    throw new Error(
+      `dist/${file} still prints the SDK's NodeVersionSupportWarning: fix the no-node-version-warning plugin`,
+    )
 // The launcher names each bundle's code cache after the bundle's digest, taken here once.
 const digests = {}
 for (const file of ["main.cjs", "sdk/sts.cjs", "sdk/iam.cjs"])

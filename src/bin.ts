@@ -10,6 +10,7 @@ import { main } from "./Cli.js"
 import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
+import { withDebug } from "./layers/Debug.js"
 import { TerminalLive } from "./layers/Terminal.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
@@ -34,13 +35,14 @@ const MainLive = Layer.scopedContext(
 /** Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded. */
 export const start = () =>
   NodeRuntime.runMain(
-    main(process.argv.slice(2)).pipe(
+    withDebug(process.argv.slice(2), main).pipe(
       withPlainOutput,
       Effect.provide(MainLive),
       Effect.tap((code) => Effect.sync(() => (process.exitCode = code))),
     ),
     {
       disableErrorReporting: true,
+      disablePrettyLogger: true,
       teardown: (exit, onExit) =>
         onExit(
           Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : Number(process.exitCode ?? 0),

@@ -52,9 +52,17 @@ const load = (bundleName: string): unknown => {
     })
   }
   const bundle = { exports: {} }
-  const requireIn = (id: string) => (id.startsWith("./sdk/") ? load(id.slice(2)) : (require(id) as unknown))
+  const requireIn = (id: string) =>
+    id.startsWith("./sdk/") ? loadOnce(id.slice(2)) : (require(id) as unknown)
   script.runInThisContext()(bundle.exports, requireIn, bundle, file, __dirname)
   return bundle.exports
+}
+
+/** Each bundle runs once per process, as `require` would: every AWS call asks for its SDK bundle. */
+const loaded = new Map<string, unknown>()
+const loadOnce = (bundleName: string): unknown => {
+  if (!loaded.has(bundleName)) loaded.set(bundleName, load(bundleName))
+  return loaded.get(bundleName)
 }
 
 process.once("exit", (code) => {

@@ -23,7 +23,13 @@ describe("completion candidates, read from the command definitions", () => {
   })
 
   it("offers a flag's values, and nothing for free text", () => {
-    expect(complete("work", "export", "--format", "")).toEqual(["credential-process", "env", "json"])
+    expect(complete("work", "export", "--format", "")).toEqual([
+      "credential-process",
+      "env",
+      "fish",
+      "powershell",
+      "json",
+    ])
     expect(complete("work", "-d", "")).toEqual(["15m", "1h", "12h", "36h"])
     expect(complete("work", "-t", "")).toEqual([])
     expect(complete("--completions", "")).toEqual(["bash", "zsh", "fish", "sh"])

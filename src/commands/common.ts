@@ -22,7 +22,10 @@ import type { Signer } from "../services/Sts.js"
 const fallbackRegion = "us-east-1"
 
 export interface LoadedProfile {
+  /** The credentials file (where sessions go). */
   readonly file: IniFile
+  /** Where the profile's key is kept, so that changes to it are written back there. */
+  readonly home: { readonly file: IniFile; readonly section: string }
   readonly profile: LongTermProfile
   /** The profile's long-term key, as it signs calls. */
   readonly signer: Signer
@@ -31,10 +34,33 @@ export interface LoadedProfile {
 export const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
   const files = yield* CredentialsFile
   const file = yield* files.read
-  const profile = yield* decodeSection(file, name, LongTermProfile)
+  const home = yield* keyHome(file, name)
+  const profile = yield* decodeSection(home.file, home.section, LongTermProfile)
   const region = Option.getOrElse(yield* files.region(name), () => fallbackRegion)
-  return { file, profile, signer: { credentials: longTermKey(profile), region } } satisfies LoadedProfile
+  return {
+    file,
+    home,
+    profile,
+    signer: { credentials: longTermKey(profile), region },
+  } satisfies LoadedProfile
 })
+
+/**
+ * Where the AWS CLI reads the profile's key from (botocore's shared-credentials-file provider, then
+ * its config-file one): `[name]` in the credentials file when it holds aws_access_key_id, else
+ * `[profile name]` (`[default]`) in the config file when that does.
+ */
+const keyHome = (file: IniFile, name: ProfileName) =>
+  Effect.gen(function* () {
+    if (file.sections.get(name)?.values.aws_access_key_id !== undefined) return { file, section: name }
+    const config = yield* (yield* CredentialsFile).readConfig
+    const section = name === "default" ? name : `profile ${name}`
+    const inConfig = config.sections.get(section)?.values.aws_access_key_id !== undefined
+    yield* Effect.logDebug(
+      `the key of [${name}] is ${inConfig ? `in [${section}] of ${config.path}` : "not in the config file either"}`,
+    )
+    return inConfig ? { file: config, section } : { file, section: name }
+  })
 
 /** A session must outlive this to be reused rather than renewed. */
 export const sessionMargin = Duration.minutes(5)

@@ -6,16 +6,30 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
+import { CredentialsFile } from "../services/CredentialsFile.js"
 import { ensureSession, root } from "./login.js"
 
-const format = Options.choice("format", ["credential-process", "env", "json"]).pipe(
+const formats = ["credential-process", "env", "fish", "powershell", "json"] as const
+type Format = (typeof formats)[number]
+
+const format = Options.choice("format", formats).pipe(
   Options.withDefault("credential-process"),
   Options.withDescription(
-    "credential-process: JSON for credential_process in ~/.aws/config; env: export lines; json",
+    "credential-process: JSON for credential_process in ~/.aws/config; env, fish, powershell: lines for that shell (as `aws configure export-credentials` prints them); json",
   ),
 )
 
-const render = (session: Session, as: "credential-process" | "env" | "json"): string => {
+/** How each shell sets a variable, as `aws configure export-credentials --format` writes it. */
+const shellLine: Record<
+  Exclude<Format, "credential-process" | "json">,
+  (name: string, value: string) => string
+> = {
+  env: (name, value) => `export ${name}=${value}`,
+  fish: (name, value) => `set -gx ${name} "${value}"`,
+  powershell: (name, value) => `$Env:${name}="${value}"`,
+}
+
+const render = (session: Session, region: Option.Option<string>, as: Format): string => {
   const c = session.credentials
   const fields = {
     AccessKeyId: c.accessKeyId,
@@ -28,13 +42,16 @@ const render = (session: Session, as: "credential-process" | "env" | "json"): st
       return JSON.stringify({ Version: 1, ...fields })
     case "json":
       return JSON.stringify(fields, null, 2)
-    case "env":
+    default:
       return [
-        `export AWS_ACCESS_KEY_ID=${fields.AccessKeyId}`,
-        `export AWS_SECRET_ACCESS_KEY=${fields.SecretAccessKey}`,
-        `export AWS_SESSION_TOKEN=${fields.SessionToken}`,
-        `export AWS_CREDENTIAL_EXPIRATION=${fields.Expiration}`,
-      ].join("\n")
+        ["AWS_ACCESS_KEY_ID", fields.AccessKeyId],
+        ["AWS_SECRET_ACCESS_KEY", fields.SecretAccessKey],
+        ["AWS_SESSION_TOKEN", fields.SessionToken],
+        ["AWS_CREDENTIAL_EXPIRATION", fields.Expiration],
+        ...Option.toArray(Option.map(region, (r) => ["AWS_REGION", r] as const)),
+      ]
+        .map(([name, value]) => shellLine[as](name, value))
+        .join("\n")
   }
 }
 
@@ -47,12 +64,15 @@ export const exportCommand = Command.make(
       token: Option.none(),
       duration: Duration.hours(12),
       force: false,
+      // The AWS CLI runs credential_process with no way to answer a prompt.
+      noTerminal: `No valid session in [${sessionSection(profile)}], and no terminal to ask for an MFA code: run \`aws-iam-login ${profile}\` in a terminal first.`,
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(profile)}] refreshed.`)
-    yield* Console.log(render(session, format))
+    const region = yield* (yield* CredentialsFile).region(profile)
+    yield* Console.log(render(session, region, format))
   }),
 ).pipe(
   Command.withDescription(
-    "Print the session (logging in first if needed) for other tools: credential_process JSON, env exports, or JSON",
+    "Print the session (logging in first if needed) for other tools: credential_process JSON, shell lines (env, fish, powershell), or JSON",
   ),
 )

@@ -18,6 +18,8 @@ export const builtInFlags: ReadonlyArray<Flag> = [
   { names: ["--wizard"], values: undefined },
   { names: ["--completions"], values: shells },
   { names: ["--log-level"], values: ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"] },
+  // Not @effect/cli's: src/layers/Debug.ts takes it off the command line before parsing.
+  { names: ["--debug"], values: undefined },
 ]
 
 const flagsIn = (usage: Usage.Usage): Array<Flag> => {

@@ -53,7 +53,7 @@ export const init = Command.make(
   { force, yes },
   Effect.fn("init")(function* ({ force, yes }) {
     const { profile: name } = yield* root
-    const { profile, signer } = yield* loadProfile(name)
+    const { home, profile, signer } = yield* loadProfile(name)
     if (!force && profile.username !== undefined && profile.mfa_serial !== undefined) {
       return yield* Console.log(
         `[${name}] is already initialised: username ${profile.username}, mfa_serial ${profile.mfa_serial}. Use --force to read them again.`,
@@ -70,9 +70,10 @@ export const init = Command.make(
         ).pipe(Effect.as(derivedMfaSerial(user))),
       ),
     )
-    yield* (yield* CredentialsFile).update([
-      { section: name, set: { username: user.userName, mfa_serial: serial } },
-    ])
+    yield* (yield* CredentialsFile).update(
+      [{ section: home.section, set: { username: user.userName, mfa_serial: serial } }],
+      home.file.path,
+    )
     yield* Console.log(
       `Initialised [${name}]: username ${user.userName}, mfa_serial ${serial}.\nNext: aws-iam-login ${name}`,
     )

@@ -53,17 +53,20 @@ export interface LoginOptions {
   readonly token: Option.Option<MfaCode>
   readonly duration: Duration.Duration
   readonly force: boolean
+  /** Off a terminal, fail with this advice instead of reading the code from stdin. */
+  readonly noTerminal?: string
 }
 
 const decodeCode = (answer: string) =>
   Schema.decodeUnknownEither(MfaCode)(answer).pipe(Either.mapLeft((error) => firstIssue(error).message))
 
 /** The MFA code: from --token, else asked on a terminal, else one line of stdin. */
-const mfaCode = (token: Option.Option<MfaCode>, serial: string) =>
+const mfaCode = (token: Option.Option<MfaCode>, serial: string, noTerminal: string | undefined) =>
   Effect.gen(function* () {
     if (Option.isSome(token)) return token.value
     const terminal = yield* Terminal.Terminal
     if (yield* terminal.isTTY) return yield* ask(`MFA code for ${serial}: `, decodeCode)
+    if (noTerminal !== undefined) return yield* new InvalidInput({ reason: noTerminal })
     const line = yield* terminal.readLine.pipe(
       Effect.catchTag(
         "QuitException",
@@ -84,11 +87,18 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
   const { file, profile, signer } = yield* loadProfile(name)
   if (!options.force) {
     const stored = yield* currentSession(file, name)
+    yield* Effect.logDebug(
+      Option.match(stored, {
+        onNone: () => `no session in [${sessionSection(name)}] valid past the margin: logging in`,
+        onSome: (s) =>
+          `session in [${sessionSection(name)}] valid until ${formatExpiration(s.expiration)}: reused, no AWS call`,
+      }),
+    )
     if (Option.isSome(stored)) return { session: stored.value, fresh: false }
   }
   const serialNumber = profile.mfa_serial
   if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
-  const code = yield* mfaCode(options.token, serialNumber)
+  const code = yield* mfaCode(options.token, serialNumber, options.noTerminal)
   const sts = yield* Sts
   const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
   const files = yield* CredentialsFile

@@ -51,15 +51,15 @@ export const status = Command.make(
     })
     const report = {
       profile: name,
-      accessKeyId: maskKeyId(profile.aws_access_key_id),
+      accessKeyIdMasked: maskKeyId(profile.aws_access_key_id),
       keyAgeDays: Option.getOrNull(ageDays),
       keyStatus: Option.getOrNull(Option.map(mine, (k) => k.status)),
       username: profile.username ?? null,
       mfaSerial: profile.mfa_serial ?? null,
-      session: section,
-      expiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
-      valid: Option.exists(expiration, (e) => e.getTime() > now),
-      notice: Option.getOrNull(notice),
+      sessionProfile: section,
+      sessionExpiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
+      sessionValid: Option.exists(expiration, (e) => e.getTime() > now),
+      rotationNotice: Option.getOrNull(notice),
     }
     if (json) return yield* Console.log(JSON.stringify(report, null, 2))
     const init = `not set: run aws-iam-login ${name} init`
@@ -82,7 +82,7 @@ export const status = Command.make(
     yield* Console.log(
       [
         `profile     ${name}`,
-        `key         ${report.accessKeyId}, ${age}`,
+        `key         ${report.accessKeyIdMasked}, ${age}`,
         `username    ${report.username ?? init}`,
         `mfa_serial  ${report.mfaSerial ?? init}`,
         `session     [${section}] ${sessionLine}`,

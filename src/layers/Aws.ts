@@ -16,6 +16,8 @@ import {
 import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
 import { Iam, type KeyStatus } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
+import * as Debug from "./Debug.js"
+import type { Observed } from "./sdk/observe.js"
 
 const invalidKey = new Set([
   "InvalidClientTokenId",
@@ -70,7 +72,8 @@ const toAwsError =
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
 
-const clientConfig = (signer: Signer) => ({
+const clientConfig = (signer: Signer, seen: Observed) => ({
+  seen,
   region: signer.region,
   credentials: {
     accessKeyId: signer.credentials.accessKeyId,
@@ -81,9 +84,20 @@ const clientConfig = (signer: Signer) => ({
   },
 })
 
-/** One SDK call, the SDK module loaded only when a call is made. */
-const call = <M, A>(load: () => Promise<M>, operation: string, signer: Signer, run: (sdk: M) => Promise<A>) =>
-  Effect.tryPromise({ try: () => load().then(run), catch: toAwsError(operation, signer) })
+/** One SDK call, the SDK module loaded only when a call is made; `--debug` shows what it did. */
+const call = <M, A>(
+  load: () => Promise<M>,
+  operation: string,
+  signer: Signer,
+  run: (sdk: M, config: ReturnType<typeof clientConfig>) => Promise<A>,
+) =>
+  Effect.suspend(() => {
+    const seen: Observed = {}
+    return Effect.tryPromise({
+      try: () => load().then((sdk) => run(sdk, clientConfig(signer, seen))),
+      catch: toAwsError(operation, signer),
+    }).pipe(Debug.awsCall(operation, signer, seen))
+  })
 
 const loadSts = () => import("./sdk/sts.js")
 const loadIam = () => import("./sdk/iam.js")
@@ -97,8 +111,8 @@ export const StsLive = Layer.succeed(
   Sts,
   Sts.of({
     getCallerIdentity: (signer) =>
-      call(loadSts, "sts:GetCallerIdentity", signer, async (sdk) => {
-        const out = await new sdk.STSClient(clientConfig(signer)).send(new sdk.GetCallerIdentityCommand({}))
+      call(loadSts, "sts:GetCallerIdentity", signer, async (sdk, config) => {
+        const out = await new sdk.STSClient(config).send(new sdk.GetCallerIdentityCommand({}))
         return {
           arn: required(out.Arn, "ARN"),
           account: required(out.Account, "account"),
@@ -106,8 +120,8 @@ export const StsLive = Layer.succeed(
         }
       }),
     getSessionToken: (signer, mfa, duration) =>
-      call(loadSts, "sts:GetSessionToken", signer, async (sdk) => {
-        const out = await new sdk.STSClient(clientConfig(signer)).send(
+      call(loadSts, "sts:GetSessionToken", signer, async (sdk, config) => {
+        const out = await new sdk.STSClient(config).send(
           new sdk.GetSessionTokenCommand({
             SerialNumber: mfa.serialNumber,
             TokenCode: mfa.code,
@@ -131,8 +145,8 @@ export const IamLive = Layer.succeed(
   Iam,
   Iam.of({
     listMfaDevices: (signer, userName) =>
-      call(loadIam, "iam:ListMFADevices", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+      call(loadIam, "iam:ListMFADevices", signer, async (sdk, config) => {
+        const out = await new sdk.IAMClient(config).send(
           new sdk.ListMFADevicesCommand({ UserName: userName }),
         )
         return (out.MFADevices ?? []).map((d) => ({
@@ -141,8 +155,8 @@ export const IamLive = Layer.succeed(
         }))
       }),
     listAccessKeys: (signer, userName) =>
-      call(loadIam, "iam:ListAccessKeys", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+      call(loadIam, "iam:ListAccessKeys", signer, async (sdk, config) => {
+        const out = await new sdk.IAMClient(config).send(
           new sdk.ListAccessKeysCommand({ UserName: userName }),
         )
         return (out.AccessKeyMetadata ?? []).map((k) => ({
@@ -152,8 +166,8 @@ export const IamLive = Layer.succeed(
         }))
       }),
     createAccessKey: (signer, userName) =>
-      call(loadIam, "iam:CreateAccessKey", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+      call(loadIam, "iam:CreateAccessKey", signer, async (sdk, config) => {
+        const out = await new sdk.IAMClient(config).send(
           new sdk.CreateAccessKeyCommand({ UserName: userName }),
         )
         const k = required(out.AccessKey, "access key")
@@ -166,14 +180,14 @@ export const IamLive = Layer.succeed(
         }
       }),
     updateAccessKey: (signer, userName, accessKeyId, status) =>
-      call(loadIam, "iam:UpdateAccessKey", signer, async (sdk) => {
-        await new sdk.IAMClient(clientConfig(signer)).send(
+      call(loadIam, "iam:UpdateAccessKey", signer, async (sdk, config) => {
+        await new sdk.IAMClient(config).send(
           new sdk.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
         )
       }),
     deleteAccessKey: (signer, userName, accessKeyId) =>
-      call(loadIam, "iam:DeleteAccessKey", signer, async (sdk) => {
-        await new sdk.IAMClient(clientConfig(signer)).send(
+      call(loadIam, "iam:DeleteAccessKey", signer, async (sdk, config) => {
+        await new sdk.IAMClient(config).send(
           new sdk.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }),
         )
       }),

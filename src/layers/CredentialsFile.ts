@@ -6,12 +6,14 @@ import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
+import * as Debug from "./Debug.js"
 
 export interface Paths {
   readonly credentials: string
@@ -32,10 +34,16 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
         () => Effect.succeed(""),
       ),
       Effect.mapError(fail(file, "read")),
+      Effect.tap((text) =>
+        Effect.logDebug(`read ${file}: ${text === "" ? "empty or missing" : `${text.length} characters`}`),
+      ),
     )
 
   const read = readText(paths.credentials).pipe(
     Effect.map((text) => ({ path: paths.credentials, sections: Ini.parse(text) })),
+  )
+  const readConfig = readText(paths.config).pipe(
+    Effect.map((text) => ({ path: paths.config, sections: Ini.parse(text) })),
   )
 
   /** The file a write replaces: the target of a symlink, followed even when dangling. */
@@ -63,6 +71,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       Effect.catchIf(held, () => Effect.zipRight(removeIfStale, create)),
       Effect.retry({ while: held, schedule: Schedule.spaced("25 millis").pipe(Schedule.upTo("10 seconds")) }),
       Effect.mapError(fail(lockFile, "lock")),
+      Debug.timed(
+        (exit, ms) => `lock ${lockFile}: ${Exit.isSuccess(exit) ? "taken" : "not taken"} after ${ms}ms`,
+      ),
     )
     return Effect.acquireRelease(take, () => fs.remove(lockFile).pipe(Effect.ignore))
   }
@@ -76,6 +87,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       yield* handle.sync
       yield* fs.chmod(temp, 0o600)
       yield* fs.rename(temp, file)
+      yield* Effect.logDebug(`wrote ${file}: ${text.length} characters, through ${temp}`)
       // The rename lasts through a crash only once the directory is on disk too: a rotation deletes
       // the old key right after. Not every platform opens directories, so this is best effort.
       yield* fs.open(path.dirname(file), { flag: "r" }).pipe(
@@ -84,9 +96,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     }).pipe(Effect.scoped, Effect.mapError(fail(file, "write")))
 
-  const update = (edits: ReadonlyArray<Ini.Edit>) =>
+  const update = (edits: ReadonlyArray<Ini.Edit>, named = paths.credentials) =>
     Effect.gen(function* () {
-      const file = yield* target(paths.credentials)
+      const file = yield* target(named)
       yield* fs
         .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
         .pipe(Effect.mapError(fail(path.dirname(file), "create")))
@@ -94,7 +106,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       const text = yield* readText(file)
       const edited = Ini.applyEdits(text, edits)
       if (Either.isLeft(edited)) {
-        return yield* new InvalidInput({ reason: `Refusing to write ${paths.credentials}: ${edited.left}.` })
+        return yield* new InvalidInput({ reason: `Refusing to write ${named}: ${edited.left}.` })
       }
       yield* writeAtomically(file, edited.right)
     }).pipe(Effect.scoped)
@@ -112,7 +124,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       return Option.fromNullable(config.get(section)?.values.region)
     })
 
-  return CredentialsFile.of({ read, update, region })
+  return CredentialsFile.of({ read, readConfig, update, region })
 })
 
 /** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, as the AWS CLI reads them. */

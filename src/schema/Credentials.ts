@@ -34,7 +34,12 @@ export const MfaSerial = Schema.String.pipe(
   }),
 )
 
-export const MfaCode = Schema.Trim.pipe(
+/** Authenticator apps show the code as `123 456`: spaces anywhere are ignored. */
+export const MfaCode = Schema.transform(Schema.String, Schema.String, {
+  strict: true,
+  decode: (typed) => typed.replace(/\s+/g, ""),
+  encode: (code) => code,
+}).pipe(
   Schema.compose(
     Schema.String.pipe(
       Schema.pattern(/^\d{6}$/, { message: () => "The MFA code must be exactly 6 digits." }),
@@ -55,6 +60,9 @@ const parseDuration = (text: string): Duration.Duration | undefined => {
   return Duration.seconds(h * 3600 + min * 60 + s)
 }
 
+const withinLimits = (duration: Duration.Duration) =>
+  Duration.between(duration, { minimum: minSessionDuration, maximum: maxSessionDuration })
+
 /** `12h`, `90m`, `3600s`, `1h30m` or plain seconds, within AWS's limits. */
 export const SessionDuration = Schema.transformOrFail(Schema.String, Schema.DurationFromSelf, {
   strict: true,
@@ -65,10 +73,20 @@ export const SessionDuration = Schema.transformOrFail(Schema.String, Schema.Dura
         new ParseResult.Type(ast, text, `"${text}" is not a duration: use e.g. 12h, 90m, 1h30m or 3600s.`),
       )
     }
-    if (
-      Duration.lessThan(duration, minSessionDuration) ||
-      Duration.greaterThan(duration, maxSessionDuration)
-    ) {
+    if (!withinLimits(duration)) {
+      // A bare number reads as seconds; `-d 12` most likely meant hours.
+      const meant = /^\d+$/.test(text.trim())
+        ? ["h", "m"].find((unit) => withinLimits(parseDuration(`${text.trim()}${unit}`)!))
+        : undefined
+      if (meant !== undefined) {
+        return ParseResult.fail(
+          new ParseResult.Type(
+            ast,
+            text,
+            `${text.trim()} is not a duration: did you mean ${text.trim()}${meant}?`,
+          ),
+        )
+      }
       return ParseResult.fail(
         new ParseResult.Type(
           ast,

@@ -1,5 +1,13 @@
+import * as os from "node:os"
+import * as path from "node:path"
 import * as Data from "effect/Data"
 import * as ParseResult from "effect/ParseResult"
+
+/** `~/.aws/credentials` for a file under the home directory, as people write it. */
+const tilde = (file: string): string => {
+  const home = os.homedir()
+  return file.startsWith(`${home}${path.sep}`) ? `~${file.slice(home.length)}` : file
+}
 
 /** The credentials or config file could not be read or written. */
 export class FileError extends Data.TaggedError("FileError")<{
@@ -31,8 +39,11 @@ export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
   readonly available: ReadonlyArray<string>
 }> {
   override get message() {
-    const known = this.available.length === 0 ? "it has no profiles" : `it has: ${this.available.join(", ")}`
-    return `No profile [${this.profile}] with aws_access_key_id and aws_secret_access_key in ${this.path} (${known}).`
+    const known = this.available.length === 0 ? "" : ` (it has: ${this.available.join(", ")})`
+    return (
+      `No profile [${this.profile}] in ${tilde(this.path)}${known}: ` +
+      `add your IAM user's key with \`aws configure --profile ${this.profile}\`, then run \`aws-iam-login ${this.profile} init\`.`
+    )
   }
 }
 

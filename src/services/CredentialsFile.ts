@@ -16,8 +16,16 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
   {
     /** The shared credentials file; a missing file reads as empty. */
     readonly read: Effect.Effect<IniFile, FileError>
-    /** Locked read-modify-write of only the given keys, atomically replacing the file. */
-    readonly update: (edits: ReadonlyArray<Edit>) => Effect.Effect<void, FileError | InvalidInput>
+    /** The shared config file (`[profile <name>]` sections); a missing file reads as empty. */
+    readonly readConfig: Effect.Effect<IniFile, FileError>
+    /**
+     * Locked read-modify-write of only the given keys, atomically replacing the file: the
+     * credentials file, or `file` (the path of the config file, where a profile's key may be kept).
+     */
+    readonly update: (
+      edits: ReadonlyArray<Edit>,
+      file?: string,
+    ) => Effect.Effect<void, FileError | InvalidInput>
     /** The region for a profile, found as the AWS CLI finds it (environment, then the config file). */
     readonly region: (profile: string) => Effect.Effect<Option.Option<string>, FileError>
   }

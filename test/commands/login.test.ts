@@ -111,7 +111,7 @@ describe("login", () => {
     Effect.gen(function* () {
       const { sim, files, read } = yield* setup()
       const before = read()
-      const bad = yield* cli(files, ["work"], { input: ["12 34 56"] })
+      const bad = yield* cli(files, ["work"], { input: ["12 34 5"] })
       expect(bad.code).toBe(1)
       expect(bad.stderr).toBe("aws-iam-login: The MFA code must be exactly 6 digits.")
       const none = yield* cli(files, ["work"])
@@ -119,6 +119,31 @@ describe("login", () => {
       expect(sim.calls).toEqual([])
       expect(read()).toBe(before)
       expect((yield* cli(files, ["work"], { input: [validCode] })).code).toBe(0)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("takes a code typed as an authenticator app shows it, `123 456`", () =>
+    Effect.gen(function* () {
+      const { sim, files } = yield* setup()
+      const spaced = `${validCode.slice(0, 3)} ${validCode.slice(3)}`
+      expect((yield* cli(files, ["work", "-t", spaced])).code).toBe(0)
+      expect((yield* cli(files, ["work", "--force"], { tty: true, input: [` ${spaced} `] })).code).toBe(0)
+      expect(sim.calls.filter((c) => c.operation === "sts:GetSessionToken")).toHaveLength(2)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a bare number for --duration suggests the unit that was meant", () =>
+    Effect.gen(function* () {
+      const { sim, files } = yield* setup()
+      const hours = yield* cli(files, ["work", "-t", validCode, "-d", "12"])
+      expect(hours.code).toBe(2)
+      expect(hours.stderr).toContain("12 is not a duration: did you mean 12h?")
+      const minutes = yield* cli(files, ["work", "-t", validCode, "-d", "90"])
+      expect(minutes.stderr).toContain("90 is not a duration: did you mean 90m?")
+      expect(sim.calls).toEqual([])
+      expect((yield* cli(files, ["work", "-t", validCode, "-d", "3600"])).stdout).toContain(
+        "2026-11-23T20:00:00Z",
+      )
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -175,7 +200,7 @@ describe("login", () => {
         const out = yield* cli(files, ["nope", "-t", validCode])
         expect(out.code).toBe(1)
         expect(out.stderr).toBe(
-          `aws-iam-login: No profile [nope] with aws_access_key_id and aws_secret_access_key in ${files.credentials} (it has: work).`,
+          `aws-iam-login: No profile [nope] in ${files.credentials} (it has: work): add your IAM user's key with \`aws configure --profile nope\`, then run \`aws-iam-login nope init\`.`,
         )
       }).pipe(Effect.provide(SimulatedAws)),
   )

@@ -37,12 +37,17 @@ describe("status", () => {
       for (const s of [...sim.keys.values(), ...sim.sessions.values()])
         expect(after.stdout).not.toContain(s.secret)
       const json = JSON.parse((yield* cli(files, ["work", "status", "--json"])).stdout)
-      expect(json).toMatchObject({
+      expect(json).toEqual({
         profile: "work",
+        accessKeyIdMasked: `${key.accessKeyId.slice(0, 4)}…${key.accessKeyId.slice(-4)}`,
         keyAgeDays: 120,
+        keyStatus: "Active",
         username: "alice",
-        valid: true,
-        notice: null,
+        mfaSerial: serial,
+        sessionProfile: "work-sts",
+        sessionExpiration: "2026-11-24T07:00:00Z",
+        sessionValid: true,
+        rotationNotice: null,
       })
     }).pipe(Effect.provide(SimulatedAws)),
   )
@@ -86,5 +91,44 @@ describe("export", () => {
         const json = JSON.parse((yield* cli(files, ["work", "export", "--format", "json"])).stdout)
         expect(json).toEqual({ ...process, Version: undefined })
       }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("prints fish and PowerShell lines as the AWS CLI does, with the region once it is known", () =>
+    Effect.gen(function* () {
+      const { files } = yield* setup(Duration.days(1))
+      expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
+      const process = JSON.parse((yield* cli(files, ["work", "export", "--format", "json"])).stdout)
+      const fish = yield* cli(files, ["work", "export", "--format", "fish"])
+      expect(fish.stdout.split("\n")).toEqual([
+        `set -gx AWS_ACCESS_KEY_ID "${process.AccessKeyId}"`,
+        `set -gx AWS_SECRET_ACCESS_KEY "${process.SecretAccessKey}"`,
+        `set -gx AWS_SESSION_TOKEN "${process.SessionToken}"`,
+        'set -gx AWS_CREDENTIAL_EXPIRATION "2026-11-24T07:00:00Z"',
+      ])
+      fs.writeFileSync(files.config, "[profile work]\nregion = eu-west-1\n")
+      const powershell = yield* cli(files, ["work", "export", "--format", "powershell"])
+      expect(powershell.stdout.split("\n")).toEqual([
+        `$Env:AWS_ACCESS_KEY_ID="${process.AccessKeyId}"`,
+        `$Env:AWS_SECRET_ACCESS_KEY="${process.SecretAccessKey}"`,
+        `$Env:AWS_SESSION_TOKEN="${process.SessionToken}"`,
+        '$Env:AWS_CREDENTIAL_EXPIRATION="2026-11-24T07:00:00Z"',
+        '$Env:AWS_REGION="eu-west-1"',
+      ])
+      const env = yield* cli(files, ["work", "export", "--format", "env"])
+      expect(env.stdout.split("\n").at(-1)).toBe("export AWS_REGION=eu-west-1")
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("without a terminal and without a session, says to log in on a terminal first", () =>
+    Effect.gen(function* () {
+      const { sim, files } = yield* setup(Duration.days(1))
+      const out = yield* cli(files, ["work", "export"], { input: [validCode] })
+      expect(out.code).toBe(1)
+      expect(out.stdout).toBe("")
+      expect(out.stderr).toBe(
+        "aws-iam-login: No valid session in [work-sts], and no terminal to ask for an MFA code: run `aws-iam-login work` in a terminal first.",
+      )
+      expect(sim.calls).toEqual([])
+    }).pipe(Effect.provide(SimulatedAws)),
   )
 })

@@ -49,7 +49,6 @@ describe.runIf(ready)("shell completion in real shells", () => {
           TERM: "xterm",
           PATH: `${bin}:${process.env.PATH}`,
           AWS_SHARED_CREDENTIALS_FILE: credentials,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
         },
         dir,
       )

@@ -124,7 +124,11 @@ describe.runIf(available)("the built CLI against moto: init and login", () => {
     const home = makeHome(user)
     const before = home.read()
     const cases: ReadonlyArray<[ReadonlyArray<string>, number, RegExp]> = [
-      [["nope"], 1, /^aws-iam-login: No profile \[nope\] .* \(it has: default, work, other-tool\)\.\n$/],
+      [
+        ["nope"],
+        1,
+        /^aws-iam-login: No profile \[nope\] in ~\/\.aws\/credentials \(it has: default, work, other-tool\): add your IAM user's key with `aws configure --profile nope`, then run `aws-iam-login nope init`\.\n$/,
+      ],
       [
         ["work"],
         1,

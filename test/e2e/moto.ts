@@ -246,13 +246,19 @@ export interface Result {
   readonly stderr: string
 }
 
-/** Runs the built CLI as a user would: its own HOME, files and endpoint, nothing inherited from AWS_*. */
+/**
+ * Runs the built CLI (or `command`, an installed one) as a user would: its own HOME, files and
+ * endpoint, nothing inherited from AWS_*.
+ */
 export const aws_iam_login = async (
   home: Home,
   endpoint: string,
   args: ReadonlyArray<string>,
-  options: { input?: string; env?: Record<string, string> } = {},
-): Promise<Result> => runIn(home, endpoint, process.execPath, [bin, ...args], options)
+  options: { input?: string; env?: Record<string, string>; command?: string } = {},
+): Promise<Result> =>
+  options.command === undefined
+    ? runIn(home, endpoint, process.execPath, [bin, ...args], options)
+    : runIn(home, endpoint, options.command, args, options)
 
 /** The real AWS CLI with the same files and endpoint. */
 export const aws = (home: Home, endpoint: string, args: ReadonlyArray<string>) =>
@@ -266,14 +272,13 @@ const runIn = async (
   options: { input?: string; env?: Record<string, string> },
 ): Promise<Result> => {
   const env = {
-    PATH: process.env.PATH ?? "",
+    PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
     HOME: home.dir,
     AWS_SHARED_CREDENTIALS_FILE: home.credentials,
     AWS_CONFIG_FILE: home.config,
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: "us-east-1",
     AWS_DEFAULT_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     ...options.env,
   }
   const child = run(command, [...args], { env, timeout: 60_000 })

@@ -27,7 +27,6 @@ describe.runIf(ready)("at the terminal, and in a pipe", () => {
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_REGION: "us-east-1",
     AWS_DEFAULT_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   })
 
   it("--help is coloured on a terminal and plain when piped or with NO_COLOR", async () => {

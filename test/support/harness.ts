@@ -92,7 +92,7 @@ const filesLayer = (files: CredentialsFileLayer.Paths, failWrite: number | undef
       let writes = 0
       return CredentialsFile.of({
         ...live,
-        update: (edits) =>
+        update: (edits, file) =>
           ++writes === failWrite
             ? Effect.fail(
                 new FileError({
@@ -101,7 +101,7 @@ const filesLayer = (files: CredentialsFileLayer.Paths, failWrite: number | undef
                   reason: "no space left on device",
                 }),
               )
-            : live.update(edits),
+            : live.update(edits, file),
       })
     }),
   )

@@ -37,10 +37,10 @@ export class KeysNotRotatable extends Data.TaggedError("KeysNotRotatable")<{ rea
 }
 
 /** Profiles in the file whose key is `id`: people copy one key into several profiles. */
-const profilesHolding = (loaded: LoadedProfile, name: ProfileName, id: string) => [
-  name,
-  ...[...loaded.file.sections.entries()]
-    .filter(([section, s]) => section !== name && s.values.aws_access_key_id === id)
+const profilesHolding = ({ home }: LoadedProfile, id: string) => [
+  home.section,
+  ...[...home.file.sections.entries()]
+    .filter(([section, s]) => section !== home.section && s.values.aws_access_key_id === id)
     .map(([section]) => section),
 ]
 
@@ -93,7 +93,8 @@ const plan = (
       case "Alone": {
         const rotation: Rotation = {
           userName,
-          profiles: profilesHolding(loaded, name, state.mine.accessKeyId),
+          profiles: profilesHolding(loaded, state.mine.accessKeyId),
+          file: loaded.home.file.path,
           oldKey: signer.credentials,
           region: signer.region,
           before: reader,

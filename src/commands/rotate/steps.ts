@@ -32,6 +32,8 @@ export interface Rotation {
   readonly userName: string
   /** Every profile in the file that holds the old key. */
   readonly profiles: ReadonlyArray<string>
+  /** The file they are in: the credentials file, or the config file when the key is kept there. */
+  readonly file: string
   readonly oldKey: AwsCredentials
   readonly region: string
   /** Signs the IAM calls made before the new key exists (the old key, or the MFA session). */
@@ -51,9 +53,12 @@ const keyValues = (key: AwsCredentials) => ({
   aws_secret_access_key: Redacted.value(key.secretAccessKey),
 })
 
-const writeKey = (profiles: ReadonlyArray<string>, key: AwsCredentials) =>
+const writeKey = (profiles: ReadonlyArray<string>, key: AwsCredentials, file: string) =>
   Effect.flatMap(CredentialsFile, (files) =>
-    files.update(profiles.map((section) => ({ section, set: keyValues(key) }))),
+    files.update(
+      profiles.map((section) => ({ section, set: keyValues(key) })),
+      file,
+    ),
   )
 
 /** Deactivating (undo: reactivating) and deleting one key: the steps that retire a key. */
@@ -129,10 +134,10 @@ export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option
     {
       name: `Write the new key into ${profileList}`,
       signedWith: "no call",
-      run: Effect.flatMap(newKey, (key) => writeKey(profiles, key)),
+      run: Effect.flatMap(newKey, (key) => writeKey(profiles, key, rotation.file)),
       undo: Option.some({
         name: `write the old key back into ${profileList}`,
-        run: writeKey(profiles, oldKey),
+        run: writeKey(profiles, oldKey, rotation.file),
       }),
     },
     {

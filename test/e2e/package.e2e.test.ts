@@ -1,0 +1,82 @@
+import { execFile } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import pkg from "../../package.json" with { type: "json" }
+import { available, aws_iam_login, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+
+const run = promisify(execFile)
+const root = path.resolve(import.meta.dirname, "..", "..")
+
+/** npm as a user runs it: none of the npm_* settings that `npm test` hands its children. */
+const npm = (args: ReadonlyArray<string>, cwd: string) =>
+  run("npm", [...args], {
+    cwd,
+    env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+    timeout: 120_000,
+  })
+
+const sizeOf = (file: string): number =>
+  fs.statSync(file).isDirectory()
+    ? fs.readdirSync(file).reduce((total, entry) => total + sizeOf(path.join(file, entry)), 0)
+    : fs.statSync(file).size
+
+describe.runIf(available)("the packed tarball, installed globally into a fresh prefix", () => {
+  let moto: Moto
+  beforeAll(async () => {
+    moto = await startMoto()
+  })
+  afterAll(() => moto?.stop())
+
+  it("is one package under 1 MB, installs offline from the tarball alone, and logs in with a quiet stderr", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-pack-"))
+    const packed = await npm(["pack", "--pack-destination", dir, "--silent"], root)
+    const tarball = path.join(dir, packed.stdout.trim().split("\n").pop()!)
+    expect(path.basename(tarball)).toBe(`aws-iam-login-${pkg.version}.tgz`)
+
+    const prefix = path.join(dir, "prefix")
+    const cache = path.join(dir, "empty-cache")
+    const installed = await npm(
+      [
+        "install",
+        "-g",
+        "--offline",
+        "--no-audit",
+        "--no-fund",
+        "--cache",
+        cache,
+        "--prefix",
+        prefix,
+        tarball,
+      ],
+      dir,
+    )
+    expect(installed.stdout).toMatch(/^added 1 package in /m)
+    expect(installed.stderr).toBe("")
+    const modules = path.join(prefix, "lib", "node_modules")
+    expect(fs.readdirSync(modules)).toEqual(["aws-iam-login"])
+    expect(fs.readdirSync(path.join(modules, "aws-iam-login")).sort()).toEqual(
+      ["LICENSE", "README.md", "dist", "package.json"].sort(),
+    )
+    expect(sizeOf(path.join(modules, "aws-iam-login"))).toBeLessThan(1024 * 1024)
+
+    const command = path.join(prefix, "bin", "aws-iam-login")
+    const user = await seedUser(moto, "packaged", { devices: ["packaged-phone"] })
+    const home = makeHome(user)
+    const version = await aws_iam_login(home, moto.endpoint, ["--version"], { command })
+    expect(version).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" })
+    const help = await aws_iam_login(home, moto.endpoint, ["--help"], { command })
+    expect(help).toMatchObject({ code: 0, stderr: "" })
+    expect(help.stdout).toContain("USAGE")
+    expect(await aws_iam_login(home, moto.endpoint, ["work", "init"], { command })).toMatchObject({
+      code: 0,
+      stderr: "",
+    })
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { command })
+    expect(login).toMatchObject({ code: 0, stderr: "" })
+    expect(login.stdout).toContain("Logged in: [work-sts]")
+    expect(home.read()).toMatch(/\[work-sts\]\r\naws_access_key_id = \w+\r\n/)
+  })
+})
