@@ -15,7 +15,7 @@ import {
   sessionSection,
 } from "../schema/Credentials.js"
 import { Cancelled } from "../schema/Errors.js"
-import { CredentialsFile, decodeSection, type IniFile } from "../services/CredentialsFile.js"
+import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
 import type { Signer } from "../services/Sts.js"
 
 /** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
@@ -45,6 +45,8 @@ export const currentSession = (file: IniFile, name: ProfileName) =>
     const now = yield* Clock.currentTimeMillis
     const stored = file.sections.get(sessionSection(name))
     if (stored === undefined) return Option.none<Session>()
+    const unclear = unclearValue(file, sessionSection(name), SessionProfile)
+    if (unclear !== undefined) return yield* unclear
     const decoded = Schema.decodeUnknownEither(SessionProfile)(stored.values)
     return Either.isRight(decoded) &&
       decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)
