@@ -185,4 +185,18 @@ export const pathsFromEnvironment = Effect.gen(function* () {
 
 export const layer = (paths: Paths) => Layer.effect(CredentialsFile, make(paths))
 
-export const CredentialsFileLive = Layer.effect(CredentialsFile, Effect.flatMap(pathsFromEnvironment, make))
+/** A path that cannot be used fails every command that needs the files, with its reason, once it does. */
+const unusable = (error: FileError) =>
+  CredentialsFile.of({
+    read: Effect.fail(error),
+    update: () => Effect.fail(error),
+    region: () => Effect.fail(error),
+  })
+
+export const CredentialsFileLive = Layer.effect(
+  CredentialsFile,
+  pathsFromEnvironment.pipe(
+    Effect.flatMap(make),
+    Effect.catchTag("FileError", (error) => Effect.succeed(unusable(error))),
+  ),
+)
