@@ -48,7 +48,6 @@ export interface Refusal {
 
 export const describeRefusal = (refusal: Refusal): string => `line ${refusal.line}: ${refusal.reason}`
 
-// Python's str.isspace(), which is also what `\s`, `\S` and str.strip() mean in configparser.
 /** Python's str.isspace(), which is also what `\s`, `\S` and str.strip() mean in configparser. */
 const isSpaceCode = (c: number) =>
   c <= 0x20
@@ -168,16 +167,22 @@ const lastLine = (option: Option) => {
   return option.at[p] ?? option.index
 }
 
+/** Why the AWS CLI reads a one-line value otherwise than a person reading the line would. */
+const unclearText = (value: string): string | undefined => {
+  if (/^["']|["']$/.test(value)) return "is in quotes, which the AWS CLI reads as part of the value"
+  const comment = /[;#]/.exec(value)?.[0]
+  return comment === undefined
+    ? undefined
+    : `holds "${comment}", which the AWS CLI reads as part of the value, not as a comment`
+}
+
 const unclearOf = (option: Option, value: string, nested: boolean): string | undefined => {
+  if (nested) return "is a nested block (an empty value followed by indented lines), not a single value"
   const continued = option.at.find((_, p) => p > 0 && option.pieces[p] !== "")
-  if (nested) return `is a nested block (an empty value followed by indented lines), not a single value`
   if (continued !== undefined) {
     return `continues on line ${continued + 1}: the AWS CLI reads an indented line as part of the value above`
   }
-  if (/^["']|["']$/.test(value)) return "is in quotes, which the AWS CLI reads as part of the value"
-  if (/[;#]/.test(value))
-    return `holds "${/[;#]/.exec(value)?.[0]}", which the AWS CLI reads as part of the value, not as a comment`
-  return undefined
+  return unclearText(value)
 }
 
 /** `values` and `lines` are built when first asked for: most sections of a big file never are. */
@@ -421,18 +426,12 @@ const invalidEdit = (edit: Edit): string | undefined => {
   }
   for (const [key, value] of Object.entries(edit.set)) {
     if (!writableKey.test(key)) return `"${key}" cannot be written as a key`
-    if (
-      value === "" ||
-      /[\r\n]/.test(value) ||
-      strip(value) !== value ||
-      unclearOf(plainOption, value, false)
-    ) {
+    if (value === "" || /[\r\n]/.test(value) || strip(value) !== value || unclearText(value) !== undefined) {
       return `the value for ${key} in [${name}] would not read back as written`
     }
   }
   return undefined
 }
-const plainOption: Option = { name: "", section: "", index: 0, prefix: "", pieces: [""], at: [0] }
 
 const sameKey = (a: Key, b: Key | undefined) =>
   b !== undefined &&
@@ -447,9 +446,10 @@ const checkEdits = (before: Sections, after: Sections, sets: ReadonlyMap<string,
     if (now === undefined) return `[${name}] would disappear`
     const set = sets.get(name) ?? {}
     for (const [key, was] of old.keys)
-      if (!(key in set) && !sameKey(was, now.keys.get(key))) return `${key} in [${name}] would change`
+      if (!Object.hasOwn(set, key) && !sameKey(was, now.keys.get(key)))
+        return `${key} in [${name}] would change`
     for (const key of now.keys.keys())
-      if (!old.keys.has(key) && !(key in set)) return `${key} would appear in [${name}]`
+      if (!old.keys.has(key) && !Object.hasOwn(set, key)) return `${key} would appear in [${name}]`
   }
   for (const [name, set] of sets) {
     for (const [key, value] of Object.entries(set)) {
@@ -538,10 +538,11 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
       out.push(content + line.eol)
       continue
     }
-    // A missing final newline stays missing: the new last line goes without one.
-    out.push(content + (line.eol || eol))
+    // New lines end as the line before them does; a missing final newline stays missing.
+    const nl = line.eol || eol
+    out.push(content + nl)
     added.forEach((a, i) => {
-      out.push(a + (i < added.length - 1 ? eol : line.eol))
+      out.push(a + (i < added.length - 1 ? nl : line.eol))
     })
   }
   out.push(text.slice(from))
