@@ -123,6 +123,18 @@ describe("commands on files the AWS CLI reads otherwise than their plain text", 
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("a session token that continues on the next line stops login before it asks for a code", () =>
+    Effect.gen(function* () {
+      const { files, text } = yield* setup(
+        (id, secret) =>
+          `[work]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n[work-sts]\naws_access_key_id = ASIAOLD0000000000000\naws_secret_access_key = s\naws_session_token = abc\n  def\nexpiration = 2000-01-01T00:00:00Z\n`,
+      )
+      const result = yield* cli(files, ["work", "-t", validCode])
+      expect(result.stderr).toContain("line 8 [work-sts]: aws_session_token continues on line 9")
+      expect(fs.readFileSync(files.credentials, "utf8")).toBe(text)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("[work] # team is a header: status shows work's own key, not the profile above", () =>
     Effect.gen(function* () {
       const { files, key } = yield* setup(
