@@ -68,6 +68,7 @@ const indentOf = (s: string) => {
   while (isSpace(s, i)) i++
   return i
 }
+const indentString = (s: string) => s.slice(0, indentOf(s))
 const strip = (s: string) => {
   const start = indentOf(s)
   let end = s.length
@@ -87,17 +88,43 @@ interface Line {
   readonly eol: string
 }
 
-/** Lines as Python's universal newlines split them: `\r\n`, `\r` and `\n` each end one. */
-const splitLines = (text: string): Array<Line> => {
-  const lines: Array<Line> = []
-  const eol = /\r\n?|\n/g
-  let start = 0
-  for (let m = eol.exec(text); m !== null; m = eol.exec(text)) {
-    lines.push({ start, content: text.slice(start, m.index), eol: m[0] })
-    start = eol.lastIndex
+/**
+ * Lines as Python's universal newlines split them (`\r\n`, `\r` and `\n` each end one), kept as
+ * offsets into the text: a big file is read without a string per line.
+ */
+class Lines {
+  readonly starts: Array<number> = []
+  /** Where each line's content ends, and where its line break ends. */
+  readonly ends: Array<number> = []
+  readonly breaks: Array<number> = []
+  constructor(readonly text: string) {
+    let start = 0
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c !== 0x0a && c !== 0x0d) continue
+      const end = c === 0x0d && text.charCodeAt(i + 1) === 0x0a ? i + 2 : i + 1
+      this.push(start, i, end)
+      start = end
+      i = end - 1
+    }
+    if (start < text.length) this.push(start, text.length, text.length)
   }
-  if (start < text.length) lines.push({ start, content: text.slice(start), eol: "" })
-  return lines
+  private push(start: number, end: number, lineBreak: number) {
+    this.starts.push(start)
+    this.ends.push(end)
+    this.breaks.push(lineBreak)
+  }
+  get length() {
+    return this.starts.length
+  }
+  at(index: number): Line {
+    const end = this.ends[index]!
+    return {
+      start: this.starts[index]!,
+      content: this.text.slice(this.starts[index], end),
+      eol: this.text.slice(end, this.breaks[index]),
+    }
+  }
 }
 
 /** A refusal, and whether configparser raises it only once the whole file is read. */
@@ -110,8 +137,8 @@ interface Option {
   readonly section: string
   /** 0-based index of the key's line. */
   readonly index: number
-  /** Leading whitespace and `key = ` of the key's line: what an edit keeps. */
-  readonly prefix: string
+  /** Where the key's line stops holding its leading whitespace and `key = `, which an edit keeps. */
+  readonly prefixEnd: number
   /** The value's pieces, one per line (empty lines too), and the index of each. */
   readonly pieces: Array<string>
   readonly at: Array<number>
@@ -124,7 +151,7 @@ interface Block {
 }
 
 interface Layout {
-  readonly lines: ReadonlyArray<Line>
+  readonly lines: Lines
   /** Every section's block, `[DEFAULT]` excepted (duplicates are refused, so one each). */
   readonly blocks: ReadonlyMap<string, Block>
   /** The index of every header line, `[DEFAULT]`'s included, in order. */
@@ -208,7 +235,7 @@ class SectionView implements Section {
 
 /** Reads a file as RawConfigParser._read does, then builds botocore's view of each section. */
 const layout = (text: string): Either.Either<Layout, Raised> => {
-  const lines = splitLines(text)
+  const lines = new Lines(text)
   const blocks = new Map<string, Block>()
   const defaults: Block = { name: defaultSection, index: -1, options: new Map() }
   let current: Block | undefined
@@ -219,27 +246,34 @@ const layout = (text: string): Either.Either<Layout, Raised> => {
   const refuse = (refusal: Raised) => Either.left(refusal)
 
   for (let index = 0; index < lines.length; index++) {
-    const content = lines[index]!.content
+    const lineStart = lines.starts[index]!
     const lineNo = index + 1
-    const value = strip(content)
-    if (value === "") {
+    // The line stripped, as [from, to) of the text.
+    let from = lineStart
+    let to = lines.ends[index]!
+    while (from < to && isSpaceCode(text.charCodeAt(from))) from++
+    while (to > from && isSpaceCode(text.charCodeAt(to - 1))) to--
+    if (from === to) {
       if (current !== undefined && option !== undefined && option.name !== "") {
         option.pieces.push("")
         option.at.push(index)
       }
       continue
     }
-    if (value.startsWith("#") || value.startsWith(";")) continue
-    const indent = indentOf(content)
+    const first = text.charCodeAt(from)
+    if (first === 0x23 || first === 0x3b) continue // # or ;
+    const indent = from - lineStart
     if (current !== undefined && option !== undefined && option.name !== "" && indent > indentLevel) {
-      option.pieces.push(value)
+      option.pieces.push(text.slice(from, to))
       option.at.push(index)
       continue
     }
     indentLevel = indent
-    const close = value.startsWith("[") ? value.lastIndexOf("]") : -1
-    if (close >= 2) {
-      const name = value.slice(1, close)
+    // `\[(?P<header>.+)\]` matched on the stripped line: up to its last `]`, whatever follows.
+    let close = first === 0x5b ? to - 1 : -1
+    while (close >= from + 2 && text.charCodeAt(close) !== 0x5d) close--
+    if (close >= from + 2) {
+      const name = text.slice(from + 1, close)
       const existing = blocks.get(name)
       if (existing !== undefined) {
         return refuse({
@@ -260,44 +294,45 @@ const layout = (text: string): Either.Either<Layout, Raised> => {
       return refuse({
         line: lineNo,
         reason:
-          lineNo === 1 && content.startsWith("\ufeff")
+          lineNo === 1 && first === 0xfeff
             ? "the file starts with a byte order mark, which the AWS CLI reads as text before the first [section] header, so it refuses the whole file"
             : "text before the first [section] header, so the AWS CLI refuses the whole file",
       })
     }
-    const eq = value.indexOf("=")
-    const colon = value.indexOf(":")
-    const at = eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon)
-    if (at < 0) {
+    let at = from
+    while (at < to && text.charCodeAt(at) !== 0x3d && text.charCodeAt(at) !== 0x3a) at++ // = or :
+    if (at === to) {
       firstError ??= {
         line: lineNo,
         reason:
-          value === "[]"
+          to - from === 2 && first === 0x5b && text.charCodeAt(from + 1) === 0x5d
             ? "[] is not a section header (its name is empty), so the AWS CLI refuses the whole file"
             : 'neither a [section] header, a key = value line nor a comment (no "=" or ":"), so the AWS CLI refuses the whole file',
       }
       continue
     }
-    const key = strip(value.slice(0, at)).toLowerCase()
+    let keyEnd = at
+    while (keyEnd > from && isSpaceCode(text.charCodeAt(keyEnd - 1))) keyEnd--
+    const key = text.slice(from, keyEnd).toLowerCase()
     if (key === "") {
       firstError ??= { line: lineNo, reason: `a key without a name, so the AWS CLI refuses the whole file` }
     }
     // Sections cannot repeat (all of [DEFAULT]'s blocks share one map): this is configparser's strict check.
-    const first = current.options.get(key)
-    if (first !== undefined) {
+    const earlier = current.options.get(key)
+    if (earlier !== undefined) {
       return refuse({
         line: lineNo,
-        reason: `duplicate key ${key} in [${current.name}] (first on line ${first.index + 1}), so the AWS CLI refuses the whole file`,
+        reason: `duplicate key ${key} in [${current.name}] (first on line ${earlier.index + 1}), so the AWS CLI refuses the whole file`,
       })
     }
-    const rest = value.slice(at + 1)
-    const start = indentOf(rest)
+    let valueStart = at + 1
+    while (valueStart < to && isSpaceCode(text.charCodeAt(valueStart))) valueStart++
     option = {
       name: key,
       section: current.name,
       index,
-      prefix: content.slice(0, indent + at + 1 + start),
-      pieces: [rest.slice(start)],
+      prefixEnd: valueStart,
+      pieces: [text.slice(valueStart, to)],
       at: [index],
     }
     current.options.set(key, option)
@@ -475,7 +510,7 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
 
   const sets = new Map<string, Record<string, string>>()
   for (const edit of edits) sets.set(edit.section, { ...sets.get(edit.section), ...edit.set })
-  const eol = lines.find((l) => l.eol !== "")?.eol ?? "\n"
+  const eol = lines.length > 0 && lines.breaks[0]! > lines.ends[0]! ? lines.at(0).eol : "\n"
   const replaced = new Map<number, string>()
   const inserted = new Map<number, Array<string>>()
   const appended: Array<string> = []
@@ -494,7 +529,7 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
           `line ${option.index + 1}: the value of ${key} in [${name}] continues on line ${last + 1}; fix it by hand`,
         )
       }
-      replaced.set(option.index, option.prefix + value)
+      replaced.set(option.index, text.slice(lines.starts[option.index], option.prefixEnd) + value)
     }
     if (missing.length === 0) continue
     if (block === undefined) {
@@ -505,13 +540,13 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
     // less would make the lines below it (continuations, an indented header) read differently.
     // With no key above, indented like the next header, which must not read as a continuation.
     let anchor = block.index
-    const next = lines[headers.find((h) => h > block.index) ?? -1]?.content ?? ""
-    let indent = next.slice(0, indentOf(next))
+    const next = headers.find((h) => h > block.index)
+    let indent = next === undefined ? "" : indentString(lines.at(next).content)
     for (const option of block.options.values()) {
       const last = lastLine(option)
       if (last >= anchor) {
         anchor = last
-        indent = option.prefix.slice(0, indentOf(option.prefix))
+        indent = indentString(lines.at(option.index).content)
       }
     }
     inserted.set(
@@ -527,7 +562,7 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
   const out: Array<string> = []
   let from = 0
   for (const index of [...touched].sort((a, b) => a - b)) {
-    const line = lines[index]!
+    const line = lines.at(index)
     out.push(text.slice(from, line.start))
     from = line.start + line.content.length + line.eol.length
     const content = replaced.get(index) ?? line.content
