@@ -112,6 +112,19 @@ describe("commands on files the AWS CLI reads otherwise than their plain text", 
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("a secret indented under another key is named where it hides", () =>
+    Effect.gen(function* () {
+      const { files } = yield* setup(
+        (id, secret) =>
+          `[work]\naws_access_key_id = ${id}\nregion = eu-west-1\n  aws_secret_access_key = ${secret}\n`,
+      )
+      const result = yield* cli(files, ["work", "status"])
+      expect(result.stderr).toContain(
+        "line 3 [work]: aws_secret_access_key is missing: it is indented under region, so the AWS CLI reads it as part of that value",
+      )
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a quoted or commented needed value is refused with its line", () =>
     Effect.gen(function* () {
       const { files } = yield* setup(

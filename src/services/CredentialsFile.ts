@@ -66,11 +66,19 @@ export const decodeSection = <A, I, R>(
   return Schema.decodeUnknown(schema, { errors: "first" })(section.values).pipe(
     Effect.mapError((error) => {
       const { key, message } = firstIssue(error)
+      // A key indented under another is part of that one's value for the AWS CLI.
+      const under = [...section.keys].find(([, k]) =>
+        k.value.split("\n").some((line, i) => i > 0 && line.toLowerCase().replace(/\s*[=:].*/, "") === key),
+      )
       return new MalformedFile({
         path: file.path,
-        line: section.keys.get(key)?.line,
+        line: section.keys.get(key)?.line ?? under?.[1].line,
         profile: name,
-        reason: section.keys.has(key) ? `${key} is ${message}` : `${key} is missing`,
+        reason: section.keys.has(key)
+          ? `${key} is ${message}`
+          : under === undefined
+            ? `${key} is missing`
+            : `${key} is missing: it is indented under ${under[0]}, so the AWS CLI reads it as part of that value`,
       })
     }),
   )
