@@ -5,6 +5,7 @@ import { execFile, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { bin, makeHome, seedUser, startMoto } from "../test/e2e/moto.js"
+import { benchIni } from "./bench-ini.js"
 
 const root = process.argv[2] ?? process.cwd()
 const runs = Number(process.env.BENCH_RUNS ?? 15)
@@ -13,6 +14,7 @@ const median = (xs: ReadonlyArray<number>) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
+benchIni()
 const moto = await startMoto()
 try {
   const user = await seedUser(moto, "bench", { devices: ["bench-phone"] })

@@ -4,15 +4,16 @@ import * as path from "node:path"
 import { fromIni } from "@aws-sdk/credential-provider-ini"
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import fc from "fast-check"
-import * as ini from "ini"
-import { applyEdits, parse } from "../src/schema/Ini.js"
+import { expandPath } from "../src/layers/CredentialsFile.js"
+import { applyEdits, configProfile, decode, describeRefusal, parse, read } from "../src/schema/Ini.js"
 
 const edit = (text: string, section: string, set: Record<string, string>) => {
   const result = applyEdits(text, [{ section, set }])
   if (Either.isLeft(result)) throw new Error(result.left)
   return result.right
 }
+
+const refusal = (text: string) => Either.match(read(text), { onLeft: describeRefusal, onRight: () => "read" })
 
 const session = { aws_access_key_id: "ASIANEW", aws_session_token: "IQoJb3JpZ2luX2VjE=+/a==" }
 
@@ -27,10 +28,17 @@ describe("the credentials file editor", () => {
         "# top\n[work]\n; why\naws_access_key_id=OLD\n  # indented\nAWS_Region   =   eu-west-1\n\n[work-sts]\naws_access_key_id =   ASIANEW\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n",
     },
     {
-      name: "upper-case keys, which the AWS CLI reads, are read and edited in place",
-      before: "[work-sts]\nAWS_ACCESS_KEY_ID = OLD\nAws_Session_Token=OLD\n",
+      name: "upper-case keys and the : separator, which the AWS CLI reads, are edited in place",
+      before: "[work-sts]\nAWS_ACCESS_KEY_ID : OLD\nAws_Session_Token:OLD\n",
       section: "work-sts",
-      after: "[work-sts]\nAWS_ACCESS_KEY_ID = ASIANEW\nAws_Session_Token=IQoJb3JpZ2luX2VjE=+/a==\n",
+      after: "[work-sts]\nAWS_ACCESS_KEY_ID : ASIANEW\nAws_Session_Token:IQoJb3JpZ2luX2VjE=+/a==\n",
+    },
+    {
+      name: "a header with a comment after the ] is the section's header",
+      before: "[work] # team\naws_access_key_id = OLD\n[work-sts] ; note\nexpiration = x\n",
+      section: "work-sts",
+      after:
+        "[work] # team\naws_access_key_id = OLD\n[work-sts] ; note\nexpiration = x\naws_access_key_id = ASIANEW\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n",
     },
     {
       name: "CRLF line endings are kept and followed by new lines",
@@ -38,6 +46,12 @@ describe("the credentials file editor", () => {
       section: "work-sts",
       after:
         "[a]\r\nx = 1\r\n\r\n[work-sts]\r\naws_access_key_id = ASIANEW\r\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\r\n",
+    },
+    {
+      name: "CR-only line endings are kept",
+      before: "[work-sts]\raws_access_key_id = OLD\r[b]\r",
+      section: "work-sts",
+      after: "[work-sts]\raws_access_key_id = ASIANEW\raws_session_token = IQoJb3JpZ2luX2VjE=+/a==\r[b]\r",
     },
     {
       name: "a missing final newline stays missing",
@@ -52,19 +66,25 @@ describe("the credentials file editor", () => {
       after: "[work-sts]\naws_access_key_id = ASIANEW\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n",
     },
     {
+      name: "new keys go after the continuation lines of the last value, indented like its key",
+      before: "  [work-sts]\n  note = one\n    two\n\n# next\n  [y]\n",
+      section: "work-sts",
+      after:
+        "  [work-sts]\n  note = one\n    two\n  aws_access_key_id = ASIANEW\n  aws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n\n# next\n  [y]\n",
+    },
+    {
+      name: "a key inherited from [DEFAULT] gets a line of its own; [DEFAULT] is left alone",
+      before: "[DEFAULT]\naws_access_key_id = SHARED\n[work-sts]\nregion = eu\n",
+      section: "work-sts",
+      after:
+        "[DEFAULT]\naws_access_key_id = SHARED\n[work-sts]\nregion = eu\naws_access_key_id = ASIANEW\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n",
+    },
+    {
       name: "unicode and dotted section names are sections of their own",
       before: "[prod.eu]\naws_access_key_id = KEEP\n[ünïcødé-sts]\naws_access_key_id = OLD\n",
       section: "ünïcødé-sts",
       after:
         "[prod.eu]\naws_access_key_id = KEEP\n[ünïcødé-sts]\naws_access_key_id = ASIANEW\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n",
-    },
-    {
-      name: "duplicate keys and a repeated section are all replaced; new keys go after the last key",
-      before:
-        "[work-sts]\naws_access_key_id = A\naws_access_key_id = B\n# next\n[x]\n[work-sts]\nregion = eu\n\n# about y\n[y]\n",
-      section: "work-sts",
-      after:
-        "[work-sts]\naws_access_key_id = ASIANEW\naws_access_key_id = ASIANEW\n# next\n[x]\n[work-sts]\nregion = eu\naws_session_token = IQoJb3JpZ2luX2VjE=+/a==\n\n# about y\n[y]\n",
     },
   ]
   for (const { name, before, section, after } of corpus) {
@@ -79,15 +99,36 @@ describe("the credentials file editor", () => {
     for (const [section, set] of [
       ["work\n[evil]", { a: "b" }],
       ["wo]rk", { a: "b" }],
+      [" work", { a: "b" }],
+      ["DEFAULT", { a: "b" }],
       ["work", { a: "b\n[evil]" }],
       ["work", { "a=b": "c" }],
+      ["work", { A: "c" }],
       ["work", { a: "" }],
       ["work", { a: "x ; y" }],
-      ["work", { ["__proto__"]: "x" }],
-      ["__proto__", { a: "x" }],
+      ["work", { a: '"quoted"' }],
+      ["work", { a: " padded" }],
     ] as const) {
       expect(Either.isLeft(applyEdits("[work]\n", [{ section, set }]))).toBe(true)
     }
+  })
+
+  it("refuses to edit a file the AWS CLI refuses, naming the line", () => {
+    expect(applyEdits("[work]\na = 1\n[work]\n", [{ section: "work", set: { a: "2" } }])).toEqual(
+      Either.left(
+        "line 3: [work] appears a second time (first on line 1), so the AWS CLI refuses the whole file",
+      ),
+    )
+  })
+
+  it("refuses to replace a value that continues on the next line, rather than leave half of it", () => {
+    expect(
+      applyEdits("[work]\naws_secret_access_key = abc\n  def\n", [
+        { section: "work", set: { aws_secret_access_key: "new" } },
+      ]),
+    ).toEqual(
+      Either.left("line 2: the value of aws_secret_access_key in [work] continues on line 3; fix it by hand"),
+    )
   })
 
   it("the AWS SDK's own parser reads what was written into a messy file", async () => {
@@ -108,49 +149,88 @@ describe("the credentials file editor", () => {
       sessionToken: "IQoJb3JpZ2luX2VjE=+/a==",
     })
   })
+})
 
-  it("reads values as ini does, one section at a time", () => {
-    const sections = parse("[a.b]\nk = v\n[c]\nk = 1\n[c]\nj = true\nk = 2\n")
-    expect(sections.get("a.b")?.values).toEqual({ k: "v" })
-    expect(sections.get("c")?.values).toEqual({ k: "2", j: "true" })
-    expect(sections.get("c")?.lines).toEqual({ k: 7, j: 6 })
+describe("the credentials file reader", () => {
+  it("names the line and the AWS CLI's reason for every file the AWS CLI refuses", () => {
+    expect(refusal("[work]\naws_access_key_id = A\n\nAWS_ACCESS_KEY_ID = B\n")).toBe(
+      "line 4: duplicate key aws_access_key_id in [work] (first on line 2), so the AWS CLI refuses the whole file",
+    )
+    expect(refusal("\ufeff[default]\n")).toMatch(/^line 1: the file starts with a byte order mark/)
+    expect(refusal("# keys\nk = 1\n[p]\n")).toBe(
+      "line 2: text before the first [section] header, so the AWS CLI refuses the whole file",
+    )
+    expect(refusal("[p]\nk = 1\njust words\n")).toMatch(
+      /^line 3: neither a \[section\] header, a key = value line nor a comment/,
+    )
+    expect(refusal("[p]\n[]\n")).toMatch(/^line 2: \[\] is not a section header/)
+    expect(refusal("[p]\ns3 =\n  addressing_style\n")).toMatch(
+      /^line 3: "addressing_style" in the nested block under s3 has no "="/,
+    )
+    expect(refusal("[p]\nk = 1\n")).toBe("read")
   })
 
-  const name = fc.stringMatching(/^[a-zA-Z0-9_@-]{1,12}$/).filter((n) => n !== "__proto__")
-  const key = fc.stringMatching(/^[a-z_]{1,10}$/).filter((k) => k !== "__proto__")
-  const value = fc.stringMatching(/^[0-9][A-Za-z0-9/+=:_-]{0,40}$/)
-  const line = fc.oneof(
-    name.map((n) => `[${n}]`),
-    fc.tuple(key, fc.constantFrom("=", " = ", "  =\t"), value).map(([k, s, v]) => `${k}${s}${v}`),
-    fc.stringMatching(/^[#;][^\r\n]{0,20}$/),
-    fc.constant(""),
-    fc.constant("   "),
-  )
-  const file = fc
-    .tuple(fc.array(line, { maxLength: 25 }), fc.constantFrom("\n", "\r\n"), fc.boolean())
-    // Keys before the first section are global to ini and clash with a section of the same name.
-    .map(([lines, eol, finalNewline]) => ["[top]", ...lines].join(eol) + (finalNewline ? eol : ""))
+  it("says which values the AWS CLI reads otherwise than their line's plain text", () => {
+    const work = parse(
+      '[work]\naws_access_key_id = A\n  aws_secret_access_key = S\nusername = "me"\nmfa_serial = arn ; mine\ns3 =\n  a = b\nregion = eu\n',
+    ).get("work")
+    expect(work?.keys.get("aws_access_key_id")).toMatchObject({
+      value: "A\naws_secret_access_key = S",
+      line: 2,
+      unclear: "continues on line 3: the AWS CLI reads an indented line as part of the value above",
+    })
+    expect(work?.keys.has("aws_secret_access_key")).toBe(false)
+    expect(work?.keys.get("username")?.unclear).toMatch(/in quotes/)
+    expect(work?.keys.get("mfa_serial")?.unclear).toMatch(/holds ";"/)
+    expect(work?.keys.get("s3")).toMatchObject({
+      nested: { a: "b" },
+      unclear: expect.stringMatching(/nested block/),
+    })
+    expect(work?.keys.get("region")).toMatchObject({ value: "eu", line: 8, from: "work", unclear: undefined })
+  })
 
-  it("property: only edited lines change, and ini.parse sees the edit", () => {
-    fc.assert(
-      fc.property(file, name, fc.dictionary(key, value, { minKeys: 1, maxKeys: 4 }), (text, section, set) => {
-        const result = edit(text, section, set)
-        expect(ini.parse(result)[section]).toMatchObject(set)
-        expect(parse(result).get(section)?.values).toMatchObject(set)
-        const kept = result.split(/\r?\n/)
-        const before = text.split(/\r?\n/)
-        const setKeys = new Set(Object.keys(set))
-        const untouched = before.filter((l) => !setKeys.has(/^([^=]+)=/.exec(l)?.[1]?.trim() ?? ""))
-        let at = 0
-        for (const l of untouched) {
-          at = kept.indexOf(l, at)
-          expect(at).toBeGreaterThanOrEqual(0)
-          at += 1
-        }
-        const eols = result.match(/\r?\n/g) ?? []
-        if (text.includes("\r\n")) expect(eols.every((e) => e === "\r\n")).toBe(true)
-      }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+  it("gives every section [DEFAULT]'s keys, which are not a section of their own", () => {
+    const sections = parse("[DEFAULT]\nregion = eu\n[a]\nk = 1\n[b]\nregion = us\n")
+    expect([...sections.keys()]).toEqual(["a", "b"])
+    expect(sections.get("a")?.keys.get("region")).toMatchObject({ value: "eu", line: 2, from: "DEFAULT" })
+    expect(sections.get("b")?.values).toEqual({ region: "us" })
+  })
+
+  it("decodes UTF-8 so that encoding the text again gives back every byte, and refuses other bytes", () => {
+    const bytes = new TextEncoder().encode("\ufeff# ünïcødé \u2028 \ufffd\r\n[p]\rk = v")
+    expect(new TextEncoder().encode(Either.getOrThrow(decode(bytes)))).toEqual(bytes)
+    const latin1 = Uint8Array.from("[p]\r\n# caf\xe9\nk = 1\n", (c) => c.charCodeAt(0))
+    expect(Either.mapLeft(decode(latin1), describeRefusal)).toEqual(
+      Either.left("line 2: byte 0xe9 is not UTF-8, so the AWS CLI refuses the whole file"),
     )
+  })
+
+  it("finds a config file's profile as botocore does", () => {
+    const config = parse(
+      '[profile work]\nregion = a\n[profile "my work"]\nregion = b\n[profilex other]\nregion = c\n[default]\nregion = d\n[profile  default]\nregion = e\n[profile "open]\nregion = f\n',
+    )
+    expect(configProfile(config, "work")?.values.region).toBe("a")
+    expect(configProfile(config, "my work")?.values.region).toBe("b")
+    expect(configProfile(config, "other")?.values.region).toBe("c")
+    expect(configProfile(config, "default")?.values.region).toBe("e")
+    expect(configProfile(config, '"open')).toBeUndefined()
+  })
+})
+
+describe("the paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", () => {
+  const env = { HOME: "/home/me", DIR: "/data" }
+  it("expand $VAR (braced or not) and ~ as botocore does", () => {
+    expect(expandPath("$HOME/.aws/credentials", env, "/elsewhere")).toEqual(
+      Either.right("/home/me/.aws/credentials"),
+    )
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the braced $VAR botocore expands
+    expect(expandPath("${DIR}/aws/$NOPE/x", env, "/elsewhere")).toEqual(Either.right("/data/aws/$NOPE/x"))
+    expect(expandPath("~/.aws/config", env, "/elsewhere")).toEqual(Either.right("/home/me/.aws/config"))
+    expect(expandPath("~", {}, "/elsewhere/")).toEqual(Either.right("/elsewhere"))
+    expect(expandPath("/plain/~/path", env, "/elsewhere")).toEqual(Either.right("/plain/~/path"))
+  })
+
+  it("refuse another user's ~name rather than read a different file", () => {
+    expect(Either.isLeft(expandPath("~nobody-else/.aws/credentials", env, "/elsewhere"))).toBe(true)
   })
 })

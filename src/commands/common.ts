@@ -15,7 +15,8 @@ import {
   sessionSection,
 } from "../schema/Credentials.js"
 import { Cancelled } from "../schema/Errors.js"
-import { CredentialsFile, decodeSection, type IniFile } from "../services/CredentialsFile.js"
+import * as Ini from "../schema/Ini.js"
+import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
 import type { Signer } from "../services/Sts.js"
 
 /** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
@@ -54,12 +55,12 @@ const keyHome = (file: IniFile, name: ProfileName) =>
   Effect.gen(function* () {
     if (file.sections.get(name)?.values.aws_access_key_id !== undefined) return { file, section: name }
     const config = yield* (yield* CredentialsFile).readConfig
-    const section = name === "default" ? name : `profile ${name}`
-    const inConfig = config.sections.get(section)?.values.aws_access_key_id !== undefined
+    const section = Ini.configProfile(config.sections, name)
+    const inConfig = section !== undefined && section.values.aws_access_key_id !== undefined
     yield* Effect.logDebug(
-      `the key of [${name}] is ${inConfig ? `in [${section}] of ${config.path}` : "not in the config file either"}`,
+      `the key of [${name}] is ${inConfig ? `in [${section.name}] of ${config.path}` : "not in the config file either"}`,
     )
-    return inConfig ? { file: config, section } : { file, section: name }
+    return inConfig ? { file: config, section: section.name } : { file, section: name }
   })
 
 /** A session must outlive this to be reused rather than renewed. */
@@ -71,6 +72,8 @@ export const currentSession = (file: IniFile, name: ProfileName) =>
     const now = yield* Clock.currentTimeMillis
     const stored = file.sections.get(sessionSection(name))
     if (stored === undefined) return Option.none<Session>()
+    const unclear = unclearValue(file, sessionSection(name), SessionProfile)
+    if (unclear !== undefined) return yield* unclear
     const decoded = Schema.decodeUnknownEither(SessionProfile)(stored.values)
     return Either.isRight(decoded) &&
       decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)

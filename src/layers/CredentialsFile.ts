@@ -27,24 +27,53 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const fail = (file: string, action: string) => (error: { readonly message: string }) =>
     new FileError({ path: file, action, reason: error.message })
 
+  /** The file's text, decoded so that encoding it again gives back its bytes; a missing file is empty. */
   const readText = (file: string) =>
-    fs.readFileString(file).pipe(
+    fs.readFile(file).pipe(
       Effect.catchIf(
         (e) => e._tag === "SystemError" && e.reason === "NotFound",
-        () => Effect.succeed(""),
+        () => Effect.succeed(new Uint8Array()),
+      ),
+      Effect.catchAll((e) =>
+        fs.stat(file).pipe(
+          Effect.orElseFail(() => e),
+          Effect.flatMap((info) =>
+            info.type === "Directory"
+              ? Effect.fail({ message: "it is a directory, not a file" })
+              : Effect.fail(e),
+          ),
+        ),
       ),
       Effect.mapError(fail(file, "read")),
+      Effect.flatMap((bytes) =>
+        Either.match(Ini.decode(bytes), {
+          onLeft: (refusal) => Effect.fail(refused(file)(refusal)),
+          onRight: Effect.succeed,
+        }),
+      ),
       Effect.tap((text) =>
         Effect.logDebug(`read ${file}: ${text === "" ? "empty or missing" : `${text.length} characters`}`),
       ),
     )
 
-  const read = readText(paths.credentials).pipe(
-    Effect.map((text) => ({ path: paths.credentials, sections: Ini.parse(text) })),
+  /** A file the AWS CLI refuses is refused here too, with the line and the AWS CLI's reason. */
+  const refused = (file: string) => (refusal: Ini.Refusal) =>
+    new FileError({ path: file, action: "read", reason: `${Ini.describeRefusal(refusal)}; fix it by hand` })
+
+  const readIni = (file: string) =>
+    readText(file).pipe(
+      Effect.flatMap((text) =>
+        Either.match(Ini.read(text), {
+          onLeft: (r) => Effect.fail(refused(file)(r)),
+          onRight: Effect.succeed,
+        }),
+      ),
+    )
+
+  const read = readIni(paths.credentials).pipe(
+    Effect.map((sections) => ({ path: paths.credentials, sections })),
   )
-  const readConfig = readText(paths.config).pipe(
-    Effect.map((text) => ({ path: paths.config, sections: Ini.parse(text) })),
-  )
+  const readConfig = readIni(paths.config).pipe(Effect.map((sections) => ({ path: paths.config, sections })))
 
   /** The file a write replaces: the target of a symlink, followed even when dangling. */
   const target = (file: string): Effect.Effect<string> =>
@@ -119,26 +148,66 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
         Effect.orElseSucceed(() => Option.none<string>()),
       )
       if (Option.isSome(fromEnv)) return fromEnv
-      const config = Ini.parse(yield* readText(paths.config))
-      const section = profile === "default" ? "default" : `profile ${profile}`
-      return Option.fromNullable(config.get(section)?.values.region)
+      // As botocore merges them: the credentials file's [profile] over the config file's profile.
+      const credentials = yield* readIni(paths.credentials)
+      const config = yield* readIni(paths.config)
+      return Option.fromNullable(
+        credentials.get(profile)?.values.region ?? Ini.configProfile(config, profile)?.values.region,
+      )
     })
 
   return CredentialsFile.of({ read, readConfig, update, region })
 })
 
-/** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, as the AWS CLI reads them. */
+/** botocore's `os.path.expanduser(os.path.expandvars(path))`; `~user` of another user is refused. */
+export const expandPath = (file: string, env: Readonly<Record<string, string | undefined>>, home: string) => {
+  const expanded = file.replace(/\$(\w+|\{[^}]*\})/g, (text, name: string) => {
+    const value = env[name.startsWith("{") ? name.slice(1, -1) : name]
+    return value ?? text
+  })
+  if (!expanded.startsWith("~")) return Either.right(expanded)
+  const slash = expanded.indexOf("/", 1)
+  const user = expanded.slice(1, slash < 0 ? undefined : slash)
+  if (user !== "" && user !== os.userInfo().username) {
+    return Either.left(
+      `~${user} is another user's home, which aws-iam-login does not look up: give the full path`,
+    )
+  }
+  const root = (user === "" ? (env.HOME ?? home) : home).replace(/\/+$/, "")
+  return Either.right(root + expanded.slice(slash < 0 ? expanded.length : slash) || "/")
+}
+
+/** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, expanded as botocore expands them. */
 export const pathsFromEnvironment = Effect.gen(function* () {
-  const home = (name: string) => path.join(os.homedir(), ".aws", name)
-  const credentials = yield* Config.withDefault(
-    Config.string("AWS_SHARED_CREDENTIALS_FILE"),
-    home("credentials"),
-  )
-  const config = yield* Config.withDefault(Config.string("AWS_CONFIG_FILE"), home("config"))
-  const expand = (file: string) => (file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file)
-  return { credentials: expand(credentials), config: expand(config) }
+  const fromEnv = (name: string, fallback: string) =>
+    Config.withDefault(Config.string(name), fallback).pipe(
+      Effect.flatMap((file) =>
+        Either.match(expandPath(file, process.env, os.homedir()), {
+          onLeft: (reason) => Effect.fail(new FileError({ path: file, action: `use ${name}`, reason })),
+          onRight: (expanded) => Effect.succeed(expanded),
+        }),
+      ),
+    )
+  const credentials = yield* fromEnv("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
+  const config = yield* fromEnv("AWS_CONFIG_FILE", "~/.aws/config")
+  return { credentials, config }
 })
 
 export const layer = (paths: Paths) => Layer.effect(CredentialsFile, make(paths))
 
-export const CredentialsFileLive = Layer.effect(CredentialsFile, Effect.flatMap(pathsFromEnvironment, make))
+/** A path that cannot be used fails every command that needs the files, with its reason, once it does. */
+const unusable = (error: FileError) =>
+  CredentialsFile.of({
+    read: Effect.fail(error),
+    readConfig: Effect.fail(error),
+    update: () => Effect.fail(error),
+    region: () => Effect.fail(error),
+  })
+
+export const CredentialsFileLive = Layer.effect(
+  CredentialsFile,
+  pathsFromEnvironment.pipe(
+    Effect.flatMap(make),
+    Effect.catchTag("FileError", (error) => Effect.succeed(unusable(error))),
+  ),
+)

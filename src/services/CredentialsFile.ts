@@ -32,29 +32,61 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
 >() {}
 
 /** The profiles a person names: every section but the `<profile>-sts` sessions this tool writes. */
-export const profileNames = (file: IniFile): ReadonlyArray<string> => {
-  const names = [...file.sections.keys()]
-  return names.filter((name) => !(name.endsWith("-sts") && names.includes(name.slice(0, -4))))
-}
+export const profileNames = (file: IniFile): ReadonlyArray<string> =>
+  [...file.sections.keys()].filter((name) => !(name.endsWith("-sts") && file.sections.has(name.slice(0, -4))))
 
-/** Decodes one section with `schema`; a bad value names the file, line and profile. */
-export const decodeSection = <A, I>(
+/** The first of the schema's keys in `[name]` that the AWS CLI reads otherwise than the line's plain text. */
+export const unclearValue = (
   file: IniFile,
   name: string,
-  schema: Schema.Schema<A, I>,
-): Effect.Effect<A, ProfileNotFound | MalformedFile> => {
+  schema: { readonly fields: Schema.Struct.Fields },
+): MalformedFile | undefined => {
+  const section = file.sections.get(name)
+  for (const field of Object.keys(schema.fields)) {
+    const key = section?.keys.get(field)
+    if (key?.unclear !== undefined) {
+      return new MalformedFile({
+        path: file.path,
+        line: key.line,
+        profile: name,
+        reason: `${field} ${key.unclear}`,
+      })
+    }
+  }
+  return undefined
+}
+
+/**
+ * Decodes one section with `schema`. A value it reads that the AWS CLI reads otherwise than the
+ * line's plain text (continued, quoted, holding `;`), or a bad value, names the file, line and profile.
+ */
+export const decodeSection = <A, I, R>(
+  file: IniFile,
+  name: string,
+  schema: Schema.Schema<A, I, R> & { readonly fields: Schema.Struct.Fields },
+): Effect.Effect<A, ProfileNotFound | MalformedFile, R> => {
   const section = file.sections.get(name)
   if (section === undefined) {
     return Effect.fail(new ProfileNotFound({ profile: name, path: file.path, available: profileNames(file) }))
   }
+  const unclear = unclearValue(file, name, schema)
+  if (unclear !== undefined) return Effect.fail(unclear)
   return Schema.decodeUnknown(schema, { errors: "first" })(section.values).pipe(
     Effect.mapError((error) => {
       const { key, message } = firstIssue(error)
+      // A key indented under another is part of that one's value for the AWS CLI.
+      const under = [...section.keys].find(([, k]) =>
+        k.value.split("\n").some((line, i) => i > 0 && line.toLowerCase().replace(/\s*[=:].*/, "") === key),
+      )
       return new MalformedFile({
         path: file.path,
-        line: section.lines[key],
+        line: section.keys.get(key)?.line ?? under?.[1].line,
         profile: name,
-        reason: section.values[key] === undefined ? `${key} is missing` : `${key} is ${message}`,
+        reason: section.keys.has(key)
+          ? `${key} is ${message}`
+          : under === undefined
+            ? `${key} is missing`
+            : `${key} is missing: it is indented under ${under[0]}, so the AWS CLI reads it as part of that value`,
       })
     }),
   )
