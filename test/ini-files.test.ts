@@ -155,7 +155,7 @@ describe("commands on files the AWS CLI reads otherwise than their plain text", 
           `[default]\naws_access_key_id = AKIAOTHER00000000000\naws_secret_access_key = x\n[work] # team\naws_access_key_id : ${id}\naws_secret_access_key : ${secret}\n`,
       )
       const json = JSON.parse((yield* cli(files, ["work", "status", "--json"])).stdout)
-      expect(json.accessKeyId).toBe(`${key.accessKeyId.slice(0, 4)}…${key.accessKeyId.slice(-4)}`)
+      expect(json.accessKeyIdMasked).toBe(`${key.accessKeyId.slice(0, 4)}…${key.accessKeyId.slice(-4)}`)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 })

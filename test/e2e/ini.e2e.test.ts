@@ -89,7 +89,7 @@ describe.runIf(available && botocoreAvailable)(
           }
           expect(theirs.code).toBe(0)
           expect(ours.code, ours.stderr).toBe(0)
-          expect(JSON.parse(ours.stdout).accessKeyId).toBe(`${id.slice(0, 4)}…${id.slice(-4)}`)
+          expect(JSON.parse(ours.stdout).accessKeyIdMasked).toBe(`${id.slice(0, 4)}…${id.slice(-4)}`)
         }
         expect((await aws_iam_login(home, moto.endpoint, ["work", "init"])).code).toBe(0)
         const login = await aws_iam_login(home, moto.endpoint, ["work", "-t", "123456"])
