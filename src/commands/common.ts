@@ -33,7 +33,11 @@ export const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName
   const file = yield* files.read
   const profile = yield* decodeSection(file, name, LongTermProfile)
   const region = Option.getOrElse(yield* files.region(name), () => fallbackRegion)
-  return { file, profile, signer: { credentials: longTermKey(profile), region } } satisfies LoadedProfile
+  return {
+    file,
+    profile,
+    signer: { credentials: longTermKey(profile), region, profile: name },
+  } satisfies LoadedProfile
 })
 
 /** A session must outlive this to be reused rather than renewed. */

@@ -16,6 +16,7 @@ import {
 import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
 import { Iam, type KeyStatus } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
+import type { configuredEndpoint } from "./sdk/endpoint.js"
 
 const invalidKey = new Set([
   "InvalidClientTokenId",
@@ -70,16 +71,31 @@ const toAwsError =
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
 
-const clientConfig = (signer: Signer) => ({
-  region: signer.region,
-  credentials: {
-    accessKeyId: signer.credentials.accessKeyId,
-    secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
-    ...(signer.credentials.sessionToken
-      ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
-      : {}),
-  },
-})
+/**
+ * A client for `signer`: its key, its region, and its profile, from which the SDK reads the
+ * profile's retry and FIPS settings; the endpoint URL is found for that profile here (see endpoint.ts).
+ */
+const clientConfig = async (
+  sdk: { readonly configuredEndpoint: typeof configuredEndpoint },
+  service: string,
+  signer: Signer,
+) => {
+  const endpoint = await sdk.configuredEndpoint(service, signer.profile)
+  return {
+    region: signer.region,
+    ...(signer.profile === undefined ? {} : { profile: signer.profile }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    // Found above, env included: the SDK's own lookup would read another profile's.
+    ignoreConfiguredEndpointUrls: true,
+    credentials: {
+      accessKeyId: signer.credentials.accessKeyId,
+      secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
+      ...(signer.credentials.sessionToken
+        ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
+        : {}),
+    },
+  }
+}
 
 /** One SDK call, the SDK module loaded only when a call is made. */
 const call = <M, A>(load: () => Promise<M>, operation: string, signer: Signer, run: (sdk: M) => Promise<A>) =>
@@ -98,7 +114,9 @@ export const StsLive = Layer.succeed(
   Sts.of({
     getCallerIdentity: (signer) =>
       call(loadSts, "sts:GetCallerIdentity", signer, async (sdk) => {
-        const out = await new sdk.STSClient(clientConfig(signer)).send(new sdk.GetCallerIdentityCommand({}))
+        const out = await new sdk.STSClient(await clientConfig(sdk, "STS", signer)).send(
+          new sdk.GetCallerIdentityCommand({}),
+        )
         return {
           arn: required(out.Arn, "ARN"),
           account: required(out.Account, "account"),
@@ -107,7 +125,7 @@ export const StsLive = Layer.succeed(
       }),
     getSessionToken: (signer, mfa, duration) =>
       call(loadSts, "sts:GetSessionToken", signer, async (sdk) => {
-        const out = await new sdk.STSClient(clientConfig(signer)).send(
+        const out = await new sdk.STSClient(await clientConfig(sdk, "STS", signer)).send(
           new sdk.GetSessionTokenCommand({
             SerialNumber: mfa.serialNumber,
             TokenCode: mfa.code,
@@ -132,7 +150,7 @@ export const IamLive = Layer.succeed(
   Iam.of({
     listMfaDevices: (signer, userName) =>
       call(loadIam, "iam:ListMFADevices", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+        const out = await new sdk.IAMClient(await clientConfig(sdk, "IAM", signer)).send(
           new sdk.ListMFADevicesCommand({ UserName: userName }),
         )
         return (out.MFADevices ?? []).map((d) => ({
@@ -142,7 +160,7 @@ export const IamLive = Layer.succeed(
       }),
     listAccessKeys: (signer, userName) =>
       call(loadIam, "iam:ListAccessKeys", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+        const out = await new sdk.IAMClient(await clientConfig(sdk, "IAM", signer)).send(
           new sdk.ListAccessKeysCommand({ UserName: userName }),
         )
         return (out.AccessKeyMetadata ?? []).map((k) => ({
@@ -153,7 +171,7 @@ export const IamLive = Layer.succeed(
       }),
     createAccessKey: (signer, userName) =>
       call(loadIam, "iam:CreateAccessKey", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
+        const out = await new sdk.IAMClient(await clientConfig(sdk, "IAM", signer)).send(
           new sdk.CreateAccessKeyCommand({ UserName: userName }),
         )
         const k = required(out.AccessKey, "access key")
@@ -167,13 +185,13 @@ export const IamLive = Layer.succeed(
       }),
     updateAccessKey: (signer, userName, accessKeyId, status) =>
       call(loadIam, "iam:UpdateAccessKey", signer, async (sdk) => {
-        await new sdk.IAMClient(clientConfig(signer)).send(
+        await new sdk.IAMClient(await clientConfig(sdk, "IAM", signer)).send(
           new sdk.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
         )
       }),
     deleteAccessKey: (signer, userName, accessKeyId) =>
       call(loadIam, "iam:DeleteAccessKey", signer, async (sdk) => {
-        await new sdk.IAMClient(clientConfig(signer)).send(
+        await new sdk.IAMClient(await clientConfig(sdk, "IAM", signer)).send(
           new sdk.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }),
         )
       }),

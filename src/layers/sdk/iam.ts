@@ -7,3 +7,4 @@ export {
   ListMFADevicesCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam"
+export { configuredEndpoint } from "./endpoint.js"
