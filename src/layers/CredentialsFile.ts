@@ -33,6 +33,7 @@ const advice: Record<string, (file: string) => string> = {
     `the operation is not permitted (EPERM): check the owner and flags of ${f} and its directory (ls -ld ${f}; lsattr ${f})`,
   EISDIR: () => "it is a directory (EISDIR): point the path at a file",
   ENOTDIR: () => "a part of the path is not a directory (ENOTDIR): check the path",
+  EEXIST: () => "a file is in the way of a directory (EEXIST): check the path",
   ELOOP: () => "it is a loop of symbolic links (ELOOP): point the link at the real file",
   ENOSPC: () => "the disk is full (ENOSPC): free some space and run the command again",
   EDQUOT: () => "your disk quota is used up (EDQUOT): free some space and run the command again",
@@ -50,8 +51,12 @@ const codeOf = (error: unknown): string | undefined => {
 const explain = (file: string, action: string) => (error: unknown) => {
   if (error instanceof FileError) return error
   const code = codeOf(error)
-  const detail = error instanceof Error ? error.message : String(error)
-  const reason = code !== undefined && advice[code] ? advice[code](file) : detail
+  const reason =
+    code === undefined
+      ? error instanceof Error
+        ? error.message
+        : String(error)
+      : (advice[code]?.(file) ?? `the system answered ${code}: check the path and the disk it is on`)
   return new FileError({ path: file, action, reason })
 }
 
