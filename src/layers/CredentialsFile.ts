@@ -174,6 +174,12 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const lock = (lockFile: string, wait?: Duration.Duration) =>
     Lock.acquire(lockFile, { ...(wait ? { wait } : {}), onWait: waiting(lockFile) }).pipe(
       Effect.provideService(FileSystem.FileSystem, fs),
+      // The lock reports a failed file-system call in the platform's words, code included.
+      Effect.mapError((error) => {
+        const code = /\b(E[A-Z]{2,}): /.exec(error.reason)?.[1]
+        const say = code === undefined ? undefined : advice[code]
+        return say ? new FileError({ path: lockFile, action: "lock", reason: say(lockFile) }) : error
+      }),
     )
 
   /** The mode (and group) the file keeps; a file that is not the user's to replace is refused. */
