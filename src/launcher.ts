@@ -22,13 +22,14 @@ const pending: Array<() => void> = []
 /**
  * A cache holds the functions compiled by the runs that made it. Each bundle has one entry, made by
  * the first run that succeeds; a run of a kind that is run often (login, `export` for
- * credential_process, `status`) and not yet in the entry writes it again with its own functions
- * added, so that the entry ends up serving all three without growing with the rare kinds.
+ * credential_process, `status`, and `exec` once it is a subcommand) and not yet in the entry writes
+ * it again with its own functions added, so that the entry ends up serving all of them without
+ * growing with the rare kinds.
  */
 const args = process.argv.slice(2)
 const kinds: ReadonlyArray<string> = [...subcommands, "__complete", "--completions", "--version"]
 const kind = args.find((arg) => kinds.includes(arg)) ?? (asksForHelp(args) ? "help" : "login")
-const often = ["login", "export", "status"]
+const often = ["login", "export", "status", "exec"]
 
 const sha256 = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex")
 
