@@ -28,9 +28,10 @@ const maxLinks = 40
 
 /** What to do about a failed file-system call, by its error code. */
 const advice: Record<string, (file: string) => string> = {
-  EACCES: (f) => `permission denied (EACCES): check who owns ${f} and its directory (ls -ld ${f})`,
+  EACCES: (f) =>
+    `permission denied (EACCES): check the owner and mode of the file and of its directory (ls -ld ${path.dirname(f)} ${f})`,
   EPERM: (f) =>
-    `the operation is not permitted (EPERM): check the owner and flags of ${f} and its directory (ls -ld ${f}; lsattr ${f})`,
+    `the operation is not permitted (EPERM): check the owner, mode and attributes of the file and of its directory (ls -ld ${path.dirname(f)} ${f}; lsattr ${f})`,
   EISDIR: () => "it is a directory (EISDIR): point the path at a file",
   ENOTDIR: () => "a part of the path is not a directory (ENOTDIR): check the path",
   EEXIST: () => "a file is in the way of a directory (EEXIST): check the path",
