@@ -1,8 +1,7 @@
 // Builds dist/: bin.js, a small launcher; main.cjs, the whole program in one minified file; and
 // sdk/*.cjs, the AWS SDK clients, required only when a command calls AWS. The launcher runs main.cjs
 // with a V8 code cache, so that after the first run Node skips most of the parsing and compiling.
-import { createHash } from "node:crypto"
-import { chmod, readFile, rm, writeFile } from "node:fs/promises"
+import { chmod, rm, writeFile } from "node:fs/promises"
 import { build } from "esbuild"
 
 const common = {
@@ -63,17 +62,9 @@ for (const file of ["sdk/sts.cjs", "sdk/iam.cjs"])
     throw new Error(
       `dist/${file} still prints the SDK's NodeVersionSupportWarning: fix the no-node-version-warning plugin`,
     )
-// The launcher names each bundle's code cache after the bundle's digest, taken here once.
-const digests = {}
-for (const file of ["main.cjs", "sdk/sts.cjs", "sdk/iam.cjs"])
-  digests[file] = createHash("sha256")
-    .update(await readFile(`dist/${file}`))
-    .digest("hex")
-    .slice(0, 32)
 await build({
   ...common,
   entryPoints: ["src/launcher.ts"],
-  define: { BUNDLE_DIGESTS: JSON.stringify(digests) },
   outfile: "dist/bin.js",
   external: ["./main.cjs"],
   banner: { js: "#!/usr/bin/env node" },

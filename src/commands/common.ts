@@ -42,7 +42,7 @@ export const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName
     file,
     home,
     profile,
-    signer: { credentials: longTermKey(profile), region },
+    signer: { credentials: longTermKey(profile), region, profile: name },
   } satisfies LoadedProfile
 })
 

@@ -81,10 +81,12 @@ const mfaCode = (token: Option.Option<MfaCode>, serial: string, noTerminal: stri
 
 /**
  * The profile's session: the stored one while it stays valid past the margin, else a new one
- * from STS GetSessionToken, written to `[<profile>-sts]`.
+ * from STS GetSessionToken, written to `[<profile>-sts]`. A new one is made under the profile's
+ * login lock, and only after reading the file again under it: a login that waited for another
+ * finds that one's session and asks for no code.
  */
 export const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, options: LoginOptions) {
-  const { file, profile, signer } = yield* loadProfile(name)
+  const { file, profile } = yield* loadProfile(name)
   if (!options.force) {
     const stored = yield* currentSession(file, name)
     yield* Effect.logDebug(
@@ -96,14 +98,25 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
     )
     if (Option.isSome(stored)) return { session: stored.value, fresh: false }
   }
-  const serialNumber = profile.mfa_serial
-  if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
-  const code = yield* mfaCode(options.token, serialNumber, options.noTerminal)
-  const sts = yield* Sts
-  const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
+  if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
   const files = yield* CredentialsFile
-  yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
-  return { session, fresh: true }
+  return yield* files.withSessionLock(
+    name,
+    Effect.gen(function* () {
+      const { file, profile, signer } = yield* loadProfile(name)
+      if (!options.force) {
+        const stored = yield* currentSession(file, name)
+        if (Option.isSome(stored)) return { session: stored.value, fresh: false }
+      }
+      const serialNumber = profile.mfa_serial
+      if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
+      const code = yield* mfaCode(options.token, serialNumber, options.noTerminal)
+      const sts = yield* Sts
+      const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
+      yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
+      return { session, fresh: true }
+    }),
+  )
 })
 
 export const root = Command.make(

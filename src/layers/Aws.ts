@@ -17,6 +17,7 @@ import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
 import { Iam, type KeyStatus } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import * as Debug from "./Debug.js"
+import type { configuredEndpoint } from "./sdk/endpoint.js"
 import type { Observed } from "./sdk/observe.js"
 
 const invalidKey = new Set([
@@ -72,29 +73,45 @@ const toAwsError =
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
 
-const clientConfig = (signer: Signer, seen: Observed) => ({
-  seen,
-  region: signer.region,
-  credentials: {
-    accessKeyId: signer.credentials.accessKeyId,
-    secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
-    ...(signer.credentials.sessionToken
-      ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
-      : {}),
-  },
-})
+/**
+ * A client for `signer`: its key, its region, and its profile, from which the SDK reads the
+ * profile's retry and FIPS settings; the endpoint URL is found for that profile here (see endpoint.ts).
+ */
+const clientConfig = async (
+  sdk: { readonly configuredEndpoint: typeof configuredEndpoint },
+  operation: string,
+  signer: Signer,
+  seen: Observed,
+) => {
+  const endpoint = await sdk.configuredEndpoint(operation.split(":")[0]!.toUpperCase(), signer.profile)
+  return {
+    seen,
+    region: signer.region,
+    ...(signer.profile === undefined ? {} : { profile: signer.profile }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    // Found above, env included: the SDK's own lookup would read another profile's.
+    ignoreConfiguredEndpointUrls: true,
+    credentials: {
+      accessKeyId: signer.credentials.accessKeyId,
+      secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
+      ...(signer.credentials.sessionToken
+        ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
+        : {}),
+    },
+  }
+}
 
 /** One SDK call, the SDK module loaded only when a call is made; `--debug` shows what it did. */
-const call = <M, A>(
+const call = <M extends { readonly configuredEndpoint: typeof configuredEndpoint }, A>(
   load: () => Promise<M>,
   operation: string,
   signer: Signer,
-  run: (sdk: M, config: ReturnType<typeof clientConfig>) => Promise<A>,
+  run: (sdk: M, config: Awaited<ReturnType<typeof clientConfig>>) => Promise<A>,
 ) =>
   Effect.suspend(() => {
     const seen: Observed = {}
     return Effect.tryPromise({
-      try: () => load().then((sdk) => run(sdk, clientConfig(signer, seen))),
+      try: () => load().then(async (sdk) => run(sdk, await clientConfig(sdk, operation, signer, seen))),
       catch: toAwsError(operation, signer),
     }).pipe(Debug.awsCall(operation, signer, seen))
   })

@@ -1,50 +1,130 @@
+import * as crypto from "node:crypto"
+import * as nodeFs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Config from "effect/Config"
+import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
+import { formatExpiration } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import * as Debug from "./Debug.js"
+import * as Lock from "./Lock.js"
 
 export interface Paths {
   readonly credentials: string
   readonly config: string
 }
 
-const staleLockAge = Duration.seconds(30)
+/** A login holds its profile's lock while a person types the code: the next one waits that long. */
+const sessionLockWait = Duration.minutes(5)
+/** As many links as the kernel follows before ELOOP. */
+const maxLinks = 40
+
+/** What to do about a failed file-system call, by its error code. */
+const advice: Record<string, (file: string) => string> = {
+  EACCES: (f) =>
+    `permission denied (EACCES): check the owner and mode of the file and of its directory (ls -ld ${path.dirname(f)} ${f})`,
+  EPERM: (f) =>
+    `the operation is not permitted (EPERM): check the owner, mode and attributes of the file and of its directory (ls -ld ${path.dirname(f)} ${f}; lsattr ${f})`,
+  EISDIR: () => "it is a directory (EISDIR): point the path at a file",
+  ENOTDIR: () => "a part of the path is not a directory (ENOTDIR): check the path",
+  EEXIST: () => "a file is in the way of a directory (EEXIST): check the path",
+  ELOOP: () => "it is a loop of symbolic links (ELOOP): point the link at the real file",
+  ENOSPC: () => "the disk is full (ENOSPC): free some space and run the command again",
+  EDQUOT: () => "your disk quota is used up (EDQUOT): free some space and run the command again",
+  EFBIG: () => "the file is larger than this system allows (EFBIG): check `ulimit -f` and the file's size",
+  EROFS: () => "the file system is read-only (EROFS): keep the file on a writable disk",
+}
+
+const codeOf = (error: unknown): string | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  if ("code" in error && typeof error.code === "string") return error.code
+  return "cause" in error ? codeOf(error.cause) : undefined
+}
+
+/** A failed file-system call as one sentence: which path, what failed, what to do. */
+const explain = (file: string, action: string) => (error: unknown) => {
+  if (error instanceof FileError) return error
+  const code = codeOf(error)
+  const reason =
+    code === undefined
+      ? error instanceof Error
+        ? error.message
+        : String(error)
+      : (advice[code]?.(file) ?? `the system answered ${code}: check the path and the disk it is on`)
+  return new FileError({ path: file, action, reason })
+}
+
+const kinds: Partial<Record<FileSystem.File.Type, string>> = {
+  Directory: "a directory",
+  FIFO: "a named pipe (FIFO)",
+  Socket: "a socket",
+  CharacterDevice: "a device",
+  BlockDevice: "a device",
+}
+
+const myUid = process.getuid?.()
+
+/**
+ * The mode a rewritten file gets: its own, with what others may do removed, and never wider. Group
+ * read is a choice someone made (a shared group); world access to a secret never is: a file made
+ * with the usual umask (0644) gets 0600, as a new file does.
+ */
+const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
+
+/** Whether a process with this pid runs on this machine. */
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return codeOf(error) === "EPERM"
+  }
+}
+
+/** `.credentials.<pid>.<random>.tmp`; the older `.credentials.<pid>.tmp` is recognised too. */
+const tempName = (file: string) =>
+  path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(8).toString("hex")}.tmp`,
+  )
+const tempOwner = (file: string, name: string): number | undefined => {
+  const prefix = `.${path.basename(file)}.`
+  if (!name.startsWith(prefix) || !name.endsWith(".tmp")) return undefined
+  const match = /^(\d+)(\.[0-9a-f]{16})?$/.exec(name.slice(prefix.length, -".tmp".length))
+  return match ? Number(match[1]) : undefined
+}
 
 export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const fs = yield* FileSystem.FileSystem
-  const fail = (file: string, action: string) => (error: { readonly message: string }) =>
-    new FileError({ path: file, action, reason: error.message })
+  const notFound = (e: { readonly _tag: string; readonly reason?: string }) =>
+    e._tag === "SystemError" && e.reason === "NotFound"
+  const variable = (file: string) =>
+    file === paths.config ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE"
+  const notAFile = (file: string, action: string, type: FileSystem.File.Type) =>
+    new FileError({
+      path: file,
+      action,
+      reason: `it is ${kinds[type] ?? `a ${type}`}, not a regular file: replace it with the file, or point ${variable(file)} at it`,
+    })
 
-  /** The file's text, decoded so that encoding it again gives back its bytes; a missing file is empty. */
+  /** The file's text, decoded so that encoding it again gives back its bytes; "" when it is missing; anything but a regular file is refused before it is opened. */
   const readText = (file: string) =>
-    fs.readFile(file).pipe(
-      Effect.catchIf(
-        (e) => e._tag === "SystemError" && e.reason === "NotFound",
-        () => Effect.succeed(new Uint8Array()),
-      ),
-      Effect.catchAll((e) =>
-        fs.stat(file).pipe(
-          Effect.orElseFail(() => e),
-          Effect.flatMap((info) =>
-            info.type === "Directory"
-              ? Effect.fail({ message: "it is a directory, not a file" })
-              : Effect.fail(e),
-          ),
-        ),
-      ),
-      Effect.mapError(fail(file, "read")),
+    Effect.gen(function* () {
+      const info = yield* fs.stat(file)
+      if (info.type !== "File") return yield* notAFile(file, "read", info.type)
+      return yield* fs.readFile(file)
+    }).pipe(
+      Effect.catchIf(notFound, () => Effect.succeed(new Uint8Array())),
+      Effect.mapError(explain(file, "read")),
       Effect.flatMap((bytes) =>
         Either.match(Ini.decode(bytes), {
           onLeft: (refusal) => Effect.fail(refused(file)(refusal)),
@@ -75,69 +155,164 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   )
   const readConfig = readIni(paths.config).pipe(Effect.map((sections) => ({ path: paths.config, sections })))
 
-  /** The file a write replaces: the target of a symlink, followed even when dangling. */
-  const target = (file: string): Effect.Effect<string> =>
-    fs.readLink(file).pipe(
-      Effect.flatMap((link) => target(path.resolve(path.dirname(file), link))),
-      Effect.orElseSucceed(() => file),
-    )
+  /** `file` and the symlinks it leads through, to the file a write replaces (last; followed even when dangling). */
+  const chain = (file: string, depth = 0): Effect.Effect<ReadonlyArray<string>> =>
+    depth >= maxLinks
+      ? Effect.succeed([file])
+      : fs.readLink(file).pipe(
+          Effect.flatMap((link) => chain(path.resolve(path.dirname(file), link), depth + 1)),
+          Effect.map((rest) => [file, ...rest]),
+          Effect.orElseSucceed(() => [file]),
+        )
 
-  const lock = (file: string) => {
-    const lockFile = `${file}.lock`
-    const create = fs.writeFileString(lockFile, String(process.pid), { flag: "wx", mode: 0o600 })
-    const held = (e: PlatformError) => e._tag === "SystemError" && e.reason === "AlreadyExists"
-    /** A lock older than any update takes was left by a process that died holding it. */
-    const removeIfStale = fs.stat(lockFile).pipe(
-      Effect.flatMap((info) =>
-        Date.now() - Option.getOrElse(info.mtime, () => new Date()).getTime() >
-        Duration.toMillis(staleLockAge)
-          ? fs.remove(lockFile)
-          : Effect.void,
-      ),
-      Effect.ignore,
+  /** A directory that holds the file or a link to it must be one only its owner can change. */
+  const checkDirectory = (dir: string) =>
+    Effect.gen(function* () {
+      const info = yield* fs.stat(yield* fs.realPath(dir))
+      const uid = Option.getOrElse(info.uid, () => myUid)
+      const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
+      if (myUid === undefined) return
+      if (uid !== myUid && uid !== 0)
+        return yield* refuse(
+          `it belongs to another user (uid ${uid}), who could swap the file: keep your credentials in a directory of your own`,
+        )
+      if ((info.mode & 0o022) !== 0)
+        return yield* refuse(
+          `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
+        )
+    }).pipe(Effect.mapError(explain(dir, "use")))
+
+  /** The file a write replaces, its directory made (0700) when missing and every directory on the way checked. */
+  const realFile = (named: string) =>
+    Effect.gen(function* () {
+      const links = yield* chain(named)
+      const file = links[links.length - 1]!
+      yield* fs
+        .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
+        .pipe(Effect.mapError(explain(path.dirname(file), "create")))
+      yield* Effect.forEach(new Set(links.map((link) => path.dirname(link))), checkDirectory, {
+        discard: true,
+      })
+      return file
+    })
+
+  const waiting = (lockFile: string) => (holder: Lock.Holder) =>
+    Console.error(
+      `Waiting for pid ${holder.pid}${holder.host === os.hostname() ? "" : ` on ${holder.host}`}` +
+        `${holder.since.getTime() > 0 ? ` (since ${formatExpiration(holder.since)})` : ""} to release ${lockFile}…`,
     )
-    const take = create.pipe(
-      Effect.catchIf(held, () => Effect.zipRight(removeIfStale, create)),
-      Effect.retry({ while: held, schedule: Schedule.spaced("25 millis").pipe(Schedule.upTo("10 seconds")) }),
-      Effect.mapError(fail(lockFile, "lock")),
+  const lock = (lockFile: string, wait?: Duration.Duration) =>
+    Lock.acquire(lockFile, { ...(wait ? { wait } : {}), onWait: waiting(lockFile) }).pipe(
+      Effect.provideService(FileSystem.FileSystem, fs),
       Debug.timed(
         (exit, ms) => `lock ${lockFile}: ${Exit.isSuccess(exit) ? "taken" : "not taken"} after ${ms}ms`,
       ),
+      // The lock reports a failed file-system call in the platform's words, code included.
+      Effect.mapError((error) => {
+        const code = /\b(E[A-Z]{2,}): /.exec(error.reason)?.[1]
+        const say = code === undefined ? undefined : advice[code]
+        return say ? new FileError({ path: lockFile, action: "lock", reason: say(lockFile) }) : error
+      }),
     )
-    return Effect.acquireRelease(take, () => fs.remove(lockFile).pipe(Effect.ignore))
-  }
 
-  const writeAtomically = (file: string, text: string) =>
+  /** The mode (and group) the file keeps; a file that is not the user's to replace is refused. */
+  const replaceable = (file: string) =>
     Effect.gen(function* () {
-      const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`)
-      yield* Effect.addFinalizer(() => fs.remove(temp).pipe(Effect.ignore))
-      const handle = yield* fs.open(temp, { flag: "w", mode: 0o600 })
-      yield* handle.writeAll(new TextEncoder().encode(text))
-      yield* handle.sync
-      yield* fs.chmod(temp, 0o600)
-      yield* fs.rename(temp, file)
-      yield* Effect.logDebug(`wrote ${file}: ${text.length} characters, through ${temp}`)
+      const found = yield* fs.stat(file).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(notFound, () => Effect.succeed(Option.none())),
+      )
+      if (Option.isNone(found)) return { mode: 0o600, gid: Option.none<number>() }
+      const info = found.value
+      const refuse = (reason: string) => new FileError({ path: file, action: "write", reason })
+      if (info.type !== "File") return yield* notAFile(file, "write", info.type)
+      const uid = Option.getOrElse(info.uid, () => myUid)
+      if (uid !== myUid)
+        return yield* refuse(
+          `it belongs to another user (uid ${uid}), so it is left as it is: make it yours with \`sudo chown $(id -un) ${file}\``,
+        )
+      if ((info.mode & 0o200) === 0)
+        return yield* refuse(
+          `it is read-only (mode ${(info.mode & 0o777).toString(8)}), so it is left as it is: to let aws-iam-login update it, run \`chmod u+w ${file}\``,
+        )
+      return { mode: keptMode(info.mode), gid: info.gid }
+    }).pipe(Effect.mapError(explain(file, "write")))
+
+  /** Temporary files of processes that died while writing: each is a whole copy of the file, secrets included. */
+  const removeLeftovers = (file: string) =>
+    fs.readDirectory(path.dirname(file)).pipe(
+      Effect.map((names) =>
+        names.filter((name) => {
+          const pid = tempOwner(file, name)
+          return pid !== undefined && pid !== process.pid && !running(pid)
+        }),
+      ),
+      Effect.flatMap((names) =>
+        Effect.forEach(names, (name) => fs.remove(path.join(path.dirname(file), name)), { discard: true }),
+      ),
+      Effect.ignore,
+    )
+
+  const nodeCall = <A>(run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: (e) => e })
+
+  /**
+   * Writes `text` to a new file of an unpredictable name beside `file` (created exclusively, never
+   * through a symlink), syncs it and renames it over `file`.
+   */
+  const writeAtomically = (file: string, text: string, keep: { mode: number; gid: Option.Option<number> }) =>
+    Effect.gen(function* () {
+      const temp = tempName(file)
+      const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = nodeFs.constants
+      const handle = yield* Effect.acquireRelease(
+        nodeCall(() => nodeFs.promises.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)),
+        (h) => nodeCall(() => h.close()).pipe(Effect.ignore),
+      )
+      yield* Effect.gen(function* () {
+        yield* nodeCall(() => handle.writeFile(text))
+        // A group that may read the file keeps reading it, or nobody but the owner does.
+        const sameGroup = yield* Option.match(keep.gid, {
+          onNone: () => Effect.succeed(false),
+          onSome: (gid) =>
+            nodeCall(() => handle.stat()).pipe(
+              Effect.flatMap((info) =>
+                info.gid === gid ? Effect.void : nodeCall(() => handle.chown(info.uid, gid)),
+              ),
+              Effect.as(true),
+              Effect.orElseSucceed(() => false),
+            ),
+        })
+        yield* nodeCall(() => handle.chmod(sameGroup ? keep.mode : keep.mode & 0o600))
+        yield* nodeCall(() => handle.sync())
+        yield* fs.rename(temp, file)
+        yield* Effect.logDebug(`wrote ${file}: ${text.length} characters, through ${temp}`)
+      }).pipe(Effect.onError(() => fs.remove(temp).pipe(Effect.ignore)))
       // The rename lasts through a crash only once the directory is on disk too: a rotation deletes
       // the old key right after. Not every platform opens directories, so this is best effort.
       yield* fs.open(path.dirname(file), { flag: "r" }).pipe(
         Effect.flatMap((dir) => dir.sync),
         Effect.ignore,
       )
-    }).pipe(Effect.scoped, Effect.mapError(fail(file, "write")))
+    }).pipe(Effect.scoped, Effect.mapError(explain(file, "write")))
 
   const update = (edits: ReadonlyArray<Ini.Edit>, named = paths.credentials) =>
     Effect.gen(function* () {
-      const file = yield* target(named)
-      yield* fs
-        .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
-        .pipe(Effect.mapError(fail(path.dirname(file), "create")))
-      yield* lock(file)
+      const file = yield* realFile(named)
+      yield* lock(`${file}.lock`)
+      const keep = yield* replaceable(file)
       const text = yield* readText(file)
       const edited = Ini.applyEdits(text, edits)
       if (Either.isLeft(edited)) {
         return yield* new InvalidInput({ reason: `Refusing to write ${named}: ${edited.left}.` })
       }
-      yield* writeAtomically(file, edited.right)
+      yield* removeLeftovers(file)
+      yield* writeAtomically(file, edited.right, keep)
+    }).pipe(Effect.scoped)
+
+  const withSessionLock = <A, E, R>(profile: string, effect: Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      const file = yield* realFile(paths.credentials)
+      yield* lock(`${file}.${encodeURIComponent(profile)}.login.lock`, sessionLockWait)
+      return yield* effect
     }).pipe(Effect.scoped)
 
   const region = (profile: string) =>
@@ -156,7 +331,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     })
 
-  return CredentialsFile.of({ read, readConfig, update, region })
+  return CredentialsFile.of({ read, readConfig, update, withSessionLock, region })
 })
 
 /** botocore's `os.path.expanduser(os.path.expandvars(path))`; `~user` of another user is refused. */
@@ -201,6 +376,7 @@ const unusable = (error: FileError) =>
     read: Effect.fail(error),
     readConfig: Effect.fail(error),
     update: () => Effect.fail(error),
+    withSessionLock: () => Effect.fail(error),
     region: () => Effect.fail(error),
   })
 

@@ -26,6 +26,14 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
       edits: ReadonlyArray<Edit>,
       file?: string,
     ) => Effect.Effect<void, FileError | InvalidInput>
+    /**
+     * Runs `effect` holding the profile's login lock (another login of that profile waits for it,
+     * saying for whom), so that one login reads, asks for a code, calls AWS and writes at a time.
+     */
+    readonly withSessionLock: <A, E, R>(
+      profile: string,
+      effect: Effect.Effect<A, E, R>,
+    ) => Effect.Effect<A, E | FileError, R>
     /** The region for a profile, found as the AWS CLI finds it (environment, then the config file). */
     readonly region: (profile: string) => Effect.Effect<Option.Option<string>, FileError>
   }

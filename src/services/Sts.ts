@@ -8,6 +8,8 @@ import type { AwsCredentials, Session } from "../schema/Credentials.js"
 export interface Signer {
   readonly credentials: AwsCredentials
   readonly region: string
+  /** The profile whose settings in the config file (endpoint_url, services, retries, FIPS) apply. */
+  readonly profile?: string
 }
 
 export interface CallerIdentity {

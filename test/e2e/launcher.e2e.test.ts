@@ -1,36 +1,168 @@
 import { execFile } from "node:child_process"
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
+import * as vm from "node:vm"
 import { describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
 import { bin } from "./moto.js"
 
 const run = promisify(execFile)
+const entryName = `main-${process.version}.v8`
+const main = path.join(path.dirname(bin), "main.cjs")
+const sha256 = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex")
+
+/** A cache home of its own; `dir` is where the launcher keeps the cache in it. */
+const cacheHome = () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-cache-"))
+  return { env: { ...process.env, XDG_CACHE_HOME: home }, dir: path.join(home, "aws-iam-login") }
+}
+
+const version = async (env: NodeJS.ProcessEnv) =>
+  (await run(process.execPath, [bin, "--version"], { env })).stdout
+
+/**
+ * V8 data made from other code of main.cjs's length, which V8 accepts for main.cjs (it checks the
+ * length, not the content): run, it prints FORGED. `claimed` is the source digest its header names.
+ */
+const forgedEntry = (claimed: "forged source" | "real source") => {
+  const real = fs.readFileSync(main, "utf8")
+  const code = 'exports.forged=1;exports.start=()=>console.log("FORGED");'
+  const forged = code + " ".repeat(real.length - code.length)
+  const wrap = (source: string) =>
+    `(function (exports, require, module, __filename, __dirname) {${source}\n})`
+  const evaluate = (script: vm.Script) => {
+    const exports: { forged?: number } = {}
+    script.runInThisContext()(exports, () => ({}), {}, main, path.dirname(main))
+    return exports
+  }
+  const script = new vm.Script(wrap(forged), { filename: main })
+  evaluate(script)
+  const data = script.createCachedData()
+  // Without the launcher's checks, V8 would run it in place of main.cjs:
+  expect(evaluate(new vm.Script(wrap(real), { filename: main, cachedData: data })).forged).toBe(1)
+  const source = sha256(claimed === "real source" ? real : forged)
+  return Buffer.concat([Buffer.from(`aws-iam-login-code-cache-1 ${source} ${sha256(data)} login\n`), data])
+}
+
+const header = (file: string) => fs.readFileSync(file).subarray(0, 200).toString().split("\n")[0]!.split(" ")
 
 describe("the installed command's code cache", () => {
-  it("is written on first success, one per kind of run, reused, and a damaged one only costs speed", async () => {
-    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-cache-"))
-    const env = { ...process.env, XDG_CACHE_HOME: cacheHome }
-    const dir = path.join(cacheHome, "aws-iam-login")
-    const failed = run(process.execPath, [bin, "--no-such-flag"], { env })
-    await expect(failed).rejects.toMatchObject({ code: 2 })
+  it("is written 0600 in a 0700 directory by the first run that succeeds, bound to its source, and reused", async () => {
+    const { env, dir } = cacheHome()
+    await expect(run(process.execPath, [bin, "--no-such-flag"], { env })).rejects.toMatchObject({ code: 2 })
     expect(fs.existsSync(dir)).toBe(false)
-    const version = async () => (await run(process.execPath, [bin, "--version"], { env })).stdout.trim()
-    expect(await version()).toBe(pkg.version)
-    const [entry] = fs.readdirSync(dir)
-    expect(entry).toMatch(/^main---version-[0-9a-f]{32}-v\d+\.\d+\.\d+\.v8$/)
-    expect(fs.statSync(path.join(dir, entry!)).mode & 0o777).toBe(0o600)
-    expect(await version()).toBe(pkg.version)
-    fs.writeFileSync(path.join(dir, entry!), "not V8 data")
-    expect(await version()).toBe(pkg.version)
-    expect(fs.readdirSync(dir)).toEqual([entry])
-    expect(fs.statSync(path.join(dir, entry!)).size).toBeGreaterThan(100_000)
-    const help = (await run(process.execPath, [bin, "--help"], { env })).stdout
-    expect(help).toContain("USAGE")
-    expect(fs.readdirSync(dir).sort()).toEqual(
-      [entry, entry!.replace("main---version-", "main-help-")].sort(),
-    )
+    expect(await version(env)).toBe(`${pkg.version}\n`)
+    expect(fs.readdirSync(dir)).toEqual([entryName])
+    const entry = path.join(dir, entryName)
+    expect(fs.statSync(dir).mode & 0o777).toBe(0o700)
+    expect(fs.statSync(entry).mode & 0o777).toBe(0o600)
+    const [, source, data] = header(entry)
+    expect(source).toBe(sha256(fs.readFileSync(main, "utf8")))
+    expect(data).toBe(sha256(fs.readFileSync(entry).subarray(fs.readFileSync(entry).indexOf(10) + 1)))
+    const written = fs.statSync(entry).mtimeMs
+    expect(await version(env)).toBe(`${pkg.version}\n`)
+    expect(fs.statSync(entry).mtimeMs).toBe(written)
+  })
+
+  it("a run often made (login, export, status) adds its functions; the rare ones do not rewrite it", async () => {
+    const { env, dir } = cacheHome()
+    await version(env)
+    const entry = path.join(dir, entryName)
+    const before = fs.statSync(entry).size
+    await run(process.execPath, [bin, "--help"], { env })
+    expect(fs.statSync(entry).size).toBe(before)
+    const files = path.join(path.dirname(dir), "credentials")
+    fs.writeFileSync(files, "[work]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = x\n")
+    await run(process.execPath, [bin, "work", "status", "--json"], {
+      env: { ...env, AWS_SHARED_CREDENTIALS_FILE: files, AWS_CONFIG_FILE: `${files}.none` },
+    })
+    expect(header(entry)[3]).toBe("--version,status")
+    expect(fs.statSync(entry).size).toBeGreaterThan(before)
+  })
+
+  it("an entry made from other code, or damaged, is not run and is replaced", async () => {
+    const { env, dir } = cacheHome()
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const entry = path.join(dir, entryName)
+    fs.writeFileSync(entry, forgedEntry("forged source"), { mode: 0o600 })
+    expect(await version(env)).toBe(`${pkg.version}\n`)
+    expect(header(entry)[1]).toBe(sha256(fs.readFileSync(main, "utf8")))
+    const damaged = fs.readFileSync(entry)
+    const at = damaged.length - 100
+    damaged.writeUInt8(damaged.readUInt8(at) ^ 0xff, at)
+    fs.writeFileSync(entry, damaged)
+    expect(await version(env)).toBe(`${pkg.version}\n`)
+    expect(fs.readFileSync(entry).equals(damaged)).toBe(false)
+  })
+
+  it("is not used from a directory others can write, or that is not the user's, or is a link", async () => {
+    const forged = forgedEntry("real source")
+    const shared = cacheHome()
+    fs.mkdirSync(shared.dir, { recursive: true })
+    fs.chmodSync(shared.dir, 0o777)
+    fs.writeFileSync(path.join(shared.dir, entryName), forged, { mode: 0o600 })
+    expect(await version(shared.env)).toBe(`${pkg.version}\n`)
+    expect(fs.readdirSync(shared.dir)).toEqual([entryName])
+    expect(fs.readFileSync(path.join(shared.dir, entryName)).equals(forged)).toBe(true)
+
+    const linked = cacheHome()
+    const real = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-elsewhere-"))
+    fs.writeFileSync(path.join(real, entryName), forged, { mode: 0o600 })
+    fs.mkdirSync(path.dirname(linked.dir), { recursive: true })
+    fs.symlinkSync(real, linked.dir)
+    expect(await version(linked.env)).toBe(`${pkg.version}\n`)
+    expect(fs.readdirSync(real)).toEqual([entryName])
+
+    const entryOfOthers = cacheHome()
+    fs.mkdirSync(entryOfOthers.dir, { recursive: true, mode: 0o700 })
+    fs.writeFileSync(path.join(entryOfOthers.dir, entryName), forged, { mode: 0o644 })
+    expect(await version(entryOfOthers.env)).toBe(`${pkg.version}\n`)
+
+    // Another user's directory and entry: only root can make them here.
+    if (process.getuid?.() === 0) {
+      const foreign = cacheHome()
+      fs.mkdirSync(foreign.dir, { recursive: true, mode: 0o700 })
+      fs.writeFileSync(path.join(foreign.dir, entryName), forged, { mode: 0o600 })
+      fs.chownSync(path.join(foreign.dir, entryName), 12345, 12345)
+      expect(await version(foreign.env)).toBe(`${pkg.version}\n`)
+      fs.writeFileSync(path.join(foreign.dir, entryName), forged, { mode: 0o600 })
+      fs.chownSync(foreign.dir, 12345, 12345)
+      expect(await version(foreign.env)).toBe(`${pkg.version}\n`)
+      expect(fs.readFileSync(path.join(foreign.dir, entryName)).equals(forged)).toBe(true)
+    }
+  })
+
+  it("a link planted at the entry's path is replaced, never written through", async () => {
+    const { env, dir } = cacheHome()
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const victim = path.join(path.dirname(dir), "credentials")
+    fs.writeFileSync(victim, "[work]\nsecret\n")
+    fs.symlinkSync(victim, path.join(dir, entryName))
+    for (let pid = process.pid; pid < process.pid + 50; pid++)
+      fs.symlinkSync(victim, path.join(dir, `${entryName}.${pid}`))
+    expect(await version(env)).toBe(`${pkg.version}\n`)
+    expect(fs.readFileSync(victim, "utf8")).toBe("[work]\nsecret\n")
+    expect(fs.lstatSync(path.join(dir, entryName)).isFile()).toBe(true)
+  })
+
+  it("stays within 2 MB, and AWS_IAM_LOGIN_NO_CACHE turns it off", async () => {
+    const { env, dir } = cacheHome()
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
+    fs.writeFileSync(path.join(dir, "main-v18.0.0.v8"), Buffer.alloc(1_500_000), { mode: 0o600 })
+    fs.writeFileSync(path.join(dir, "main---version-0123-v20.0.0.v8"), Buffer.alloc(1_500_000), {
+      mode: 0o600,
+    })
+    fs.writeFileSync(path.join(dir, `iam-${process.version}.v8`), Buffer.alloc(1_500_000), { mode: 0o600 })
+    await version(env)
+    const sizes = fs.readdirSync(dir).map((name) => fs.statSync(path.join(dir, name)).size)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * 1024 * 1024)
+    expect(fs.readdirSync(dir)).toEqual([`iam-${process.version}.v8`])
+
+    const off = cacheHome()
+    expect(await version({ ...off.env, AWS_IAM_LOGIN_NO_CACHE: "1" })).toBe(`${pkg.version}\n`)
+    expect(fs.existsSync(off.dir)).toBe(false)
   })
 })

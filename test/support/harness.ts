@@ -82,6 +82,8 @@ export interface RunOptions {
   readonly tty?: boolean
   /** Fail the credentials file's update number N (1-based) of this run, as a full disk would. */
   readonly failWrite?: number
+  /** Where the output goes, to watch it while the run goes on. */
+  readonly io?: Io
 }
 
 /** The real credentials file layer, with the updates listed in `failWrite` failing. */
@@ -123,7 +125,7 @@ export const capture = <E, R>(
   options: RunOptions = {},
 ) =>
   Effect.gen(function* () {
-    const io: Io = { stdout: [], stderr: [], shown: [] }
+    const io: Io = options.io ?? { stdout: [], stderr: [], shown: [] }
     const layer = Layer.mergeAll(
       filesLayer(files, options.failWrite),
       scriptedTerminal(io, options.input ?? [], options.tty ?? false),

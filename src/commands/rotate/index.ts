@@ -71,6 +71,7 @@ const plan = (
             force: false,
           })).session.credentials,
           region: signer.region,
+          ...(signer.profile === undefined ? {} : { profile: signer.profile }),
         })
       : Option.none()
     const reader = Option.getOrElse(mfaSession, () => signer)

@@ -94,7 +94,11 @@ export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option
   const { userName, profiles, oldKey, before } = rotation
   const oldId = oldKey.accessKeyId
   const newKey = Ref.get(created).pipe(Effect.map(Option.getOrThrow))
-  const withNew = (credentials: AwsCredentials): Signer => ({ credentials, region: rotation.region })
+  const withNew = (credentials: AwsCredentials): Signer => ({
+    ...before,
+    credentials,
+    region: rotation.region,
+  })
   const after = Option.match(rotation.mfaSession, {
     onNone: () => Effect.map(newKey, withNew),
     onSome: Effect.succeed,

@@ -17,3 +17,4 @@ export class IAMClient extends Client {
     this.middlewareStack.add(observe(config.seen), observerOptions)
   }
 }
+export { configuredEndpoint } from "./endpoint.js"

@@ -11,3 +11,4 @@ export class STSClient extends Client {
     this.middlewareStack.add(observe(config.seen), observerOptions)
   }
 }
+export { configuredEndpoint } from "./endpoint.js"
