@@ -234,6 +234,8 @@ describe("the credentials file on disk", () => {
       )
       const write = yield* refusal(set("work", { a: "1" }).pipe(Effect.provide(files)))
       expect(write).toContain("it is a named pipe (FIFO), not a regular file")
+      fs.rmSync(credentials)
+      fs.writeFileSync(credentials, "")
       const region = yield* refusal(
         Effect.flatMap(CredentialsFile, (f) => f.region("work")).pipe(
           Effect.provide(files),
