@@ -11,6 +11,7 @@ import { main } from "./Cli.js"
 import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
+import { JournalLive } from "./layers/Journal.js"
 import { TerminalLive } from "./layers/Terminal.js"
 import { stoppedNote } from "./signals.js"
 
@@ -23,13 +24,17 @@ const MainLive = Layer.scopedContext(
       yield* Layer.build(NodeFileSystem.layer),
       yield* Layer.build(NodePath.layer),
     )
-    const [sts, iam, terminal, files] = yield* Effect.all([
+    const [sts, iam, terminal, files, journal] = yield* Effect.all([
       Layer.build(StsLive),
       Layer.build(IamLive),
       Layer.build(TerminalLive),
       Layer.build(CredentialsFileLive),
+      Layer.build(JournalLive),
     ]).pipe(Effect.provide(platform))
-    return Context.merge(platform, Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)))
+    return Context.merge(
+      Context.merge(platform, journal),
+      Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)),
+    )
   }),
 )
 

@@ -1,4 +1,5 @@
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
@@ -22,7 +23,9 @@ const setup = Effect.gen(function* () {
     `aws_access_key_id=${id}\r\naws_secret_access_key=${secret}\r\n[unrelated]\r\naws_access_key_id = AKIAUNRELATED0000000`
   fs.writeFileSync(files.credentials, original)
   const read = () => fs.readFileSync(files.credentials, "utf8")
-  return { sim, key, files, original, read }
+  const journalDir = path.join(files.dir, ".aws-iam-login")
+  const journal = path.join(journalDir, "credentials.work.json")
+  return { sim, key, files, original, read, journalDir, journal }
 })
 
 type Setup = Effect.Effect.Success<typeof setup>
@@ -100,7 +103,7 @@ describe("rotate", () => {
       s.sim.propagation = Duration.seconds(12)
       const out = yield* runTimed(s, ["work", "rotate", "--yes"], { tty: true })
       expect(out.code).toBe(0)
-      expect(out.shown).toMatch(/^ {2}Waiting for AWS to accept the new key…\.+\n$/)
+      expect(out.shown).toMatch(/^ {2}Waiting for AWS to accept AKIA…\w{4}…\.+\n$/)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -120,7 +123,7 @@ describe("rotate", () => {
       const planned = [...plan.matchAll(/^ {2}\d\. (.*?)(?: \(signed with .*\))?$/gm)].map((m) => m[1])
       const ran = [...real.stdout.matchAll(/^ {2}✓ (.*)$/gm)].map((m) => m[1])
       expect(ran).toEqual(planned)
-      expect(ran).toHaveLength(5)
+      expect(ran).toHaveLength(7)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -224,9 +227,15 @@ describe("rotate", () => {
       expect(out.code).toBe(1)
       expect(out.stderr).toContain("Could NOT undo: write the old key back into [work], [work-copy] (")
       const fresh = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
-      expect(out.stderr).toContain(`the new key is ${fresh.id}`)
+      expect(out.stderr).toContain("Run `aws-iam-login work rotate` again")
       expect(parse(s.read()).get("work")?.values.aws_access_key_id).toBe(fresh.id)
       expect(fresh.status).toBe("Active")
+      expect(fs.existsSync(s.journal)).toBe(true)
+      const again = yield* rotate(s)
+      expect(again.code).toBe(0)
+      expect(again.stdout).toContain("A rotation of [work] was cut off")
+      expect((yield* oneWorkingKey(s)).id).toBe(fresh.id)
+      expect(fs.existsSync(s.journal)).toBe(false)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -247,51 +256,39 @@ describe("rotate", () => {
         const exit = yield* Fiber.join(stop)
         expect(Exit.isInterrupted(exit)).toBe(true)
         const key = yield* oneWorkingKey(s)
-        if (operation === "iam:DeleteAccessKey") {
-          expect(key.id).not.toBe(s.key.accessKeyId)
-        } else {
-          expect(key.id).toBe(s.key.accessKeyId)
-          expect(s.read()).toBe(s.original)
-          expect(s.sim.keysOf("alice")).toHaveLength(1)
-        }
+        expect(key.id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+        expect(s.sim.keysOf("alice")).toHaveLength(1)
+        expect(fs.existsSync(s.journal)).toBe(false)
       }).pipe(Effect.provide(SimulatedAws)),
     )
   }
 
-  it.effect(
-    "a second, newer key (a rotation cut off before the write) is explained and removed on request",
-    () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        const stray = yield* s.sim.addKey("alice")
-        const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"])
-        expect(dry.code).toBe(0)
-        expect(dry.stdout).toContain(`second key, ${stray.accessKeyId} (Active`)
-        expect(dry.stdout).toContain(
-          `aws iam delete-access-key --user-name alice --access-key-id ${stray.accessKeyId}`,
-        )
-        expect(s.sim.keysOf("alice")).toHaveLength(2)
-        const fixed = yield* rotate(s)
-        expect(fixed.code).toBe(0)
-        expect(s.sim.keys.has(stray.accessKeyId)).toBe(false)
-        expect(s.read()).toBe(s.original)
-        expect((yield* rotate(s)).code).toBe(0)
-        yield* oneWorkingKey(s)
-      }).pipe(Effect.provide(SimulatedAws)),
-  )
-
-  it.effect("an older, Inactive second key (a rotation cut off before the delete) is finished", () =>
-    Effect.gen(function* () {
-      const s = yield* setup
-      const older = yield* s.sim.addKey("alice", { age: Duration.days(200), status: "Inactive" })
-      const out = yield* rotate(s)
-      expect(out.code).toBe(0)
-      expect(out.stdout).toContain("older than the one in [work]")
-      expect(s.sim.keys.has(older.accessKeyId)).toBe(false)
-      expect(s.read()).toBe(s.original)
-      yield* oneWorkingKey(s)
-    }).pipe(Effect.provide(SimulatedAws)),
-  )
+  for (const age of [Duration.zero, Duration.days(200)]) {
+    it.effect(
+      `a second key no journal names (${age === Duration.zero ? "newer" : "older"}) is named and never touched, even with --yes`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          const other = yield* s.sim.addKey("alice", { age })
+          const before = s.sim.calls.length
+          const out = yield* rotate(s)
+          expect(out.code).toBe(1)
+          expect(out.stderr).toContain(`second key, ${other.accessKeyId} (Active, created `)
+          expect(out.stderr).toContain(
+            `aws iam delete-access-key --user-name alice --access-key-id ${other.accessKeyId}`,
+          )
+          expect(out.stderr).toContain("Nothing was changed.")
+          expect(s.sim.calls.slice(before).map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
+          expect(s.sim.keysOf("alice").map((k) => [k.id, k.status])).toEqual([
+            [s.key.accessKeyId, "Active"],
+            [other.accessKeyId, "Active"],
+          ])
+          expect(s.read()).toBe(s.original)
+          expect(fs.existsSync(s.journal)).toBe(false)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
 
   it.effect("an Inactive key in the file is explained and nothing changes", () =>
     Effect.gen(function* () {
