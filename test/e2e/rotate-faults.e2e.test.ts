@@ -158,6 +158,7 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
     ["hold", "held before AWS sees it"],
     ["hang", "applied by AWS, its answer withheld"],
     ["fail", "applied by AWS and answered with 500"],
+    ["drop", "applied by AWS, then the connection dropped"],
   ]
 
   for (const action of actions) {
@@ -184,13 +185,19 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
         caseTimeout,
       )
     }
-    for (const signal of ["SIGINT", "SIGTERM", "SIGKILL"] as const) {
+    const signals: ReadonlyArray<[NodeJS.Signals, Fault]> = [
+      ["SIGINT", "hold"],
+      ["SIGTERM", "hold"],
+      ["SIGKILL", "hold"],
+      ["SIGINT", "hang"],
+    ]
+    for (const [signal, fault] of signals) {
       it.concurrent(
-        `${signal} while ${action} is held before AWS sees it: the process ends ${signal === "SIGKILL" ? "at once" : "within 10 s"}, and after at most one more rotate the user has one key, Active, in the file, working`,
+        `${signal} while ${action} is ${fault === "hold" ? "held before AWS sees it" : "applied by AWS, its answer withheld"}: the process ends ${signal === "SIGKILL" ? "at once" : "within 10 s"}, and after at most one more rotate the user has one key, Active, in the file, working`,
         () =>
           limit(async () => {
             const c = await prepare()
-            const held = c.proxy.inject(action, "hold")
+            const held = c.proxy.inject(action, fault)
             const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
             await whileRunning(held.reached, run.ended, `${action} was sent`)
             const sent = performance.now()
