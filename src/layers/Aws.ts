@@ -56,11 +56,13 @@ interface SdkError {
 
 /** Maps what the AWS SDK throws to the tagged errors the commands handle. */
 const toAwsError =
-  (operation: string, signer: Signer) =>
+  (operation: string, signer: Signer, endpoint: () => string, connectSeconds: number) =>
   (cause: unknown): AwsError => {
     const error: SdkError = typeof cause === "object" && cause !== null ? cause : { message: String(cause) }
     const name = error.name ?? ""
-    const detail = (error.message ?? name).split("\n")[0]!.trim()
+    const detail = /did not establish a connection/.test(error.message ?? "")
+      ? `no connection to ${endpoint()} within ${connectSeconds} s`
+      : (error.message ?? name).split("\n")[0]!.trim()
     const call = { operation, signer: maskKeyId(signer.credentials.accessKeyId) }
     if (invalidKey.has(name)) return new InvalidCredentials({ ...call, detail: name })
     if (name.startsWith("AccessDenied")) {
@@ -88,7 +90,7 @@ const deadline = Effect.gen(function* () {
 })
 
 /** Connecting may take this long, within the call's deadline. */
-const connectSeconds = 5
+const connectLimit = 5
 
 /**
  * Whether the SDK may repeat a call it saw fail: reads may be repeated; a mutation whose answer was
@@ -108,7 +110,7 @@ const clientConfig = (signer: Signer, seconds: number, attempts: Attempts) => ({
   },
   maxAttempts: attempts === "retry" ? 3 : 1,
   requestHandler: {
-    connectionTimeout: Math.min(connectSeconds, seconds) * 1000,
+    connectionTimeout: Math.min(connectLimit, seconds) * 1000,
     requestTimeout: seconds * 1000,
     throwOnRequestTimeout: true,
   },
@@ -159,7 +161,7 @@ const call = <M, A>(
             watch,
           }),
         ),
-      catch: toAwsError(operation, signer),
+      catch: toAwsError(operation, signer, () => endpoint, Math.min(connectLimit, seconds)),
     }).pipe(
       Effect.timeoutFail({
         duration: Duration.seconds(seconds),
