@@ -113,12 +113,13 @@ export class TimedOut extends Data.TaggedError("TimedOut")<{ readonly what: stri
 
 /**
  * Runs `effect` on a fiber of its own that its deadline can interrupt, while the caller waits
- * uninterruptibly: how an undo stays bounded inside an uninterruptible compensation.
+ * uninterruptibly: how an undo stays bounded inside an uninterruptible compensation. A daemon,
+ * because an interrupted fiber passes each further interruption on to its children.
  */
 const bounded = <A, E, R>(effect: Effect.Effect<A, E, R>, deadline: number, what: string) =>
   Effect.gen(function* () {
     const left = deadline - (yield* Clock.currentTimeMillis)
-    const fiber = yield* Effect.fork(
+    const fiber = yield* Effect.forkDaemon(
       Effect.interruptible(
         Effect.timeoutFail(effect, {
           duration: Duration.millis(Math.max(0, left)),
