@@ -63,7 +63,11 @@ export const status = Command.make(
     )
     const notice = Either.match(state, {
       onLeft: () => Option.none<string>(),
-      onRight: (s) => (s._tag === "Alone" ? Option.none() : Option.some(explain(s, userName ?? "", name))),
+      // While a rotation is unfinished its second key is expected: the journal's line says what to do.
+      onRight: (s) =>
+        s._tag === "Alone" || Option.isSome(Option.flatten(Either.getRight(journal)))
+          ? Option.none()
+          : Option.some(explain(s, userName ?? "", name)),
     })
     const report = {
       profile: name,

@@ -442,6 +442,9 @@ describe("rotate", () => {
           expect(fs.statSync(s.journal).mode & 0o777).toBe(0o600)
           const status = yield* cli(s.files, ["work", "status"])
           expect(status.stdout).toContain("rotation    unfinished")
+          expect(status.stdout).not.toContain("no rotation of this tool made it")
+          const json = JSON.parse((yield* cli(s.files, ["work", "status", "--json"])).stdout)
+          expect(json.unfinishedRotation.journal).toBe(s.journal)
           expect(status.stdout + status.stderr).not.toContain("secret/")
           const key = yield* settled(s)
           // Once the file holds the new key the next rotate finishes; before that it undoes.
