@@ -1,21 +1,28 @@
+import type { MiddlewareStack } from "@smithy/types"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import {
   AccessDenied,
   type AwsError,
   AwsFailure,
+  BadTimeout,
   InvalidCredentials,
   LimitExceeded,
   MfaRejected,
   NoSuchEntity,
   Throttled,
+  TimedOut,
   Unreachable,
 } from "../schema/AwsErrors.js"
 import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
 import { Iam, type KeyStatus } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
+import type * as IamSdk from "./sdk/iam.js"
+import type * as StsSdk from "./sdk/sts.js"
 
 const invalidKey = new Set([
   "InvalidClientTokenId",
@@ -70,7 +77,27 @@ const toAwsError =
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
 
-const clientConfig = (signer: Signer) => ({
+/** How long one AWS call may take, its retries included: AWS_IAM_LOGIN_TIMEOUT seconds, else 30. */
+const deadline = Effect.gen(function* () {
+  const raw = yield* Config.option(Config.string("AWS_IAM_LOGIN_TIMEOUT")).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+  )
+  if (Option.isNone(raw) || raw.value.trim() === "") return 30
+  const seconds = Number(raw.value)
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : yield* new BadTimeout({ value: raw.value })
+})
+
+/** Connecting may take this long, within the call's deadline. */
+const connectSeconds = 5
+
+/**
+ * Whether the SDK may repeat a call it saw fail: reads may be repeated; a mutation whose answer was
+ * lost may have been applied (a second CreateAccessKey would make a second key), and a repeated
+ * GetSessionToken spends the MFA code again.
+ */
+type Attempts = "retry" | "once"
+
+const clientConfig = (signer: Signer, seconds: number, attempts: Attempts) => ({
   region: signer.region,
   credentials: {
     accessKeyId: signer.credentials.accessKeyId,
@@ -79,11 +106,68 @@ const clientConfig = (signer: Signer) => ({
       ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
       : {}),
   },
+  maxAttempts: attempts === "retry" ? 3 : 1,
+  requestHandler: {
+    connectionTimeout: Math.min(connectSeconds, seconds) * 1000,
+    requestTimeout: seconds * 1000,
+    throwOnRequestTimeout: true,
+  },
 })
 
-/** One SDK call, the SDK module loaded only when a call is made. */
-const call = <M, A>(load: () => Promise<M>, operation: string, signer: Signer, run: (sdk: M) => Promise<A>) =>
-  Effect.tryPromise({ try: () => load().then(run), catch: toAwsError(operation, signer) })
+/** What a call's SDK client is built and sent with. */
+interface Wire {
+  readonly config: ReturnType<typeof clientConfig>
+  /** For `send`: the request is aborted when the deadline passes or the call is interrupted. */
+  readonly options: { readonly abortSignal: AbortSignal }
+  /** Notes where the client sends its requests, for the message when AWS does not answer. */
+  readonly watch: <I extends object, O extends object>(stack: MiddlewareStack<I, O>) => void
+}
+
+interface Sent {
+  readonly protocol?: string
+  readonly hostname?: string
+  readonly port?: number
+}
+
+/** One SDK call with a deadline, the SDK module loaded only when a call is made. */
+const call = <M, A>(
+  load: () => Promise<M>,
+  operation: string,
+  signer: Signer,
+  seconds: number,
+  attempts: Attempts,
+  run: (sdk: M, wire: Wire) => Promise<A>,
+) =>
+  Effect.suspend(() => {
+    let endpoint = `the ${operation.split(":")[0]!.toUpperCase()} endpoint for ${signer.region}`
+    const watch = <I extends object, O extends object>(stack: MiddlewareStack<I, O>) =>
+      stack.add(
+        (next) => (args) => {
+          const sent: Sent = typeof args.request === "object" && args.request !== null ? args.request : {}
+          if (sent.hostname !== undefined)
+            endpoint = `${sent.protocol ?? "https:"}//${sent.hostname}${sent.port ? `:${sent.port}` : ""}`
+          return next(args)
+        },
+        { step: "finalizeRequest", name: "awsIamLoginEndpoint" },
+      )
+    return Effect.tryPromise({
+      try: (signal) =>
+        load().then((sdk) =>
+          run(sdk, {
+            config: clientConfig(signer, seconds, attempts),
+            options: { abortSignal: signal },
+            watch,
+          }),
+        ),
+      catch: toAwsError(operation, signer),
+    }).pipe(
+      Effect.timeoutFail({
+        duration: Duration.seconds(seconds),
+        onTimeout: () =>
+          new TimedOut({ operation, signer: maskKeyId(signer.credentials.accessKeyId), endpoint, seconds }),
+      }),
+    )
+  })
 
 const loadSts = () => import("./sdk/sts.js")
 const loadIam = () => import("./sdk/iam.js")
@@ -93,89 +177,112 @@ const required = <A>(value: A | undefined, what: string): A => {
   return value
 }
 
-export const StsLive = Layer.succeed(
+export const StsLive = Layer.effect(
   Sts,
-  Sts.of({
-    getCallerIdentity: (signer) =>
-      call(loadSts, "sts:GetCallerIdentity", signer, async (sdk) => {
-        const out = await new sdk.STSClient(clientConfig(signer)).send(new sdk.GetCallerIdentityCommand({}))
-        return {
-          arn: required(out.Arn, "ARN"),
-          account: required(out.Account, "account"),
-          userId: required(out.UserId, "user id"),
-        }
-      }),
-    getSessionToken: (signer, mfa, duration) =>
-      call(loadSts, "sts:GetSessionToken", signer, async (sdk) => {
-        const out = await new sdk.STSClient(clientConfig(signer)).send(
-          new sdk.GetSessionTokenCommand({
-            SerialNumber: mfa.serialNumber,
-            TokenCode: mfa.code,
-            DurationSeconds: Math.round(Duration.toSeconds(duration)),
-          }),
-        )
-        const c = required(out.Credentials, "credentials")
-        return {
-          credentials: {
-            accessKeyId: required(c.AccessKeyId, "access key id") as AccessKeyId,
-            secretAccessKey: Redacted.make(required(c.SecretAccessKey, "secret")),
-            sessionToken: Redacted.make(required(c.SessionToken, "session token")),
-          },
-          expiration: required(c.Expiration, "expiration"),
-        }
-      }),
+  Effect.map(deadline, (seconds) => {
+    const sts = <A>(
+      operation: string,
+      signer: Signer,
+      attempts: Attempts,
+      run: (sdk: typeof StsSdk, client: StsSdk.STSClient, wire: Wire) => Promise<A>,
+    ) =>
+      call(loadSts, `sts:${operation}`, signer, seconds, attempts, (sdk, wire) => {
+        const client = new sdk.STSClient(wire.config)
+        wire.watch(client.middlewareStack)
+        return run(sdk, client, wire)
+      })
+    return Sts.of({
+      getCallerIdentity: (signer) =>
+        sts("GetCallerIdentity", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.GetCallerIdentityCommand({}), wire.options)
+          return {
+            arn: required(out.Arn, "ARN"),
+            account: required(out.Account, "account"),
+            userId: required(out.UserId, "user id"),
+          }
+        }),
+      getSessionToken: (signer, mfa, duration) =>
+        sts("GetSessionToken", signer, "once", async (sdk, client, wire) => {
+          const out = await client.send(
+            new sdk.GetSessionTokenCommand({
+              SerialNumber: mfa.serialNumber,
+              TokenCode: mfa.code,
+              DurationSeconds: Math.round(Duration.toSeconds(duration)),
+            }),
+            wire.options,
+          )
+          const c = required(out.Credentials, "credentials")
+          return {
+            credentials: {
+              accessKeyId: required(c.AccessKeyId, "access key id") as AccessKeyId,
+              secretAccessKey: Redacted.make(required(c.SecretAccessKey, "secret")),
+              sessionToken: Redacted.make(required(c.SessionToken, "session token")),
+            },
+            expiration: required(c.Expiration, "expiration"),
+          }
+        }),
+    })
   }),
 )
 
-export const IamLive = Layer.succeed(
+export const IamLive = Layer.effect(
   Iam,
-  Iam.of({
-    listMfaDevices: (signer, userName) =>
-      call(loadIam, "iam:ListMFADevices", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
-          new sdk.ListMFADevicesCommand({ UserName: userName }),
-        )
-        return (out.MFADevices ?? []).map((d) => ({
-          serialNumber: d.SerialNumber ?? "",
-          enabled: d.EnableDate,
-        }))
-      }),
-    listAccessKeys: (signer, userName) =>
-      call(loadIam, "iam:ListAccessKeys", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
-          new sdk.ListAccessKeysCommand({ UserName: userName }),
-        )
-        return (out.AccessKeyMetadata ?? []).map((k) => ({
-          accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
-          status: (k.Status === "Active" ? "Active" : "Inactive") as KeyStatus,
-          created: k.CreateDate ?? new Date(0),
-        }))
-      }),
-    createAccessKey: (signer, userName) =>
-      call(loadIam, "iam:CreateAccessKey", signer, async (sdk) => {
-        const out = await new sdk.IAMClient(clientConfig(signer)).send(
-          new sdk.CreateAccessKeyCommand({ UserName: userName }),
-        )
-        const k = required(out.AccessKey, "access key")
-        return {
-          key: {
+  Effect.map(deadline, (seconds) => {
+    const iam = <A>(
+      operation: string,
+      signer: Signer,
+      attempts: Attempts,
+      run: (sdk: typeof IamSdk, client: IamSdk.IAMClient, wire: Wire) => Promise<A>,
+    ) =>
+      call(loadIam, `iam:${operation}`, signer, seconds, attempts, (sdk, wire) => {
+        const client = new sdk.IAMClient(wire.config)
+        wire.watch(client.middlewareStack)
+        return run(sdk, client, wire)
+      })
+    return Iam.of({
+      listMfaDevices: (signer, userName) =>
+        iam("ListMFADevices", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.ListMFADevicesCommand({ UserName: userName }), wire.options)
+          return (out.MFADevices ?? []).map((d) => ({
+            serialNumber: d.SerialNumber ?? "",
+            enabled: d.EnableDate,
+          }))
+        }),
+      listAccessKeys: (signer, userName) =>
+        iam("ListAccessKeys", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.ListAccessKeysCommand({ UserName: userName }), wire.options)
+          return (out.AccessKeyMetadata ?? []).map((k) => ({
             accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
-            secretAccessKey: Redacted.make(required(k.SecretAccessKey, "secret")),
-          },
-          created: k.CreateDate ?? new Date(),
-        }
-      }),
-    updateAccessKey: (signer, userName, accessKeyId, status) =>
-      call(loadIam, "iam:UpdateAccessKey", signer, async (sdk) => {
-        await new sdk.IAMClient(clientConfig(signer)).send(
-          new sdk.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
-        )
-      }),
-    deleteAccessKey: (signer, userName, accessKeyId) =>
-      call(loadIam, "iam:DeleteAccessKey", signer, async (sdk) => {
-        await new sdk.IAMClient(clientConfig(signer)).send(
-          new sdk.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }),
-        )
-      }),
+            status: (k.Status === "Active" ? "Active" : "Inactive") as KeyStatus,
+            created: k.CreateDate ?? new Date(0),
+          }))
+        }),
+      createAccessKey: (signer, userName) =>
+        iam("CreateAccessKey", signer, "once", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.CreateAccessKeyCommand({ UserName: userName }), wire.options)
+          const k = required(out.AccessKey, "access key")
+          return {
+            key: {
+              accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
+              secretAccessKey: Redacted.make(required(k.SecretAccessKey, "secret")),
+            },
+            created: k.CreateDate ?? new Date(),
+          }
+        }),
+      updateAccessKey: (signer, userName, accessKeyId, status) =>
+        iam("UpdateAccessKey", signer, "once", async (sdk, client, wire) => {
+          await client.send(
+            new sdk.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+            wire.options,
+          )
+        }),
+      deleteAccessKey: (signer, userName, accessKeyId) =>
+        iam("DeleteAccessKey", signer, "once", async (sdk, client, wire) => {
+          await client.send(
+            new sdk.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }),
+            wire.options,
+          )
+        }),
+    })
   }),
 )
