@@ -5,7 +5,7 @@ import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } 
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
 import { parse } from "../../src/schema/Ini.js"
 import { cli, type RunOptions, tempHome } from "../support/harness.js"
-import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
+import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
 const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
 
@@ -316,6 +316,233 @@ describe("rotate", () => {
         expect(signers(s, op).every((id) => id.startsWith("ASIA"))).toBe(true)
       }
       expect(fresh.id.startsWith("AKIA")).toBe(true)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  /** Waits (in real time) until the simulated AWS holds a call at `operation`. */
+  const reached = (s: Setup, operation: string) =>
+    Effect.gen(function* () {
+      while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+    })
+
+  /** The end every fault must reach: one key, Active, in the file, working, and no journal left. */
+  const settled = (s: Setup) =>
+    Effect.gen(function* () {
+      if (fs.existsSync(s.journal)) {
+        const again = yield* rotate(s)
+        expect(again.code).toBe(0)
+      }
+      expect(fs.existsSync(s.journal)).toBe(false)
+      expect(s.sim.keysOf("alice")).toHaveLength(1)
+      return yield* oneWorkingKey(s)
+    })
+
+  const operations = [
+    "iam:CreateAccessKey",
+    "sts:GetCallerIdentity",
+    "iam:UpdateAccessKey",
+    "iam:DeleteAccessKey",
+  ]
+  for (const operation of operations) {
+    it.effect(`${operation} fails before AWS acts: undone at once`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.sim.failOn(operation, lostAnswer)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("is still the one in [work], Active and working")
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+
+    it.effect(`${operation} is done by AWS but its answer is lost: what took effect decides`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.sim.loseAnswerOf(operation)
+        const out = yield* rotate(s)
+        const key = yield* settled(s)
+        if (operation === "iam:DeleteAccessKey" || operation === "iam:UpdateAccessKey") {
+          // The call went through: the rotation carries on and finishes.
+          expect(out.code).toBe(0)
+          expect(out.stdout).toContain("its answer was lost, but the account shows it was done")
+          expect(out.stdout).toContain("Rotated:")
+          expect(key.id).not.toBe(s.key.accessKeyId)
+        } else {
+          expect(out.code).toBe(1)
+          expect(key.id).toBe(s.key.accessKeyId)
+          expect(s.read()).toBe(s.original)
+        }
+        if (operation === "iam:CreateAccessKey") {
+          // The key it made, whose secret never arrived, was found and deleted with the old key.
+          expect(signers(s, "iam:DeleteAccessKey")).toEqual([s.key.accessKeyId])
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+
+    it.effect(`${operation} hangs until interrupted: settled against the account and undone`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.hangAt(operation)
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, operation)
+        const exit = yield* Fiber.interrupt(run)
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        const key = yield* settled(s)
+        expect(key.id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a key whose Create answer was lost is found and deleted by the next rotate when the first was killed",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
+        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, "iam:CreateAccessKey")
+        yield* kill(s)
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stdout).toContain("its secret never arrived")
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  /** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
+  const kill = (s: Setup) =>
+    Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
+
+  const killPoints: ReadonlyArray<readonly [string, boolean]> = [
+    ["iam:CreateAccessKey", false],
+    ["iam:CreateAccessKey", true],
+    ["sts:GetCallerIdentity", false],
+    ["iam:UpdateAccessKey", false],
+    ["iam:UpdateAccessKey", true],
+    ["iam:DeleteAccessKey", false],
+    ["iam:DeleteAccessKey", true],
+  ]
+  for (const [operation, after] of killPoints) {
+    it.effect(
+      `killed ${after ? "after AWS did" : "before"} ${operation}: the next rotate finishes or undoes it`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          s.sim.revocationDelay = Duration.seconds(30)
+          yield* s.sim.pauseAt(operation, { after })
+          yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+          yield* reached(s, operation)
+          yield* kill(s)
+          expect(fs.existsSync(s.journal)).toBe(true)
+          expect(fs.statSync(s.journal).mode & 0o777).toBe(0o600)
+          const status = yield* cli(s.files, ["work", "status"])
+          expect(status.stdout).toContain("rotation    unfinished")
+          expect(status.stdout).not.toContain("no rotation of this tool made it")
+          const json = JSON.parse((yield* cli(s.files, ["work", "status", "--json"])).stdout)
+          expect(json.unfinishedRotation.journal).toBe(s.journal)
+          expect(status.stdout + status.stderr).not.toContain("secret/")
+          const key = yield* settled(s)
+          // Once the file holds the new key the next rotate finishes; before that it undoes.
+          if (operation === "iam:CreateAccessKey") expect(key.id).toBe(s.key.accessKeyId)
+          else expect(key.id).not.toBe(s.key.accessKeyId)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "another program saving an older copy of the file stops the rotation before deactivate, deleting nothing",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const gate = yield* s.sim.pauseAt("sts:GetCallerIdentity")
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, "sts:GetCallerIdentity")
+        fs.writeFileSync(s.files.credentials, s.original)
+        yield* Deferred.succeed(gate, undefined)
+        const out = yield* Fiber.join(run)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("changed during the rotation: [work] holds the old key")
+        expect(out.stderr).toContain("Stopped, and left every key as it is")
+        expect(s.sim.keysOf("alice").map((k) => k.status)).toEqual(["Active", "Active"])
+        expect(signers(s, "iam:UpdateAccessKey")).toEqual([])
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(s.read()).toBe(s.original)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("an older copy saved between deactivate and delete: the old key is not deleted", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      const gate = yield* s.sim.pauseAt("iam:UpdateAccessKey", { after: true })
+      const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:UpdateAccessKey")
+      fs.writeFileSync(s.files.credentials, s.original)
+      yield* Deferred.succeed(gate, undefined)
+      const out = yield* Fiber.join(run)
+      expect(out.code).toBe(1)
+      expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+      expect(s.sim.keys.has(s.key.accessKeyId)).toBe(true)
+      // The file holds the old key: the next rotate reactivates it and removes the new one.
+      expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("two rotations of one profile at once: one waits for the other, and one key is left", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.propagation = Duration.seconds(5)
+      const both = yield* Effect.all([rotate(s), rotate(s)], { concurrency: 2 })
+      expect(both.map((o) => o.code).sort()).toEqual([0, 0])
+      expect(both.some((o) => o.stderr.includes("Another rotation"))).toBe(true)
+      yield* settled(s)
+      expect(s.sim.keys.has(s.key.accessKeyId)).toBe(false)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a first interruption cannot interrupt the undos: a second one waits for them", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.hangAt("iam:UpdateAccessKey")
+      const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:UpdateAccessKey")
+      const undo = yield* s.sim.pauseAt("iam:DeleteAccessKey")
+      const first = yield* Effect.fork(Fiber.interrupt(run))
+      yield* reached(s, "iam:DeleteAccessKey")
+      const second = yield* Effect.fork(Fiber.interrupt(run))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      expect(Option.isNone(yield* Fiber.poll(second))).toBe(true)
+      yield* Deferred.succeed(undo, undefined)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      expect(fs.existsSync(s.journal)).toBe(false)
+      expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      fs.mkdirSync(s.journalDir, { mode: 0o777 })
+      fs.chmodSync(s.journalDir, 0o777)
+      const open = yield* rotate(s)
+      expect(open.code).toBe(1)
+      expect(open.stderr).toContain("others can write to it")
+      fs.rmdirSync(s.journalDir)
+      const elsewhere = fs.mkdtempSync(path.join(s.files.dir, "x"))
+      fs.symlinkSync(elsewhere, s.journalDir)
+      const linked = yield* rotate(s)
+      expect(linked.code).toBe(1)
+      expect(linked.stderr).toContain("symbolic link")
+      expect(s.sim.calls).toEqual([])
+      expect(s.read()).toBe(s.original)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 })

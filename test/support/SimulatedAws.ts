@@ -255,12 +255,15 @@ export class SimAccount {
 
   readonly sts = Sts.of({
     getCallerIdentity: (signer) =>
-      this.authenticate("sts:GetCallerIdentity", signer).pipe(
-        Effect.map(({ caller }) => ({
-          arn: caller.arn,
-          account,
-          userId: `AIDA${caller.name.toUpperCase()}`,
-        })),
+      this.answer(
+        "sts:GetCallerIdentity",
+        this.authenticate("sts:GetCallerIdentity", signer).pipe(
+          Effect.map(({ caller }) => ({
+            arn: caller.arn,
+            account,
+            userId: `AIDA${caller.name.toUpperCase()}`,
+          })),
+        ),
       ),
     getSessionToken: (signer, mfa, duration) =>
       Effect.gen(this, function* () {

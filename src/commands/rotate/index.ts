@@ -88,6 +88,9 @@ const choose = <In, Out>(
   execute: Effect.asVoid(Transaction.run(plan, input, options)),
 })
 
+/** "[work] uses", "[work], [work-copy] use". */
+const verb = (r: Rotation, word: string) => (r.profiles.length > 1 ? word : `${word}s`)
+
 const rerun = (name: string) =>
   `Run \`aws-iam-login ${name} rotate\` again: it finishes or undoes the rest from the journal.`
 
@@ -143,7 +146,7 @@ const rotation = (
         ),
       finish: (c) =>
         Console.log(
-          `Rotated: ${profileList(r.profiles)} now use${r.profiles.length > 1 ? "" : "s"} ${maskKeyId(c.newKey.accessKeyId)}; the old key ${old} is deleted.`,
+          `Rotated: ${profileList(r.profiles)} now ${verb(r, "use")} ${maskKeyId(c.newKey.accessKeyId)}; the old key ${old} is deleted.`,
         ),
     })
   })
@@ -217,14 +220,14 @@ const recovery = (
       if (oldInfo?.status === "Active") plan = plan.next(deactivateStep(r))
       if (oldInfo !== undefined) plan = plan.next(deleteStep(r))
       return choose(
-        `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} hold ${fresh(newActive.value)}. To finish it:`,
+        `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${fresh(newActive.value)}. To finish it:`,
         "Finish it?",
         plan.next(forgetStep<Created>()),
         input,
         {
           state,
           finish: finished(
-            `Rotated: ${profileList(r.profiles)} use ${fresh(newActive.value)}; ${old} is deleted.`,
+            `Rotated: ${profileList(r.profiles)} ${verb(r, "use")} ${fresh(newActive.value)}; ${old} is deleted.`,
           ),
         },
       )
@@ -238,11 +241,16 @@ const recovery = (
           .next(writeKeyStep<Journaled>(r, newActive.value, fresh(newActive.value), oldKey))
           .next(forgetStep<Journaled>())
         return choose(
-          `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${old} is deleted and ${profileList(r.profiles)} still hold it. To finish it:`,
+          `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${old} is deleted and ${profileList(r.profiles)} still ${verb(r, "hold")} it. To finish it:`,
           "Finish it?",
           plan,
           input,
-          { state, finish: finished(`Rotated: ${profileList(r.profiles)} use ${fresh(newActive.value)}.`) },
+          {
+            state,
+            finish: finished(
+              `Rotated: ${profileList(r.profiles)} ${verb(r, "use")} ${fresh(newActive.value)}.`,
+            ),
+          },
         )
       }
       return yield* unfinished(
@@ -274,14 +282,14 @@ const recovery = (
       plan = plan.next(discardStep<Journaled>(r, made.accessKeyId, what))
     }
     return choose(
-      `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} hold ${holdsNew ? "the new key, which AWS no longer accepts" : old}. To undo it:`,
+      `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${holdsNew ? "the new key, which AWS no longer accepts" : old}. To undo it:`,
       "Undo it?",
       plan.next(forgetStep<Journaled>()),
       input,
       {
         state,
         finish: finished(
-          `Undone: ${profileList(r.profiles)} keep ${old}, Active and working. Run rotate again to rotate it.`,
+          `Undone: ${profileList(r.profiles)} ${verb(r, "keep")} ${old}, Active and working. Run rotate again to rotate it.`,
         ),
       },
     )

@@ -126,13 +126,15 @@ const listKeys = (signer: Signer, userName: string) =>
 const discard = (signer: Signer, userName: string, id: AccessKeyId) =>
   Effect.flatMap(Iam, (iam) =>
     iam.deleteAccessKey(signer, userName, id).pipe(
-      Effect.as<string | void>(undefined),
+      Effect.as(Option.none<string>()),
       Effect.catchTag("AccessDenied", () =>
         iam
           .updateAccessKey(signer, userName, id, "Inactive")
           .pipe(
             Effect.as(
-              `${id} is Inactive but not deleted (DeleteAccessKey is denied): remove it with \`${removeCommand(userName, id)}\``,
+              Option.some(
+                `${id} is Inactive but not deleted (DeleteAccessKey is denied): remove it with \`${removeCommand(userName, id)}\``,
+              ),
             ),
           ),
       ),
@@ -196,9 +198,12 @@ const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
     const keys = yield* listKeys(signer, s.rotation.userName)
     const made = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
     if (made.length > 0) {
-      return `the journal stays while ${made.map((k) => k.accessKeyId).join(", ")} exists, so that rotate can remove it later`
+      return Option.some(
+        `the journal stays while ${made.map((k) => k.accessKeyId).join(", ")} exists, so that rotate can remove it later`,
+      )
     }
     yield* (yield* Journal).remove(s.entry)
+    return Option.none()
   })
 
 export const createStep = (rotation: Rotation): RotationStep<Journaled, Created> => {
@@ -242,7 +247,7 @@ export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created>
     ),
   undo: {
     name: `write the old key back into ${profileList(rotation.profiles)}`,
-    run: (s) => writeBack(s, s.rotation.oldKey, s.newKey),
+    run: (s) => Effect.as(writeBack(s, s.rotation.oldKey, s.newKey), Option.none()),
   },
 })
 
@@ -290,7 +295,7 @@ export const deactivateStep = (rotation: Rotation): RotationStep<Created, Create
       Effect.map(oldKeyListed(s), (k) =>
         Option.exists(k, (key) => key.status === "Inactive") ? Option.some(s) : Option.none(),
       ),
-    undo: { name: `reactivate ${old}`, run: (s) => setStatus(s, "Active") },
+    undo: { name: `reactivate ${old}`, run: (s) => Effect.as(setStatus(s, "Active"), Option.none()) },
   }
 }
 
@@ -368,8 +373,8 @@ export const discardStep = <S extends Journaled>(
     Effect.gen(function* () {
       const left = yield* discard(iamSigner(rotation, rotation.oldKey), rotation.userName, id)
       // The journal stays (the next step does not run), so that a later rotate removes the key.
-      if (typeof left === "string")
-        return yield* new InvalidInput({ reason: `${left}, then run rotate again` })
+      if (Option.isSome(left))
+        return yield* new InvalidInput({ reason: `${left.value}, then run rotate again` })
       return s
     }),
 })

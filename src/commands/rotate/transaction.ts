@@ -35,8 +35,11 @@ export interface Step<In, Out, E extends Failure, R> {
    * nothing of it is left.
    */
   readonly settle?: (state: In) => Effect.Effect<Option.Option<Out>, E, R>
-  /** Takes the step back; a string it returns names what it had to leave. */
-  readonly undo?: { readonly name: string; readonly run: (state: Out) => Effect.Effect<string | void, E, R> }
+  /** Takes the step back; what it returns names anything it had to leave. */
+  readonly undo?: {
+    readonly name: string
+    readonly run: (state: Out) => Effect.Effect<Option.Option<string>, E, R>
+  }
   /** The transaction is done once this step is: nothing is undone after it. */
   readonly commits?: boolean
 }
@@ -91,7 +94,7 @@ const reasonOf = (cause: Cause.Cause<Failure>) =>
     onSome: (error) => error.message,
     onNone: () =>
       Cause.isInterruptedOnly(cause)
-        ? "interrupted"
+        ? "it was interrupted."
         : (Cause.pretty(cause).split("\n")[0] ?? "unexpected error"),
   })
 
@@ -113,12 +116,13 @@ export class TimedOut extends Data.TaggedError("TimedOut")<{ readonly what: stri
 
 /**
  * Runs `effect` on a fiber of its own that its deadline can interrupt, while the caller waits
- * uninterruptibly: how an undo stays bounded inside an uninterruptible compensation.
+ * uninterruptibly: how an undo stays bounded inside an uninterruptible compensation. A daemon,
+ * because an interrupted fiber passes each further interruption on to its children.
  */
 const bounded = <A, E, R>(effect: Effect.Effect<A, E, R>, deadline: number, what: string) =>
   Effect.gen(function* () {
     const left = deadline - (yield* Clock.currentTimeMillis)
-    const fiber = yield* Effect.fork(
+    const fiber = yield* Effect.forkDaemon(
       Effect.interruptible(
         Effect.timeoutFail(effect, {
           duration: Duration.millis(Math.max(0, left)),
@@ -186,7 +190,7 @@ export const run = <In, Out, E extends Failure, R>(
             if (Exit.isFailure(exit)) outcome.notUndone.push(`${step.undo.name} (${reasonOf(exit.cause)})`)
             else {
               outcome.undone.push(step.undo.name)
-              if (typeof exit.value === "string") outcome.left.push(exit.value)
+              if (Option.isSome(exit.value)) outcome.left.push(exit.value.value)
             }
           }
           return outcome
@@ -245,7 +249,7 @@ export const run = <In, Out, E extends Failure, R>(
           const notUndone = done.flatMap((d) => (d.step.undo === undefined ? [] : [d.step.undo.name]))
           const error = new StepFailed({
             step: step.name,
-            reason: `${reasonOf(exit.cause)}; whether it took effect is unknown (${reasonOf(settled.cause)})`,
+            reason: `${reasonOf(exit.cause).replace(/\.$/, "")}; whether it took effect is unknown (${reasonOf(settled.cause)})`,
             stopped: false,
             undone: [],
             notUndone,
