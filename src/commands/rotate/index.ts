@@ -12,6 +12,7 @@ import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
 import type { Signer } from "../../services/Sts.js"
+import { noteIfStopped } from "../../signals.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
 import { ensureSession, root } from "../login.js"
 import { explain, keyState } from "./keys.js"
@@ -356,7 +357,11 @@ export const rotate = Command.make(
     if (!yes && !(yield* confirm(chosen.question))) {
       return yield* new Cancelled({ reason: "Cancelled: nothing was changed." })
     }
-    yield* chosen.execute
+    yield* chosen.execute.pipe(
+      noteIfStopped(
+        `Stopped before the rotation was finished or undone: run \`aws-iam-login ${name} rotate\`, which finishes or undoes it from the journal.`,
+      ),
+    )
   }, Effect.scoped),
 ).pipe(
   Command.withDescription("Replace the profile's access key with a new one, never leaving you locked out"),
