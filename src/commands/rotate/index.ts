@@ -28,6 +28,7 @@ import {
   holds,
   iamSigner,
   type Journaled,
+  madeBy,
   profileList,
   type Rotation,
   reactivateStep,
@@ -276,8 +277,14 @@ const recovery = (
     plan = plan.next(checkStep<Journaled>(oldKey, old, r.region))
     if (holdsNew && Option.isSome(newKey))
       plan = plan.next(writeKeyStep<Journaled>(r, oldKey, old, newKey.value))
-    for (const made of keys.filter((k) => !r.before.includes(k.accessKeyId))) {
-      const what = Option.exists(newKey, (k) => k.accessKeyId === made.accessKeyId)
+    const stranger = keys.find((k) => !r.before.includes(k.accessKeyId) && !madeBy(entry, k))
+    if (stranger !== undefined) {
+      return yield* unfinished(
+        `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)} Until then the rotation is not undone.`,
+      )
+    }
+    for (const made of keys.filter((k) => madeBy(entry, k))) {
+      const what = Option.isSome(newKey)
         ? `the new key ${maskKeyId(made.accessKeyId)}`
         : `the key ${maskKeyId(made.accessKeyId)} the rotation made (its secret never arrived)`
       plan = plan.next(discardStep<Journaled>(r, made.accessKeyId, what))
