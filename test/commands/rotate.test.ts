@@ -454,6 +454,24 @@ describe("rotate", () => {
     )
   }
 
+  it.effect("a key someone made after a rotation was cut off is not taken for the rotation's own", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      yield* s.sim.pauseAt("iam:CreateAccessKey")
+      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:CreateAccessKey")
+      yield* kill(s)
+      yield* TestClock.adjust(Duration.days(1))
+      const other = yield* s.sim.addKey("alice")
+      const out = yield* rotate(s)
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain(`second key, ${other.accessKeyId} (Active`)
+      expect(out.stderr).toContain("Nothing was changed.")
+      expect(s.sim.keysOf("alice").map((k) => k.id)).toEqual([s.key.accessKeyId, other.accessKeyId])
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect(
     "another program saving an older copy of the file stops the rotation before deactivate, deleting nothing",
     () =>
@@ -499,7 +517,7 @@ describe("rotate", () => {
       const s = yield* setup
       s.sim.propagation = Duration.seconds(5)
       const both = yield* Effect.all([rotate(s), rotate(s)], { concurrency: 2 })
-      expect(both.map((o) => o.code).sort()).toEqual([0, 0])
+      expect(both.map((o) => o.code).sort(), both.map((o) => o.stderr).join("\n")).toEqual([0, 0])
       expect(both.some((o) => o.stderr.includes("Another rotation"))).toBe(true)
       yield* settled(s)
       expect(s.sim.keys.has(s.key.accessKeyId)).toBe(false)

@@ -12,6 +12,7 @@ import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
 import type { Signer } from "../../services/Sts.js"
+import { noteIfStopped } from "../../signals.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
 import { ensureSession, root } from "../login.js"
 import { explain, keyState } from "./keys.js"
@@ -27,6 +28,7 @@ import {
   holds,
   iamSigner,
   type Journaled,
+  madeBy,
   profileList,
   type Rotation,
   reactivateStep,
@@ -275,8 +277,14 @@ const recovery = (
     plan = plan.next(checkStep<Journaled>(oldKey, old, r.region))
     if (holdsNew && Option.isSome(newKey))
       plan = plan.next(writeKeyStep<Journaled>(r, oldKey, old, newKey.value))
-    for (const made of keys.filter((k) => !r.before.includes(k.accessKeyId))) {
-      const what = Option.exists(newKey, (k) => k.accessKeyId === made.accessKeyId)
+    const stranger = keys.find((k) => !r.before.includes(k.accessKeyId) && !madeBy(entry, k))
+    if (stranger !== undefined) {
+      return yield* unfinished(
+        `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)} Until then the rotation is not undone.`,
+      )
+    }
+    for (const made of keys.filter((k) => madeBy(entry, k))) {
+      const what = Option.isSome(newKey)
         ? `the new key ${maskKeyId(made.accessKeyId)}`
         : `the key ${maskKeyId(made.accessKeyId)} the rotation made (its secret never arrived)`
       plan = plan.next(discardStep<Journaled>(r, made.accessKeyId, what))
@@ -356,7 +364,11 @@ export const rotate = Command.make(
     if (!yes && !(yield* confirm(chosen.question))) {
       return yield* new Cancelled({ reason: "Cancelled: nothing was changed." })
     }
-    yield* chosen.execute
+    yield* chosen.execute.pipe(
+      noteIfStopped(
+        `Stopped before the rotation was finished or undone: run \`aws-iam-login ${name} rotate\`, which finishes or undoes it from the journal.`,
+      ),
+    )
   }, Effect.scoped),
 ).pipe(
   Command.withDescription("Replace the profile's access key with a new one, never leaving you locked out"),

@@ -1,4 +1,6 @@
 import * as Terminal from "@effect/platform/Terminal"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -12,7 +14,7 @@ import {
 } from "../../schema/Credentials.js"
 import { type FileError, InvalidInput } from "../../schema/Errors.js"
 import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js"
-import { Iam, type KeyStatus } from "../../services/Iam.js"
+import { type AccessKeyInfo, Iam, type KeyStatus } from "../../services/Iam.js"
 import { type Entry, Journal } from "../../services/Journal.js"
 import { type Signer, Sts } from "../../services/Sts.js"
 import { removeCommand } from "./keys.js"
@@ -167,6 +169,20 @@ const keyNames = (s: Stage) => {
     : [old, [s.newKey, `the new key ${maskKeyId(s.newKey.accessKeyId)}`] as const]
 }
 
+/** A lost CreateAccessKey answer is settled within this long of the journal's start. */
+const createWindow = Duration.minutes(10)
+
+/**
+ * Whether the journal proves the rotation made `key`: its new key, or, while the new key's id is
+ * unknown (the answer to CreateAccessKey was lost), a key not there before that was created close
+ * to when the rotation started. Any other key is someone else's.
+ */
+export const madeBy = (entry: Entry, key: AccessKeyInfo) =>
+  !entry.before.includes(key.accessKeyId) &&
+  (entry.newKey === undefined
+    ? Math.abs(key.created.getTime() - entry.started.getTime()) <= Duration.toMillis(createWindow)
+    : key.accessKeyId === entry.newKey.id)
+
 // The steps. Each takes the rotation so far and returns it, or the next stage of it.
 
 export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled> => ({
@@ -181,7 +197,7 @@ export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled
         profiles: r.profiles,
         oldKey: { id: r.oldKey.accessKeyId, secret: r.oldKey.secretAccessKey },
         before: r.before,
-        started: new Date(),
+        started: new Date(yield* Clock.currentTimeMillis),
       }
       yield* (yield* Journal).begin(entry)
       return { rotation: r, entry }
@@ -225,7 +241,7 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
     settle: (s) =>
       Effect.gen(function* () {
         const keys = yield* listKeys(signer, s.rotation.userName)
-        for (const key of keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))) {
+        for (const key of keys.filter((k) => madeBy(s.entry, k))) {
           yield* (yield* Iam).deleteAccessKey(signer, s.rotation.userName, key.accessKeyId)
         }
         return Option.none()
