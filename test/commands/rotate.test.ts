@@ -463,6 +463,24 @@ describe("rotate", () => {
     )
   }
 
+  it.effect(
+    "when the account cannot be read after a lost answer, nothing is undone and the next rotate settles it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.loseAnswerOf("iam:CreateAccessKey")
+        s.sim.failOn("iam:ListAccessKeys", lostAnswer, 1)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("whether it took effect is unknown")
+        expect(out.stderr).toContain("Run `aws-iam-login work rotate` again")
+        expect(fs.existsSync(s.journal)).toBe(true)
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a key someone made after a rotation was cut off is not taken for the rotation's own", () =>
     Effect.gen(function* () {
       const s = yield* setup
