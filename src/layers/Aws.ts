@@ -285,6 +285,14 @@ export const IamLive = Layer.effect(
             wire.options,
           )
         }),
+      accessKeyLastUsed: (signer, accessKeyId) =>
+        iam("GetAccessKeyLastUsed", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(
+            new sdk.GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }),
+            wire.options,
+          )
+          return Option.fromNullable(out.AccessKeyLastUsed?.LastUsedDate)
+        }),
     })
   }),
 )

@@ -271,6 +271,9 @@ describe("rotate", () => {
         Effect.gen(function* () {
           const s = yield* setup
           const other = yield* s.sim.addKey("alice", { age })
+          const denyLastUsed = age !== Duration.zero
+          if (denyLastUsed) s.sim.deny("alice", "iam:GetAccessKeyLastUsed")
+          const created = new Date(s.sim.keys.get(other.accessKeyId)!.created).toISOString().slice(0, 10)
           const before = s.sim.calls.length
           const out = yield* rotate(s)
           expect(out.code).toBe(1)
@@ -279,7 +282,13 @@ describe("rotate", () => {
             `aws iam delete-access-key --user-name alice --access-key-id ${other.accessKeyId}`,
           )
           expect(out.stderr).toContain("Nothing was changed.")
-          expect(s.sim.calls.slice(before).map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
+          // Where the policy does not let the user ask, the last use is left out.
+          const used = denyLastUsed ? "" : ", never used"
+          expect(out.stderr).toContain(`${other.accessKeyId} (Active, created ${created}${used})`)
+          expect(s.sim.calls.slice(before).map((c) => c.operation)).toEqual([
+            "iam:ListAccessKeys",
+            "iam:GetAccessKeyLastUsed",
+          ])
           expect(s.sim.keysOf("alice").map((k) => [k.id, k.status])).toEqual([
             [s.key.accessKeyId, "Active"],
             [other.accessKeyId, "Active"],
@@ -453,6 +462,24 @@ describe("rotate", () => {
         }).pipe(Effect.provide(SimulatedAws)),
     )
   }
+
+  it.effect(
+    "when the account cannot be read after a lost answer, nothing is undone and the next rotate settles it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.loseAnswerOf("iam:CreateAccessKey")
+        s.sim.failOn("iam:ListAccessKeys", lostAnswer, 1)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("whether it took effect is unknown")
+        expect(out.stderr).toContain("Run `aws-iam-login work rotate` again")
+        expect(fs.existsSync(s.journal)).toBe(true)
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 
   it.effect("a key someone made after a rotation was cut off is not taken for the rotation's own", () =>
     Effect.gen(function* () {

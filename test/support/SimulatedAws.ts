@@ -1,4 +1,4 @@
-import { Clock, Context, Deferred, Duration, Effect, Layer, Redacted } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Redacted } from "effect"
 import {
   AccessDenied,
   type AwsError,
@@ -36,6 +36,8 @@ interface SimKey {
   readonly usableAt: number
   /** When it was deactivated or deleted: AWS goes on accepting it for `revocationDelay`. */
   revokedAt?: number
+  /** When it last signed a call AWS accepted. */
+  lastUsed?: number
 }
 
 interface SimSession {
@@ -215,6 +217,7 @@ export class SimAccount {
         this.calls.push({ operation, signer: id, ok: false })
         return yield* new InvalidCredentials({ ...call, detail: "InvalidClientTokenId" })
       }
+      if (key !== undefined && session === undefined) key.lastUsed = now
       const fault = this.faults.find((f) => f.operation === operation)
       if (fault !== undefined) {
         if (fault.skip > 0) fault.skip -= 1
@@ -342,6 +345,12 @@ export class SimAccount {
           key.status = status
         }),
       ),
+    accessKeyLastUsed: (signer, id) =>
+      Effect.gen(this, function* () {
+        const { caller, call } = yield* this.authenticate("iam:GetAccessKeyLastUsed", signer)
+        const key = yield* this.ownKey(caller.name, id, call)
+        return Option.fromNullable(key.lastUsed).pipe(Option.map((at) => new Date(at)))
+      }),
     deleteAccessKey: (signer, userName, id) =>
       this.answer(
         "iam:DeleteAccessKey",

@@ -117,6 +117,14 @@ const rotation = (
       ),
     )
     const state = keyState(keys, loaded.signer.credentials.accessKeyId)
+    if (state._tag === "Second") {
+      // Whether it is in use helps decide what to do with it; a policy may not allow asking.
+      const lastUsed = yield* (yield* Iam)
+        .accessKeyLastUsed(reader, state.other.accessKeyId)
+        .pipe(Effect.option)
+      const known = Option.isSome(lastUsed) ? { ...state, lastUsed: lastUsed.value } : state
+      return yield* new KeysNotRotatable({ reason: explain(known, userName, name) })
+    }
     if (state._tag !== "Alone") return yield* new KeysNotRotatable({ reason: explain(state, userName, name) })
     const r: Rotation = {
       profile: name,

@@ -197,12 +197,14 @@ export const run = <In, Out, E extends Failure, R>(
         })
 
       const { state, limits = defaultLimits } = options
-      /** An interrupted run ends interrupted: its report goes to stderr here, or it would be lost. */
-      const fail = (error: StepFailed, interrupted: boolean) =>
-        Effect.zipRight(
-          interrupted ? Console.error(`aws-iam-login: ${error.message}`) : Effect.void,
-          Effect.fail(error),
-        )
+      /** Fails the run; an interrupted run ends interrupted, so its report goes to stderr here. */
+      const fail = (step: AnyStep<E, R>, reason: string, outcome: Outcome, interrupted: boolean) =>
+        Effect.gen(function* () {
+          const error = new StepFailed({ step: step.name, reason, ...outcome, state: yield* state(outcome) })
+          if (interrupted) yield* Console.error(`aws-iam-login: ${error.message}`)
+          return yield* Effect.fail(error)
+        })
+      const nothing = { stopped: false, undone: [], notUndone: [], left: [] }
 
       let value: unknown = input
       let committed = false
@@ -225,16 +227,7 @@ export const run = <In, Out, E extends Failure, R>(
         const deadline = now + Duration.toMillis(interrupted ? limits.afterInterruption : limits.afterFailure)
         const failure = Cause.failureOption(exit.cause)
         if (Option.exists(failure, (e) => e._tag === "FileChanged")) {
-          const error = new StepFailed({
-            step: step.name,
-            reason: reasonOf(exit.cause),
-            stopped: true,
-            undone: [],
-            notUndone: [],
-            left: [],
-            state: yield* state({ stopped: true, undone: [], notUndone: [], left: [] }),
-          })
-          return yield* fail(error, interrupted)
+          return yield* fail(step, reasonOf(exit.cause), { ...nothing, stopped: true }, interrupted)
         }
         if (interrupted) yield* Console.error("Interrupted: undoing what was done…")
         const unclear = interrupted || !Option.exists(failure, (e) => refused.has(e._tag))
@@ -247,16 +240,8 @@ export const run = <In, Out, E extends Failure, R>(
         if (Exit.isFailure(settled)) {
           // Whether the call took effect is unknown: undoing anything before it could be wrong.
           const notUndone = done.flatMap((d) => (d.step.undo === undefined ? [] : [d.step.undo.name]))
-          const error = new StepFailed({
-            step: step.name,
-            reason: `${reasonOf(exit.cause).replace(/\.$/, "")}; whether it took effect is unknown (${reasonOf(settled.cause)})`,
-            stopped: false,
-            undone: [],
-            notUndone,
-            left: [],
-            state: yield* state({ stopped: false, undone: [], notUndone: ["everything"], left: [] }),
-          })
-          return yield* fail(error, interrupted)
+          const reason = `${reasonOf(exit.cause).replace(/\.$/, "")}; whether it took effect is unknown (${reasonOf(settled.cause)})`
+          return yield* fail(step, reason, { ...nothing, notUndone }, interrupted)
         }
         if (Option.isSome(settled.value)) {
           value = settled.value.value
@@ -268,14 +253,7 @@ export const run = <In, Out, E extends Failure, R>(
             continue
           }
         }
-        const outcome = yield* compensate(deadline)
-        const error = new StepFailed({
-          step: step.name,
-          reason: reasonOf(exit.cause),
-          ...outcome,
-          state: yield* state(outcome),
-        })
-        return yield* fail(error, interrupted)
+        return yield* fail(step, reasonOf(exit.cause), yield* compensate(deadline), interrupted)
       }
       // The types line up step by step (see Plan.next).
       const out = value as Out

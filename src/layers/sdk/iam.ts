@@ -2,6 +2,7 @@
 export {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   IAMClient,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
