@@ -2,6 +2,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -11,7 +12,9 @@ import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
 import { withDebug } from "./layers/Debug.js"
+import { JournalLive } from "./layers/Journal.js"
 import { TerminalLive } from "./layers/Terminal.js"
+import { stoppedNote } from "./signals.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
 // Layer.mergeAll and Layer.provideMerge builds each on a fiber of its own, which cost several
@@ -22,30 +25,77 @@ const MainLive = Layer.scopedContext(
       yield* Layer.build(NodeFileSystem.layer),
       yield* Layer.build(NodePath.layer),
     )
-    const [sts, iam, terminal, files] = yield* Effect.all([
+    const [sts, iam, terminal, files, journal] = yield* Effect.all([
       Layer.build(StsLive),
       Layer.build(IamLive),
       Layer.build(TerminalLive),
       Layer.build(CredentialsFileLive),
+      Layer.build(JournalLive),
     ]).pipe(Effect.provide(platform))
-    return Context.merge(platform, Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)))
+    return Context.merge(
+      Context.merge(platform, journal),
+      Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)),
+    )
+  }),
+)
+
+const exitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
+type Signal = keyof typeof exitCodes
+
+/** The first signal received: it decides the exit code. */
+let received: Signal | undefined
+
+/** After the first signal the program undoes what it must and ends; it may take this long. */
+const graceMillis = 9_000
+
+const stopNow = (signal: Signal) => {
+  const note = stoppedNote()
+  if (note !== undefined) process.stderr.write(`aws-iam-login: ${note}\n`)
+  process.exit(exitCodes[received ?? signal])
+}
+
+/**
+ * The first Ctrl-C, SIGTERM or SIGHUP interrupts the program (runMain does so itself for the first
+ * two), which aborts the AWS call in flight and runs what must be undone; a second signal, or the
+ * grace period running out, ends the process at once.
+ */
+const onSignals = Effect.withFiberRuntime<void>((fiber) =>
+  Effect.sync(() => {
+    for (const signal of Object.keys(exitCodes) as Array<Signal>) {
+      process.on(signal, () => {
+        if (received !== undefined) return stopNow(signal)
+        received = signal
+        setTimeout(() => stopNow(signal), graceMillis).unref()
+        fiber.unsafeInterruptAsFork(fiber.id())
+      })
+    }
   }),
 )
 
 /** Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded. */
 export const start = () =>
   NodeRuntime.runMain(
-    withDebug(process.argv.slice(2), main).pipe(
-      withPlainOutput,
-      Effect.provide(MainLive),
-      Effect.tap((code) => Effect.sync(() => (process.exitCode = code))),
+    Effect.zipRight(
+      onSignals,
+      withDebug(process.argv.slice(2), main).pipe(
+        withPlainOutput,
+        Effect.provide(MainLive),
+        Effect.catchTag("BadTimeout", (error) =>
+          Console.error(`aws-iam-login: ${error.message}`).pipe(Effect.as(1)),
+        ),
+        Effect.tap((code) => Effect.sync(() => (process.exitCode = code))),
+      ),
     ),
     {
       disableErrorReporting: true,
       disablePrettyLogger: true,
       teardown: (exit, onExit) =>
         onExit(
-          Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : Number(process.exitCode ?? 0),
+          received !== undefined
+            ? exitCodes[received]
+            : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+              ? 130
+              : Number(process.exitCode ?? 0),
         ),
     },
   )

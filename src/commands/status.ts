@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import { formatExpiration, maskKeyId, SessionProfile, sessionSection } from "../schema/Credentials.js"
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
+import { Journal } from "../services/Journal.js"
 import { loadProfile, timeLeft } from "./common.js"
 import { root } from "./login.js"
 import { explain, keyState } from "./rotate/keys.js"
@@ -30,6 +31,21 @@ export const status = Command.make(
       yield* decodeSection(file, section, SessionProfile).pipe(Effect.option),
       (s) => s.expiration,
     )
+    const journal = yield* (yield* Journal).find(name).pipe(Effect.either)
+    const unfinished: Option.Option<{
+      readonly journal: string
+      readonly started: string | null
+      readonly newKeyId: string | null
+      readonly problem: string | null
+    }> = Either.match(journal, {
+      onLeft: (e) => Option.some({ journal: e.path, started: null, newKeyId: null, problem: e.message }),
+      onRight: Option.map(({ entry, path }) => ({
+        journal: path,
+        started: formatExpiration(entry.started),
+        newKeyId: entry.newKey === undefined ? null : maskKeyId(entry.newKey.id),
+        problem: null,
+      })),
+    })
     const userName = profile.username
     const keys =
       userName === undefined
@@ -47,7 +63,11 @@ export const status = Command.make(
     )
     const notice = Either.match(state, {
       onLeft: () => Option.none<string>(),
-      onRight: (s) => (s._tag === "Alone" ? Option.none() : Option.some(explain(s, userName ?? "", name))),
+      // While a rotation is unfinished its second key is expected: the journal's line says what to do.
+      onRight: (s) =>
+        s._tag === "Alone" || Option.isSome(Option.flatten(Either.getRight(journal)))
+          ? Option.none()
+          : Option.some(explain(s, userName ?? "", name)),
     })
     const report = {
       profile: name,
@@ -60,6 +80,7 @@ export const status = Command.make(
       sessionExpiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
       sessionValid: Option.exists(expiration, (e) => e.getTime() > now),
       rotationNotice: Option.getOrNull(notice),
+      unfinishedRotation: Option.getOrNull(unfinished),
     }
     if (json) return yield* Console.log(JSON.stringify(report, null, 2))
     const init = `not set: run aws-iam-login ${name} init`
@@ -88,6 +109,13 @@ export const status = Command.make(
         `session     [${section}] ${sessionLine}`,
         ...Option.toArray(
           Option.map(notice, (n) => `rotation    ${n} Run aws-iam-login ${name} rotate to deal with it.`),
+        ),
+        ...Option.toArray(
+          Option.map(unfinished, (u) =>
+            u.problem === null
+              ? `rotation    unfinished, started ${u.started} (journal ${u.journal}): run aws-iam-login ${name} rotate to finish or undo it`
+              : `rotation    ${u.problem}`,
+          ),
         ),
       ].join("\n"),
     )

@@ -1,16 +1,20 @@
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import {
   AccessDenied,
   type AwsError,
   AwsFailure,
+  BadTimeout,
   InvalidCredentials,
   LimitExceeded,
   MfaRejected,
   NoSuchEntity,
   Throttled,
+  TimedOut,
   Unreachable,
 } from "../schema/AwsErrors.js"
 import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
@@ -18,7 +22,9 @@ import { Iam, type KeyStatus } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import * as Debug from "./Debug.js"
 import type { configuredEndpoint } from "./sdk/endpoint.js"
+import type * as IamSdk from "./sdk/iam.js"
 import type { Observed } from "./sdk/observe.js"
+import type * as StsSdk from "./sdk/sts.js"
 
 const invalidKey = new Set([
   "InvalidClientTokenId",
@@ -52,11 +58,13 @@ interface SdkError {
 
 /** Maps what the AWS SDK throws to the tagged errors the commands handle. */
 const toAwsError =
-  (operation: string, signer: Signer) =>
+  (operation: string, signer: Signer, endpoint: () => string, connectSeconds: number) =>
   (cause: unknown): AwsError => {
     const error: SdkError = typeof cause === "object" && cause !== null ? cause : { message: String(cause) }
     const name = error.name ?? ""
-    const detail = (error.message ?? name).split("\n")[0]!.trim()
+    const detail = /did not establish a connection/.test(error.message ?? "")
+      ? `no connection to ${endpoint()} within ${connectSeconds} s`
+      : (error.message ?? name).split("\n")[0]!.trim()
     const call = { operation, signer: maskKeyId(signer.credentials.accessKeyId) }
     if (invalidKey.has(name)) return new InvalidCredentials({ ...call, detail: name })
     if (name.startsWith("AccessDenied")) {
@@ -73,14 +81,37 @@ const toAwsError =
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
 
+/** How long one AWS call may take, its retries included: AWS_IAM_LOGIN_TIMEOUT seconds, else 30. */
+const deadline = Effect.gen(function* () {
+  const raw = yield* Config.option(Config.string("AWS_IAM_LOGIN_TIMEOUT")).pipe(
+    Effect.orElseSucceed(() => Option.none<string>()),
+  )
+  if (Option.isNone(raw) || raw.value.trim() === "") return 30
+  const seconds = Number(raw.value)
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : yield* new BadTimeout({ value: raw.value })
+})
+
+/** Connecting may take this long, within the call's deadline. */
+const connectLimit = 5
+
+/**
+ * Whether the SDK may repeat a call it saw fail: reads may be repeated; a mutation whose answer was
+ * lost may have been applied (a second CreateAccessKey would make a second key), and a repeated
+ * GetSessionToken spends the MFA code again.
+ */
+type Attempts = "retry" | "once"
+
 /**
  * A client for `signer`: its key, its region, and its profile, from which the SDK reads the
- * profile's retry and FIPS settings; the endpoint URL is found for that profile here (see endpoint.ts).
+ * profile's retry and FIPS settings; the endpoint URL is found for that profile here (see
+ * endpoint.ts). A call sent once gets one attempt whatever the profile says.
  */
 const clientConfig = async (
   sdk: { readonly configuredEndpoint: typeof configuredEndpoint },
   operation: string,
   signer: Signer,
+  seconds: number,
+  attempts: Attempts,
   seen: Observed,
 ) => {
   const endpoint = await sdk.configuredEndpoint(operation.split(":")[0]!.toUpperCase(), signer.profile)
@@ -98,22 +129,60 @@ const clientConfig = async (
         ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
         : {}),
     },
+    ...(attempts === "once" ? { maxAttempts: 1 } : {}),
+    requestHandler: {
+      connectionTimeout: Math.min(connectLimit, seconds) * 1000,
+      requestTimeout: seconds * 1000,
+      throwOnRequestTimeout: true,
+    },
   }
 }
 
-/** One SDK call, the SDK module loaded only when a call is made; `--debug` shows what it did. */
+/** What a call's SDK client is built and sent with. */
+interface Wire {
+  readonly config: Awaited<ReturnType<typeof clientConfig>>
+  /** For `send`: the request is aborted when the deadline passes or the call is interrupted. */
+  readonly options: { readonly abortSignal: AbortSignal }
+}
+
+/**
+ * One SDK call with a deadline, the SDK module loaded only when a call is made; the client notes in
+ * `seen` where it sent the request, for the message when AWS does not answer and for `--debug`.
+ */
 const call = <M extends { readonly configuredEndpoint: typeof configuredEndpoint }, A>(
   load: () => Promise<M>,
   operation: string,
   signer: Signer,
-  run: (sdk: M, config: Awaited<ReturnType<typeof clientConfig>>) => Promise<A>,
+  seconds: number,
+  attempts: Attempts,
+  run: (sdk: M, wire: Wire) => Promise<A>,
 ) =>
   Effect.suspend(() => {
     const seen: Observed = {}
+    const endpoint = () =>
+      seen.endpoint ?? `the ${operation.split(":")[0]!.toUpperCase()} endpoint for ${signer.region}`
     return Effect.tryPromise({
-      try: () => load().then(async (sdk) => run(sdk, await clientConfig(sdk, operation, signer, seen))),
-      catch: toAwsError(operation, signer),
-    }).pipe(Debug.awsCall(operation, signer, seen))
+      try: (signal) =>
+        load().then(async (sdk) =>
+          run(sdk, {
+            config: await clientConfig(sdk, operation, signer, seconds, attempts, seen),
+            options: { abortSignal: signal },
+          }),
+        ),
+      catch: toAwsError(operation, signer, endpoint, Math.min(connectLimit, seconds)),
+    }).pipe(
+      Effect.timeoutFail({
+        duration: Duration.seconds(seconds),
+        onTimeout: () =>
+          new TimedOut({
+            operation,
+            signer: maskKeyId(signer.credentials.accessKeyId),
+            endpoint: endpoint(),
+            seconds,
+          }),
+      }),
+      Debug.awsCall(operation, signer, seen),
+    )
   })
 
 const loadSts = () => import("./sdk/sts.js")
@@ -124,89 +193,116 @@ const required = <A>(value: A | undefined, what: string): A => {
   return value
 }
 
-export const StsLive = Layer.succeed(
+export const StsLive = Layer.effect(
   Sts,
-  Sts.of({
-    getCallerIdentity: (signer) =>
-      call(loadSts, "sts:GetCallerIdentity", signer, async (sdk, config) => {
-        const out = await new sdk.STSClient(config).send(new sdk.GetCallerIdentityCommand({}))
-        return {
-          arn: required(out.Arn, "ARN"),
-          account: required(out.Account, "account"),
-          userId: required(out.UserId, "user id"),
-        }
-      }),
-    getSessionToken: (signer, mfa, duration) =>
-      call(loadSts, "sts:GetSessionToken", signer, async (sdk, config) => {
-        const out = await new sdk.STSClient(config).send(
-          new sdk.GetSessionTokenCommand({
-            SerialNumber: mfa.serialNumber,
-            TokenCode: mfa.code,
-            DurationSeconds: Math.round(Duration.toSeconds(duration)),
-          }),
-        )
-        const c = required(out.Credentials, "credentials")
-        return {
-          credentials: {
-            accessKeyId: required(c.AccessKeyId, "access key id") as AccessKeyId,
-            secretAccessKey: Redacted.make(required(c.SecretAccessKey, "secret")),
-            sessionToken: Redacted.make(required(c.SessionToken, "session token")),
-          },
-          expiration: required(c.Expiration, "expiration"),
-        }
-      }),
+  Effect.map(deadline, (seconds) => {
+    const sts = <A>(
+      operation: string,
+      signer: Signer,
+      attempts: Attempts,
+      run: (sdk: typeof StsSdk, client: StsSdk.STSClient, wire: Wire) => Promise<A>,
+    ) =>
+      call(loadSts, `sts:${operation}`, signer, seconds, attempts, (sdk, wire) => {
+        return run(sdk, new sdk.STSClient(wire.config), wire)
+      })
+    return Sts.of({
+      getCallerIdentity: (signer) =>
+        sts("GetCallerIdentity", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.GetCallerIdentityCommand({}), wire.options)
+          return {
+            arn: required(out.Arn, "ARN"),
+            account: required(out.Account, "account"),
+            userId: required(out.UserId, "user id"),
+          }
+        }),
+      getSessionToken: (signer, mfa, duration) =>
+        sts("GetSessionToken", signer, "once", async (sdk, client, wire) => {
+          const out = await client.send(
+            new sdk.GetSessionTokenCommand({
+              SerialNumber: mfa.serialNumber,
+              TokenCode: mfa.code,
+              DurationSeconds: Math.round(Duration.toSeconds(duration)),
+            }),
+            wire.options,
+          )
+          const c = required(out.Credentials, "credentials")
+          return {
+            credentials: {
+              accessKeyId: required(c.AccessKeyId, "access key id") as AccessKeyId,
+              secretAccessKey: Redacted.make(required(c.SecretAccessKey, "secret")),
+              sessionToken: Redacted.make(required(c.SessionToken, "session token")),
+            },
+            expiration: required(c.Expiration, "expiration"),
+          }
+        }),
+    })
   }),
 )
 
-export const IamLive = Layer.succeed(
+export const IamLive = Layer.effect(
   Iam,
-  Iam.of({
-    listMfaDevices: (signer, userName) =>
-      call(loadIam, "iam:ListMFADevices", signer, async (sdk, config) => {
-        const out = await new sdk.IAMClient(config).send(
-          new sdk.ListMFADevicesCommand({ UserName: userName }),
-        )
-        return (out.MFADevices ?? []).map((d) => ({
-          serialNumber: d.SerialNumber ?? "",
-          enabled: d.EnableDate,
-        }))
-      }),
-    listAccessKeys: (signer, userName) =>
-      call(loadIam, "iam:ListAccessKeys", signer, async (sdk, config) => {
-        const out = await new sdk.IAMClient(config).send(
-          new sdk.ListAccessKeysCommand({ UserName: userName }),
-        )
-        return (out.AccessKeyMetadata ?? []).map((k) => ({
-          accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
-          status: (k.Status === "Active" ? "Active" : "Inactive") as KeyStatus,
-          created: k.CreateDate ?? new Date(0),
-        }))
-      }),
-    createAccessKey: (signer, userName) =>
-      call(loadIam, "iam:CreateAccessKey", signer, async (sdk, config) => {
-        const out = await new sdk.IAMClient(config).send(
-          new sdk.CreateAccessKeyCommand({ UserName: userName }),
-        )
-        const k = required(out.AccessKey, "access key")
-        return {
-          key: {
+  Effect.map(deadline, (seconds) => {
+    const iam = <A>(
+      operation: string,
+      signer: Signer,
+      attempts: Attempts,
+      run: (sdk: typeof IamSdk, client: IamSdk.IAMClient, wire: Wire) => Promise<A>,
+    ) =>
+      call(loadIam, `iam:${operation}`, signer, seconds, attempts, (sdk, wire) => {
+        return run(sdk, new sdk.IAMClient(wire.config), wire)
+      })
+    return Iam.of({
+      listMfaDevices: (signer, userName) =>
+        iam("ListMFADevices", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.ListMFADevicesCommand({ UserName: userName }), wire.options)
+          return (out.MFADevices ?? []).map((d) => ({
+            serialNumber: d.SerialNumber ?? "",
+            enabled: d.EnableDate,
+          }))
+        }),
+      listAccessKeys: (signer, userName) =>
+        iam("ListAccessKeys", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.ListAccessKeysCommand({ UserName: userName }), wire.options)
+          return (out.AccessKeyMetadata ?? []).map((k) => ({
             accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
-            secretAccessKey: Redacted.make(required(k.SecretAccessKey, "secret")),
-          },
-          created: k.CreateDate ?? new Date(),
-        }
-      }),
-    updateAccessKey: (signer, userName, accessKeyId, status) =>
-      call(loadIam, "iam:UpdateAccessKey", signer, async (sdk, config) => {
-        await new sdk.IAMClient(config).send(
-          new sdk.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
-        )
-      }),
-    deleteAccessKey: (signer, userName, accessKeyId) =>
-      call(loadIam, "iam:DeleteAccessKey", signer, async (sdk, config) => {
-        await new sdk.IAMClient(config).send(
-          new sdk.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }),
-        )
-      }),
+            status: (k.Status === "Active" ? "Active" : "Inactive") as KeyStatus,
+            created: k.CreateDate ?? new Date(0),
+          }))
+        }),
+      createAccessKey: (signer, userName) =>
+        iam("CreateAccessKey", signer, "once", async (sdk, client, wire) => {
+          const out = await client.send(new sdk.CreateAccessKeyCommand({ UserName: userName }), wire.options)
+          const k = required(out.AccessKey, "access key")
+          return {
+            key: {
+              accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
+              secretAccessKey: Redacted.make(required(k.SecretAccessKey, "secret")),
+            },
+            created: k.CreateDate ?? new Date(),
+          }
+        }),
+      updateAccessKey: (signer, userName, accessKeyId, status) =>
+        iam("UpdateAccessKey", signer, "once", async (sdk, client, wire) => {
+          await client.send(
+            new sdk.UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+            wire.options,
+          )
+        }),
+      deleteAccessKey: (signer, userName, accessKeyId) =>
+        iam("DeleteAccessKey", signer, "once", async (sdk, client, wire) => {
+          await client.send(
+            new sdk.DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId }),
+            wire.options,
+          )
+        }),
+      accessKeyLastUsed: (signer, accessKeyId) =>
+        iam("GetAccessKeyLastUsed", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(
+            new sdk.GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }),
+            wire.options,
+          )
+          return Option.fromNullable(out.AccessKeyLastUsed?.LastUsedDate)
+        }),
+    })
   }),
 )

@@ -51,6 +51,21 @@ export class Unreachable extends Data.TaggedError("Unreachable")<Call & { readon
   }
 }
 
+export class TimedOut extends Data.TaggedError("TimedOut")<
+  Call & { readonly endpoint: string; readonly seconds: number }
+> {
+  override get message() {
+    return `AWS did not answer ${this.operation} at ${this.endpoint} within ${this.seconds} s: check the network, AWS_REGION and AWS_ENDPOINT_URL.`
+  }
+}
+
+/** AWS_IAM_LOGIN_TIMEOUT holds something other than a number of seconds. */
+export class BadTimeout extends Data.TaggedError("BadTimeout")<{ readonly value: string }> {
+  override get message() {
+    return `AWS_IAM_LOGIN_TIMEOUT is "${this.value}": set it to the number of seconds an AWS call may take (30 when unset).`
+  }
+}
+
 export class AwsFailure extends Data.TaggedError("AwsFailure")<
   Call & { readonly code: string; readonly detail: string }
 > {
@@ -67,4 +82,5 @@ export type AwsError =
   | NoSuchEntity
   | Throttled
   | Unreachable
+  | TimedOut
   | AwsFailure

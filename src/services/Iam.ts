@@ -1,5 +1,6 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { AwsError } from "../schema/AwsErrors.js"
 import type { AccessKeyId, AwsCredentials } from "../schema/Credentials.js"
 import type { Signer } from "./Sts.js"
@@ -43,5 +44,10 @@ export class Iam extends Context.Tag("aws-iam-login/Iam")<
       userName: string,
       accessKeyId: AccessKeyId,
     ) => Effect.Effect<void, AwsError>
+    /** When AWS last saw the key sign a call; none when it never did. */
+    readonly accessKeyLastUsed: (
+      signer: Signer,
+      accessKeyId: AccessKeyId,
+    ) => Effect.Effect<Option.Option<Date>, AwsError>
   }
 >() {}

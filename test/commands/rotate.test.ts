@@ -1,10 +1,11 @@
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
 import { parse } from "../../src/schema/Ini.js"
 import { cli, type RunOptions, tempHome } from "../support/harness.js"
-import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
+import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
 const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
 
@@ -22,7 +23,9 @@ const setup = Effect.gen(function* () {
     `aws_access_key_id=${id}\r\naws_secret_access_key=${secret}\r\n[unrelated]\r\naws_access_key_id = AKIAUNRELATED0000000`
   fs.writeFileSync(files.credentials, original)
   const read = () => fs.readFileSync(files.credentials, "utf8")
-  return { sim, key, files, original, read }
+  const journalDir = path.join(files.dir, ".aws-iam-login")
+  const journal = path.join(journalDir, "credentials.work.json")
+  return { sim, key, files, original, read, journalDir, journal }
 })
 
 type Setup = Effect.Effect.Success<typeof setup>
@@ -100,7 +103,7 @@ describe("rotate", () => {
       s.sim.propagation = Duration.seconds(12)
       const out = yield* runTimed(s, ["work", "rotate", "--yes"], { tty: true })
       expect(out.code).toBe(0)
-      expect(out.shown).toMatch(/^ {2}Waiting for AWS to accept the new key…\.+\n$/)
+      expect(out.shown).toMatch(/^ {2}Waiting for AWS to accept AKIA…\w{4}…\.+\n$/)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -120,7 +123,7 @@ describe("rotate", () => {
       const planned = [...plan.matchAll(/^ {2}\d\. (.*?)(?: \(signed with .*\))?$/gm)].map((m) => m[1])
       const ran = [...real.stdout.matchAll(/^ {2}✓ (.*)$/gm)].map((m) => m[1])
       expect(ran).toEqual(planned)
-      expect(ran).toHaveLength(5)
+      expect(ran).toHaveLength(7)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -224,9 +227,15 @@ describe("rotate", () => {
       expect(out.code).toBe(1)
       expect(out.stderr).toContain("Could NOT undo: write the old key back into [work], [work-copy] (")
       const fresh = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
-      expect(out.stderr).toContain(`the new key is ${fresh.id}`)
+      expect(out.stderr).toContain("Run `aws-iam-login work rotate` again")
       expect(parse(s.read()).get("work")?.values.aws_access_key_id).toBe(fresh.id)
       expect(fresh.status).toBe("Active")
+      expect(fs.existsSync(s.journal)).toBe(true)
+      const again = yield* rotate(s)
+      expect(again.code).toBe(0)
+      expect(again.stdout).toContain("A rotation of [work] was cut off")
+      expect((yield* oneWorkingKey(s)).id).toBe(fresh.id)
+      expect(fs.existsSync(s.journal)).toBe(false)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -247,51 +256,48 @@ describe("rotate", () => {
         const exit = yield* Fiber.join(stop)
         expect(Exit.isInterrupted(exit)).toBe(true)
         const key = yield* oneWorkingKey(s)
-        if (operation === "iam:DeleteAccessKey") {
-          expect(key.id).not.toBe(s.key.accessKeyId)
-        } else {
-          expect(key.id).toBe(s.key.accessKeyId)
-          expect(s.read()).toBe(s.original)
-          expect(s.sim.keysOf("alice")).toHaveLength(1)
-        }
+        expect(key.id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+        expect(s.sim.keysOf("alice")).toHaveLength(1)
+        expect(fs.existsSync(s.journal)).toBe(false)
       }).pipe(Effect.provide(SimulatedAws)),
     )
   }
 
-  it.effect(
-    "a second, newer key (a rotation cut off before the write) is explained and removed on request",
-    () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        const stray = yield* s.sim.addKey("alice")
-        const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"])
-        expect(dry.code).toBe(0)
-        expect(dry.stdout).toContain(`second key, ${stray.accessKeyId} (Active`)
-        expect(dry.stdout).toContain(
-          `aws iam delete-access-key --user-name alice --access-key-id ${stray.accessKeyId}`,
-        )
-        expect(s.sim.keysOf("alice")).toHaveLength(2)
-        const fixed = yield* rotate(s)
-        expect(fixed.code).toBe(0)
-        expect(s.sim.keys.has(stray.accessKeyId)).toBe(false)
-        expect(s.read()).toBe(s.original)
-        expect((yield* rotate(s)).code).toBe(0)
-        yield* oneWorkingKey(s)
-      }).pipe(Effect.provide(SimulatedAws)),
-  )
-
-  it.effect("an older, Inactive second key (a rotation cut off before the delete) is finished", () =>
-    Effect.gen(function* () {
-      const s = yield* setup
-      const older = yield* s.sim.addKey("alice", { age: Duration.days(200), status: "Inactive" })
-      const out = yield* rotate(s)
-      expect(out.code).toBe(0)
-      expect(out.stdout).toContain("older than the one in [work]")
-      expect(s.sim.keys.has(older.accessKeyId)).toBe(false)
-      expect(s.read()).toBe(s.original)
-      yield* oneWorkingKey(s)
-    }).pipe(Effect.provide(SimulatedAws)),
-  )
+  for (const age of [Duration.zero, Duration.days(200)]) {
+    it.effect(
+      `a second key no journal names (${age === Duration.zero ? "newer" : "older"}) is named and never touched, even with --yes`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          const other = yield* s.sim.addKey("alice", { age })
+          const denyLastUsed = age !== Duration.zero
+          if (denyLastUsed) s.sim.deny("alice", "iam:GetAccessKeyLastUsed")
+          const created = new Date(s.sim.keys.get(other.accessKeyId)!.created).toISOString().slice(0, 10)
+          const before = s.sim.calls.length
+          const out = yield* rotate(s)
+          expect(out.code).toBe(1)
+          expect(out.stderr).toContain(`second key, ${other.accessKeyId} (Active, created `)
+          expect(out.stderr).toContain(
+            `aws iam delete-access-key --user-name alice --access-key-id ${other.accessKeyId}`,
+          )
+          expect(out.stderr).toContain("Nothing was changed.")
+          // Where the policy does not let the user ask, the last use is left out.
+          const used = denyLastUsed ? "" : ", never used"
+          expect(out.stderr).toContain(`${other.accessKeyId} (Active, created ${created}${used})`)
+          expect(s.sim.calls.slice(before).map((c) => c.operation)).toEqual([
+            "iam:ListAccessKeys",
+            "iam:GetAccessKeyLastUsed",
+          ])
+          expect(s.sim.keysOf("alice").map((k) => [k.id, k.status])).toEqual([
+            [s.key.accessKeyId, "Active"],
+            [other.accessKeyId, "Active"],
+          ])
+          expect(s.read()).toBe(s.original)
+          expect(fs.existsSync(s.journal)).toBe(false)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
 
   it.effect("an Inactive key in the file is explained and nothing changes", () =>
     Effect.gen(function* () {
@@ -319,6 +325,269 @@ describe("rotate", () => {
         expect(signers(s, op).every((id) => id.startsWith("ASIA"))).toBe(true)
       }
       expect(fresh.id.startsWith("AKIA")).toBe(true)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  /** Waits (in real time) until the simulated AWS holds a call at `operation`. */
+  const reached = (s: Setup, operation: string) =>
+    Effect.gen(function* () {
+      while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+    })
+
+  /** The end every fault must reach: one key, Active, in the file, working, and no journal left. */
+  const settled = (s: Setup) =>
+    Effect.gen(function* () {
+      if (fs.existsSync(s.journal)) {
+        const again = yield* rotate(s)
+        expect(again.code).toBe(0)
+      }
+      expect(fs.existsSync(s.journal)).toBe(false)
+      expect(s.sim.keysOf("alice")).toHaveLength(1)
+      return yield* oneWorkingKey(s)
+    })
+
+  const operations = [
+    "iam:CreateAccessKey",
+    "sts:GetCallerIdentity",
+    "iam:UpdateAccessKey",
+    "iam:DeleteAccessKey",
+  ]
+  for (const operation of operations) {
+    it.effect(`${operation} fails before AWS acts: undone at once`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.sim.failOn(operation, lostAnswer)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("is still the one in [work], Active and working")
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+
+    it.effect(`${operation} is done by AWS but its answer is lost: what took effect decides`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.sim.loseAnswerOf(operation)
+        const out = yield* rotate(s)
+        const key = yield* settled(s)
+        if (operation === "iam:DeleteAccessKey" || operation === "iam:UpdateAccessKey") {
+          // The call went through: the rotation carries on and finishes.
+          expect(out.code).toBe(0)
+          expect(out.stdout).toContain("its answer was lost, but the account shows it was done")
+          expect(out.stdout).toContain("Rotated:")
+          expect(key.id).not.toBe(s.key.accessKeyId)
+        } else {
+          expect(out.code).toBe(1)
+          expect(key.id).toBe(s.key.accessKeyId)
+          expect(s.read()).toBe(s.original)
+        }
+        if (operation === "iam:CreateAccessKey") {
+          // The key it made, whose secret never arrived, was found and deleted with the old key.
+          expect(signers(s, "iam:DeleteAccessKey")).toEqual([s.key.accessKeyId])
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+
+    it.effect(`${operation} hangs until interrupted: settled against the account and undone`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.hangAt(operation)
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, operation)
+        const exit = yield* Fiber.interrupt(run)
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        const key = yield* settled(s)
+        expect(key.id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a key whose Create answer was lost is found and deleted by the next rotate when the first was killed",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
+        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, "iam:CreateAccessKey")
+        yield* kill(s)
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stdout).toContain("its secret never arrived")
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  /** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
+  const kill = (s: Setup) =>
+    Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
+
+  const killPoints: ReadonlyArray<readonly [string, boolean]> = [
+    ["iam:CreateAccessKey", false],
+    ["iam:CreateAccessKey", true],
+    ["sts:GetCallerIdentity", false],
+    ["iam:UpdateAccessKey", false],
+    ["iam:UpdateAccessKey", true],
+    ["iam:DeleteAccessKey", false],
+    ["iam:DeleteAccessKey", true],
+  ]
+  for (const [operation, after] of killPoints) {
+    it.effect(
+      `killed ${after ? "after AWS did" : "before"} ${operation}: the next rotate finishes or undoes it`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          s.sim.revocationDelay = Duration.seconds(30)
+          yield* s.sim.pauseAt(operation, { after })
+          yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+          yield* reached(s, operation)
+          yield* kill(s)
+          expect(fs.existsSync(s.journal)).toBe(true)
+          expect(fs.statSync(s.journal).mode & 0o777).toBe(0o600)
+          const status = yield* cli(s.files, ["work", "status"])
+          expect(status.stdout).toContain("rotation    unfinished")
+          expect(status.stdout).not.toContain("no rotation of this tool made it")
+          const json = JSON.parse((yield* cli(s.files, ["work", "status", "--json"])).stdout)
+          expect(json.unfinishedRotation.journal).toBe(s.journal)
+          expect(status.stdout + status.stderr).not.toContain("secret/")
+          const key = yield* settled(s)
+          // Once the file holds the new key the next rotate finishes; before that it undoes.
+          if (operation === "iam:CreateAccessKey") expect(key.id).toBe(s.key.accessKeyId)
+          else expect(key.id).not.toBe(s.key.accessKeyId)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "when the account cannot be read after a lost answer, nothing is undone and the next rotate settles it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.loseAnswerOf("iam:CreateAccessKey")
+        s.sim.failOn("iam:ListAccessKeys", lostAnswer, 1)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("whether it took effect is unknown")
+        expect(out.stderr).toContain("Run `aws-iam-login work rotate` again")
+        expect(fs.existsSync(s.journal)).toBe(true)
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a key someone made after a rotation was cut off is not taken for the rotation's own", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      yield* s.sim.pauseAt("iam:CreateAccessKey")
+      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:CreateAccessKey")
+      yield* kill(s)
+      yield* TestClock.adjust(Duration.days(1))
+      const other = yield* s.sim.addKey("alice")
+      const out = yield* rotate(s)
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain(`second key, ${other.accessKeyId} (Active`)
+      expect(out.stderr).toContain("Nothing was changed.")
+      expect(s.sim.keysOf("alice").map((k) => k.id)).toEqual([s.key.accessKeyId, other.accessKeyId])
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "another program saving an older copy of the file stops the rotation before deactivate, deleting nothing",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const gate = yield* s.sim.pauseAt("sts:GetCallerIdentity")
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, "sts:GetCallerIdentity")
+        fs.writeFileSync(s.files.credentials, s.original)
+        yield* Deferred.succeed(gate, undefined)
+        const out = yield* Fiber.join(run)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("changed during the rotation: [work] holds the old key")
+        expect(out.stderr).toContain("Stopped, and left every key as it is")
+        expect(s.sim.keysOf("alice").map((k) => k.status)).toEqual(["Active", "Active"])
+        expect(signers(s, "iam:UpdateAccessKey")).toEqual([])
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(s.read()).toBe(s.original)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("an older copy saved between deactivate and delete: the old key is not deleted", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      const gate = yield* s.sim.pauseAt("iam:UpdateAccessKey", { after: true })
+      const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:UpdateAccessKey")
+      fs.writeFileSync(s.files.credentials, s.original)
+      yield* Deferred.succeed(gate, undefined)
+      const out = yield* Fiber.join(run)
+      expect(out.code).toBe(1)
+      expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+      expect(s.sim.keys.has(s.key.accessKeyId)).toBe(true)
+      // The file holds the old key: the next rotate reactivates it and removes the new one.
+      expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("two rotations of one profile at once: one waits for the other, and one key is left", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.propagation = Duration.seconds(5)
+      const both = yield* Effect.all([rotate(s), rotate(s)], { concurrency: 2 })
+      expect(both.map((o) => o.code).sort(), both.map((o) => o.stderr).join("\n")).toEqual([0, 0])
+      expect(both.some((o) => o.stderr.includes("Another rotation"))).toBe(true)
+      yield* settled(s)
+      expect(s.sim.keys.has(s.key.accessKeyId)).toBe(false)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a first interruption cannot interrupt the undos: a second one waits for them", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.hangAt("iam:UpdateAccessKey")
+      const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:UpdateAccessKey")
+      const undo = yield* s.sim.pauseAt("iam:DeleteAccessKey")
+      const first = yield* Effect.fork(Fiber.interrupt(run))
+      yield* reached(s, "iam:DeleteAccessKey")
+      const second = yield* Effect.fork(Fiber.interrupt(run))
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)))
+      expect(Option.isNone(yield* Fiber.poll(second))).toBe(true)
+      yield* Deferred.succeed(undo, undefined)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      expect(fs.existsSync(s.journal)).toBe(false)
+      expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      fs.mkdirSync(s.journalDir, { mode: 0o777 })
+      fs.chmodSync(s.journalDir, 0o777)
+      const open = yield* rotate(s)
+      expect(open.code).toBe(1)
+      expect(open.stderr).toContain("others can write to it")
+      fs.rmdirSync(s.journalDir)
+      const elsewhere = fs.mkdtempSync(path.join(s.files.dir, "x"))
+      fs.symlinkSync(elsewhere, s.journalDir)
+      const linked = yield* rotate(s)
+      expect(linked.code).toBe(1)
+      expect(linked.stderr).toContain("symbolic link")
+      expect(s.sim.calls).toEqual([])
+      expect(s.read()).toBe(s.original)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 })

@@ -1,7 +1,17 @@
 import * as fs from "node:fs"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, type Home, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import {
+  available,
+  aws,
+  aws_iam_login,
+  type Home,
+  keyOf,
+  type Moto,
+  makeHome,
+  seedUser,
+  startMoto,
+} from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto with signature and policy checks on", () => {
   let moto: Moto
@@ -38,14 +48,6 @@ describe.runIf(available)("rotate, the built CLI against moto with signature che
     await moto.enableAuth()
   })
   afterAll(() => moto?.stop())
-
-  const keyOf = (text: string, profile: string) => {
-    const section = text.split(`[${profile}]`)[1] ?? ""
-    return {
-      id: /aws_access_key_id\s*=\s*(\S+)/.exec(section)?.[1] ?? "",
-      secret: /aws_secret_access_key\s*=\s*(\S+)/.exec(section)?.[1] ?? "",
-    }
-  }
 
   const whoAmI = (home: Home, key: { id: string; secret: string }) => {
     const probe = { ...home, credentials: `${home.credentials}.probe` }

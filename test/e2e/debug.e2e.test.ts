@@ -55,7 +55,7 @@ describe.runIf(available)("--debug, the built CLI against moto", () => {
     ])
     expect(unreachable.code).toBe(1)
     expect(unreachable.stderr).toMatch(
-      /^\[debug\] aws sts:GetCallerIdentity http:\/\/127\.0\.0\.1:9\/ region=us-east-1 key=AKIA…\w{4} status=none duration=\d+ms retries=\d+ error=Unreachable$/m,
+      /^\[debug\] aws sts:GetCallerIdentity http:\/\/127\.0\.0\.1:9 region=us-east-1 key=AKIA…\w{4} status=none duration=\d+ms retries=\d+ error=Unreachable$/m,
     )
     results.push(unreachable)
 

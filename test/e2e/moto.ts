@@ -10,7 +10,9 @@ import {
   CreateUserCommand,
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
+  GetAccessKeyLastUsedCommand,
   IAMClient,
+  ListAccessKeysCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam"
 
@@ -48,16 +50,174 @@ export interface Signed {
   readonly accessKeyId: string
 }
 
+/**
+ * What the proxy does to a chosen request: `hold` it before moto sees it (until released; dropped,
+ * never forwarded, if the client gives up first); forward it and withhold the answer (`hang`);
+ * forward it and answer 500 (`fail`); forward it and then drop the connection (`drop`).
+ */
+export type Fault = "hold" | "hang" | "fail" | "drop"
+
+export interface Injected {
+  /** Resolves when the request arrived (`hold`) or once moto has applied it (the others). */
+  readonly reached: Promise<void>
+  /** Sends a held request on to moto. */
+  readonly release: () => void
+}
+
+export interface FaultProxy {
+  /** Give it to the CLI as AWS_ENDPOINT_URL. */
+  readonly endpoint: string
+  /** Every request that reached the proxy, in order, with the key that signed it. */
+  readonly requests: Array<Signed>
+  /** The `nth` request (counted from now) for one of `actions` meets `fault`. */
+  readonly inject: (actions: string | ReadonlyArray<string>, fault: Fault, nth?: number) => Injected
+  readonly stop: () => Promise<void>
+}
+
 export interface Moto {
-  /** The proxy's URL: give it to the CLI as AWS_ENDPOINT_URL. */
+  /** The first proxy's URL: give it to the CLI as AWS_ENDPOINT_URL. */
   readonly endpoint: string
   /** moto itself, without the recording proxy: for timing. */
   readonly direct: string
   readonly requests: Array<Signed>
+  /** Another recording proxy in front of the same moto, with faults of its own. */
+  readonly proxy: () => Promise<FaultProxy>
   /** Turns on moto's signature and policy checks. */
   readonly enableAuth: () => Promise<void>
   readonly admin: IAMClient
   readonly stop: () => Promise<void>
+}
+
+const awsError = (status: number, type: string, code: string, message: string) => ({
+  status,
+  body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>proxy</RequestId></ErrorResponse>`,
+})
+
+const refusedKey = awsError(
+  403,
+  "Sender",
+  "InvalidClientTokenId",
+  "The security token included in the request is invalid.",
+)
+const internalError = awsError(
+  500,
+  "Receiver",
+  "InternalFailure",
+  "The proxy failed this request on purpose.",
+)
+
+/** Whether moto lists `accessKeyId` as Inactive: it accepts such keys, AWS refuses them. */
+const inactiveIn = (admin: () => IAMClient) => {
+  // Which user a key belongs to never changes, so that is cached; its status is asked every time.
+  const owners = new Map<string, string>()
+  return async (accessKeyId: string) => {
+    let owner = owners.get(accessKeyId)
+    if (owner === undefined) {
+      const used = await admin()
+        .send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))
+        .catch(() => undefined)
+      if (used?.UserName === undefined) return false
+      owner = used.UserName
+      owners.set(accessKeyId, owner)
+    }
+    const keys = await admin()
+      .send(new ListAccessKeysCommand({ UserName: owner }))
+      .catch(() => undefined)
+    return (
+      keys?.AccessKeyMetadata?.some((k) => k.AccessKeyId === accessKeyId && k.Status === "Inactive") ?? false
+    )
+  }
+}
+
+interface Rule {
+  readonly actions: ReadonlyArray<string>
+  readonly fault: Fault
+  left: number
+  readonly reached: () => void
+  readonly released: Promise<void>
+}
+
+const startProxy = async (
+  upstream: string,
+  admin: () => IAMClient,
+  adminKeys: Set<string>,
+): Promise<FaultProxy> => {
+  const requests: Array<Signed> = []
+  const rules: Array<Rule> = []
+  const inactive = inactiveIn(admin)
+  const answer = (res: http.ServerResponse, { status, body }: { status: number; body: string }) =>
+    res.writeHead(status, { "Content-Type": "text/xml" }).end(body)
+  const server = http.createServer((req, res) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (c: Buffer) => chunks.push(c))
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks)
+      const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? ""
+      const action = new URLSearchParams(body.toString()).get("Action") ?? ""
+      requests.push({ action, accessKeyId })
+      const due = rules.filter((r) => r.actions.includes(action) && --r.left === 0)
+      for (const r of due) rules.splice(rules.indexOf(r), 1)
+      const rule = due[0]
+      let gone = false
+      res.on("close", () => {
+        gone = true
+      })
+      if (rule?.fault === "hold") {
+        rule.reached()
+        await rule.released
+        if (gone) return
+      }
+      if (!adminKeys.has(accessKeyId) && (await inactive(accessKeyId))) return answer(res, refusedKey)
+      const forward = http.request(
+        `${upstream}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (reply) => {
+          if (rule === undefined || rule.fault === "hold") {
+            res.writeHead(reply.statusCode ?? 502, reply.headers)
+            reply.pipe(res)
+            return
+          }
+          reply.resume()
+          reply.on("end", () => {
+            rule.reached()
+            if (rule.fault === "fail") answer(res, internalError)
+            if (rule.fault === "drop") req.socket.destroy()
+            // "hang": the answer is never sent
+          })
+        },
+      )
+      forward.on("error", () => res.writeHead(502).end())
+      forward.end(body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    requests,
+    inject: (actions, fault, nth = 1) => {
+      let reached = () => {}
+      let release = () => {}
+      const rule: Rule = {
+        actions: typeof actions === "string" ? [actions] : actions,
+        fault,
+        left: nth,
+        reached: () => reached(),
+        released: new Promise<void>((resolve) => {
+          release = resolve
+        }),
+      }
+      const arrived = new Promise<void>((resolve) => {
+        reached = resolve
+      })
+      rules.push(rule)
+      return { reached: arrived, release: () => release() }
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
 }
 
 export const startMoto = async (): Promise<Moto> => {
@@ -76,35 +236,21 @@ export const startMoto = async (): Promise<Moto> => {
     if (i > 150) throw new Error("moto_server did not start within 15 s")
     await new Promise((r) => setTimeout(r, 100))
   }
-  const requests: Array<Signed> = []
-  const proxy = http.createServer((req, res) => {
-    const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("end", () => {
-      const body = Buffer.concat(chunks)
-      const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? ""
-      const action = new URLSearchParams(body.toString()).get("Action") ?? ""
-      requests.push({ action, accessKeyId })
-      const forward = http.request(
-        `${upstream}${req.url}`,
-        { method: req.method, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        },
-      )
-      forward.on("error", () => res.writeHead(502).end())
-      forward.end(body)
-    })
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve))
-  const endpoint = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`
   const adminCredentials = { accessKeyId: "AKIAADMIN0000000000", secretAccessKey: "admin" }
+  const adminKeys = new Set([adminCredentials.accessKeyId])
   let admin = new IAMClient({ endpoint: upstream, region: "us-east-1", credentials: adminCredentials })
+  const proxies: Array<FaultProxy> = []
+  const proxy = async () => {
+    const started = await startProxy(upstream, () => admin, adminKeys)
+    proxies.push(started)
+    return started
+  }
+  const first = await proxy()
   return {
-    endpoint,
+    endpoint: first.endpoint,
     direct: upstream,
-    requests,
+    requests: first.requests,
+    proxy,
     get admin() {
       return admin
     },
@@ -121,6 +267,7 @@ export const startMoto = async (): Promise<Moto> => {
         }),
       )
       const key = (await admin.send(new CreateAccessKeyCommand({ UserName: "moto-admin" }))).AccessKey!
+      adminKeys.add(key.AccessKeyId!)
       admin = new IAMClient({
         endpoint: upstream,
         region: "us-east-1",
@@ -133,7 +280,7 @@ export const startMoto = async (): Promise<Moto> => {
       })
     },
     stop: async () => {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()))
+      await Promise.all(proxies.map((p) => p.stop()))
       if (server.pid !== undefined) process.kill(-server.pid, "SIGTERM")
     },
   }
@@ -208,6 +355,7 @@ export interface Home {
   readonly credentials: string
   readonly config: string
   readonly read: () => string
+  readonly write: (text: string) => void
 }
 
 /** A fresh HOME with a messy, hand-kept credentials file around `[profile]`. */
@@ -237,7 +385,22 @@ export const makeHome = (user: SeededUser, profile = "work"): Home => {
     { mode: 0o600 },
   )
   fs.writeFileSync(config, "[default]\nregion = us-east-1\n")
-  return { dir, credentials, config, read: () => fs.readFileSync(credentials, "utf8") }
+  return {
+    dir,
+    credentials,
+    config,
+    read: () => fs.readFileSync(credentials, "utf8"),
+    write: (text) => fs.writeFileSync(credentials, text, { mode: 0o600 }),
+  }
+}
+
+/** The key in `[profile]` of a credentials file's text. */
+export const keyOf = (text: string, profile: string) => {
+  const section = text.split(`[${profile}]`)[1] ?? ""
+  return {
+    id: /aws_access_key_id\s*=\s*(\S+)/.exec(section)?.[1] ?? "",
+    secret: /aws_secret_access_key\s*=\s*(\S+)/.exec(section)?.[1] ?? "",
+  }
 }
 
 export interface Result {
@@ -264,6 +427,17 @@ export const aws_iam_login = async (
 export const aws = (home: Home, endpoint: string, args: ReadonlyArray<string>) =>
   runIn(home, endpoint, "aws", [...args, "--output", "json"], {})
 
+const environment = (home: Home, endpoint: string, extra: Record<string, string> = {}) => ({
+  PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+  HOME: home.dir,
+  AWS_SHARED_CREDENTIALS_FILE: home.credentials,
+  AWS_CONFIG_FILE: home.config,
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_REGION: "us-east-1",
+  AWS_DEFAULT_REGION: "us-east-1",
+  ...extra,
+})
+
 const runIn = async (
   home: Home,
   endpoint: string,
@@ -271,17 +445,7 @@ const runIn = async (
   args: ReadonlyArray<string>,
   options: { input?: string; env?: Record<string, string> },
 ): Promise<Result> => {
-  const env = {
-    PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
-    HOME: home.dir,
-    AWS_SHARED_CREDENTIALS_FILE: home.credentials,
-    AWS_CONFIG_FILE: home.config,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: "us-east-1",
-    AWS_DEFAULT_REGION: "us-east-1",
-    ...options.env,
-  }
-  const child = run(command, [...args], { env, timeout: 60_000 })
+  const child = run(command, [...args], { env: environment(home, endpoint, options.env), timeout: 60_000 })
   child.child.stdin?.end(options.input ?? "")
   return child.then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
@@ -291,6 +455,45 @@ const runIn = async (
       stderr: error.stderr ?? "",
     }),
   )
+}
+
+export interface Ended extends Result {
+  /** The signal that killed the process, if one did (a handled signal ends it with a code instead). */
+  readonly signal: NodeJS.Signals | null
+  /** When it ended (performance.now()). */
+  readonly at: number
+}
+
+export interface Running {
+  readonly child: ChildProcess
+  readonly ended: Promise<Ended>
+}
+
+/** Starts the built CLI as `aws_iam_login` does, for a test that signals it while it runs. */
+export const launch = (
+  home: Home,
+  endpoint: string,
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string> } = {},
+): Running => {
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: environment(home, endpoint, options.env),
+    stdio: ["ignore", "pipe", "pipe"],
+  })
+  let stdout = ""
+  let stderr = ""
+  child.stdout?.on("data", (c: Buffer) => {
+    stdout += c.toString()
+  })
+  child.stderr?.on("data", (c: Buffer) => {
+    stderr += c.toString()
+  })
+  const ended = new Promise<Ended>((resolve) =>
+    child.on("close", (code, signal) =>
+      resolve({ code: code ?? -1, signal, stdout, stderr, at: performance.now() }),
+    ),
+  )
+  return { child, ended }
 }
 
 export { bin }

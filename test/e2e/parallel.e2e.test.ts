@@ -47,7 +47,6 @@ describe.runIf(available)("the built CLI against moto: logins at once", () => {
         AWS_SHARED_CREDENTIALS_FILE: home.credentials,
         AWS_CONFIG_FILE: home.config,
         AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       },
       stdio: ["pipe", "ignore", "ignore"],
     })

@@ -1,7 +1,8 @@
-import { Clock, Context, Deferred, Duration, Effect, Layer, Redacted } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Redacted } from "effect"
 import {
   AccessDenied,
   type AwsError,
+  AwsFailure,
   InvalidCredentials,
   LimitExceeded,
   MfaRejected,
@@ -33,6 +34,10 @@ interface SimKey {
   status: KeyStatus
   readonly created: number
   readonly usableAt: number
+  /** When it was deactivated or deleted: AWS goes on accepting it for `revocationDelay`. */
+  revokedAt?: number
+  /** When it last signed a call AWS accepted. */
+  lastUsed?: number
 }
 
 interface SimSession {
@@ -51,6 +56,10 @@ export interface Call {
 
 type Fault = (call: { readonly operation: string; readonly signer: string }) => AwsError
 
+/** What a 500 looks like once the SDK has given up: AWS may well have done the call. */
+export const lostAnswer: Fault = (call) =>
+  new AwsFailure({ ...call, code: "InternalFailure", detail: "the answer was lost" })
+
 export const account = "123456789012"
 /** The only code the simulated MFA devices accept. */
 export const validCode = "123456"
@@ -66,12 +75,19 @@ export class SimAccount {
   readonly calls: Array<Call> = []
   /** How long a new key takes to work. */
   propagation = Duration.zero
+  /** How long a deactivated or deleted key goes on working (IAM is eventually consistent). */
+  revocationDelay = Duration.zero
   /** moto accepts Inactive keys; AWS does not. */
   acceptsInactiveKeys = false
-  /** The operation a call is held at by `pauseAt`, once it has arrived there. */
+  /** The operation a call is held at by `pauseAt` or `hangAt`, once it has arrived there. */
   paused: string | undefined
   private readonly gates = new Map<string, Deferred.Deferred<void>>()
+  private readonly gatesAfter = new Map<string, Deferred.Deferred<void>>()
+  private readonly hangs = new Set<string>()
   private readonly faults: Array<{ operation: string; skip: number; fault: Fault }> = []
+  private readonly lost: Array<{ operation: string; skip: number; fault: Fault }> = []
+  /** Deleted keys, still accepted for `revocationDelay`. */
+  private readonly ghosts = new Map<string, SimKey>()
   private counter = 0
 
   private nextId(prefix: string): AccessKeyId {
@@ -115,9 +131,55 @@ export class SimAccount {
     this.faults.push({ operation, skip, fault })
   }
 
-  /** Holds the next call to `operation` until the returned gate is opened. */
-  pauseAt(operation: string) {
-    return Effect.tap(Deferred.make<void>(), (gate) => Effect.sync(() => this.gates.set(operation, gate)))
+  /** Does the call to `operation` (after `skip` others), then loses its answer: the caller sees `fault`. */
+  loseAnswerOf(operation: string, fault: Fault = lostAnswer, skip = 0) {
+    this.lost.push({ operation, skip, fault })
+  }
+
+  /** Holds the next call to `operation` until the returned gate is opened (`after`: once AWS did it). */
+  pauseAt(operation: string, options: { readonly after?: boolean } = {}) {
+    return Effect.tap(Deferred.make<void>(), (gate) =>
+      Effect.sync(() => (options.after ? this.gatesAfter : this.gates).set(operation, gate)),
+    )
+  }
+
+  /** The next call to `operation` never answers, and AWS never sees it, until the caller gives up. */
+  hangAt(operation: string) {
+    this.hangs.add(operation)
+  }
+
+  /** Runs an operation AWS has accepted, then applies what `loseAnswerOf` and `pauseAt(…, after)` planned. */
+  private answer<A>(operation: string, effect: Effect.Effect<A, AwsError>) {
+    return Effect.gen(this, function* () {
+      const value = yield* effect
+      const gate = this.gatesAfter.get(operation)
+      if (gate !== undefined) {
+        this.gatesAfter.delete(operation)
+        this.paused = operation
+        yield* Deferred.await(gate)
+      }
+      const lost = this.lost.find((f) => f.operation === operation)
+      if (lost !== undefined) {
+        if (lost.skip > 0) lost.skip -= 1
+        else {
+          this.lost.splice(this.lost.indexOf(lost), 1)
+          return yield* Effect.fail(lost.fault({ operation, signer: "" }))
+        }
+      }
+      return value
+    })
+  }
+
+  private revoke(key: SimKey, now: number) {
+    key.revokedAt ??= now
+  }
+
+  /** Whether AWS accepts `key` now: Active, or revoked so recently that not every server knows. */
+  private accepts(key: SimKey, now: number) {
+    return (
+      (this.keys.has(key.id) && (key.status === "Active" || this.acceptsInactiveKeys)) ||
+      (key.revokedAt !== undefined && now < key.revokedAt + Duration.toMillis(this.revocationDelay))
+    )
   }
 
   keysOf(user: string) {
@@ -132,21 +194,21 @@ export class SimAccount {
         this.paused = operation
         yield* Deferred.await(gate)
       }
+      if (this.hangs.delete(operation)) {
+        this.paused = operation
+        return yield* Effect.never
+      }
       const now = yield* Clock.currentTimeMillis
       const id = signer.credentials.accessKeyId
       const secret = Redacted.value(signer.credentials.secretAccessKey)
       const call = { operation, signer: maskKeyId(id) }
-      const key = this.keys.get(id)
+      const key = this.keys.get(id) ?? this.ghosts.get(id)
       const session = this.sessions.get(id)
       const token = signer.credentials.sessionToken
         ? Redacted.value(signer.credentials.sessionToken)
         : undefined
       const user =
-        key &&
-        key.secret === secret &&
-        (key.status === "Active" || this.acceptsInactiveKeys) &&
-        key.usableAt <= now &&
-        token === undefined
+        key && key.secret === secret && this.accepts(key, now) && key.usableAt <= now && token === undefined
           ? key.user
           : session && session.secret === secret && session.token === token && session.expires > now
             ? session.user
@@ -155,6 +217,7 @@ export class SimAccount {
         this.calls.push({ operation, signer: id, ok: false })
         return yield* new InvalidCredentials({ ...call, detail: "InvalidClientTokenId" })
       }
+      if (key !== undefined && session === undefined) key.lastUsed = now
       const fault = this.faults.find((f) => f.operation === operation)
       if (fault !== undefined) {
         if (fault.skip > 0) fault.skip -= 1
@@ -195,12 +258,15 @@ export class SimAccount {
 
   readonly sts = Sts.of({
     getCallerIdentity: (signer) =>
-      this.authenticate("sts:GetCallerIdentity", signer).pipe(
-        Effect.map(({ caller }) => ({
-          arn: caller.arn,
-          account,
-          userId: `AIDA${caller.name.toUpperCase()}`,
-        })),
+      this.answer(
+        "sts:GetCallerIdentity",
+        this.authenticate("sts:GetCallerIdentity", signer).pipe(
+          Effect.map(({ caller }) => ({
+            arn: caller.arn,
+            account,
+            userId: `AIDA${caller.name.toUpperCase()}`,
+          })),
+        ),
       ),
     getSessionToken: (signer, mfa, duration) =>
       Effect.gen(this, function* () {
@@ -252,29 +318,51 @@ export class SimAccount {
         )
       }),
     createAccessKey: (signer, userName) =>
-      Effect.gen(this, function* () {
-        const { caller, call, now } = yield* this.authenticate("iam:CreateAccessKey", signer)
-        const name = yield* this.target(caller, userName, call)
-        if (this.keysOf(name).length >= 2) {
-          return yield* new LimitExceeded({ ...call, detail: "Cannot exceed quota for AccessKeysPerUser: 2" })
-        }
-        const key = this.storeKey(name, "Active", now, now + Duration.toMillis(this.propagation))
-        return { key, created: new Date(now) }
-      }),
+      this.answer(
+        "iam:CreateAccessKey",
+        Effect.gen(this, function* () {
+          const { caller, call, now } = yield* this.authenticate("iam:CreateAccessKey", signer)
+          const name = yield* this.target(caller, userName, call)
+          if (this.keysOf(name).length >= 2) {
+            return yield* new LimitExceeded({
+              ...call,
+              detail: "Cannot exceed quota for AccessKeysPerUser: 2",
+            })
+          }
+          const key = this.storeKey(name, "Active", now, now + Duration.toMillis(this.propagation))
+          return { key, created: new Date(now) }
+        }),
+      ),
     updateAccessKey: (signer, userName, id, status) =>
+      this.answer(
+        "iam:UpdateAccessKey",
+        Effect.gen(this, function* () {
+          const { caller, call, now } = yield* this.authenticate("iam:UpdateAccessKey", signer)
+          const name = yield* this.target(caller, userName, call)
+          const key = yield* this.ownKey(name, id, call)
+          if (status === "Inactive") this.revoke(key, now)
+          else delete key.revokedAt
+          key.status = status
+        }),
+      ),
+    accessKeyLastUsed: (signer, id) =>
       Effect.gen(this, function* () {
-        const { caller, call } = yield* this.authenticate("iam:UpdateAccessKey", signer)
-        const name = yield* this.target(caller, userName, call)
-        const key = yield* this.ownKey(name, id, call)
-        key.status = status
+        const { caller, call } = yield* this.authenticate("iam:GetAccessKeyLastUsed", signer)
+        const key = yield* this.ownKey(caller.name, id, call)
+        return Option.fromNullable(key.lastUsed).pipe(Option.map((at) => new Date(at)))
       }),
     deleteAccessKey: (signer, userName, id) =>
-      Effect.gen(this, function* () {
-        const { caller, call } = yield* this.authenticate("iam:DeleteAccessKey", signer)
-        const name = yield* this.target(caller, userName, call)
-        yield* this.ownKey(name, id, call)
-        this.keys.delete(id)
-      }),
+      this.answer(
+        "iam:DeleteAccessKey",
+        Effect.gen(this, function* () {
+          const { caller, call, now } = yield* this.authenticate("iam:DeleteAccessKey", signer)
+          const name = yield* this.target(caller, userName, call)
+          const key = yield* this.ownKey(name, id, call)
+          this.keys.delete(id)
+          this.revoke(key, now)
+          this.ghosts.set(id, key)
+        }),
+      ),
   })
 }
 

@@ -7,6 +7,7 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import { Console, Effect, Layer } from "effect"
 import { main } from "../../src/Cli.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
+import * as JournalLayer from "../../src/layers/Journal.js"
 import { FileError } from "../../src/schema/Errors.js"
 import { CredentialsFile } from "../../src/services/CredentialsFile.js"
 import { SimulatedAws } from "./SimulatedAws.js"
@@ -128,6 +129,7 @@ export const capture = <E, R>(
     const io: Io = options.io ?? { stdout: [], stderr: [], shown: [] }
     const layer = Layer.mergeAll(
       filesLayer(files, options.failWrite),
+      JournalLayer.layer(files.credentials),
       scriptedTerminal(io, options.input ?? [], options.tty ?? false),
     ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
     const code = yield* program.pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))

@@ -7,14 +7,39 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import { type AwsCredentials, maskKeyId, type ProfileName } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { Iam } from "../../services/Iam.js"
+import { type Found, Journal } from "../../services/Journal.js"
+import type { Signer } from "../../services/Sts.js"
+import { noteIfStopped } from "../../signals.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
 import { ensureSession, root } from "../login.js"
 import { explain, keyState } from "./keys.js"
-import { discardSteps, finishSteps, type Rotation, rotationSteps, type Step } from "./steps.js"
+import {
+  asKey,
+  type Created,
+  checkStep,
+  createStep,
+  deactivateStep,
+  deleteStep,
+  discardStep,
+  forgetStep,
+  holds,
+  iamSigner,
+  type Journaled,
+  madeBy,
+  profileList,
+  type Rotation,
+  reactivateStep,
+  recordStep,
+  type StepContext,
+  type StepError,
+  waitStep,
+  whatFileHolds,
+  writeKeyStep,
+  writeNewStep,
+} from "./steps.js"
 import * as Transaction from "./transaction.js"
 
 const dryRun = Options.boolean("dry-run").pipe(
@@ -44,41 +69,46 @@ const profilesHolding = ({ home }: LoadedProfile, id: string) => [
     .map(([section]) => section),
 ]
 
-type Plan =
-  | { readonly _tag: "Rotate"; readonly steps: ReadonlyArray<Step>; readonly rotation: Rotation }
-  | { readonly _tag: "Recover"; readonly steps: ReadonlyArray<Step>; readonly explanation: string }
+/** A plan ready to show and to run: the same list of steps for both. */
+interface Chosen {
+  readonly heading: string
+  readonly steps: string
+  readonly question: string
+  readonly execute: Effect.Effect<void, Transaction.StepFailed, StepContext>
+}
 
-/** Reads the user's keys (read-only) and decides what a rotation must do, or why it cannot. */
-const plan = (
+const choose = <In, Out>(
+  heading: string,
+  question: string,
+  plan: Transaction.Plan<In, Out, StepError, StepContext>,
+  input: In,
+  options: Parameters<typeof Transaction.run<In, Out, StepError, StepContext>>[2],
+): Chosen => ({
+  heading,
+  question,
+  steps: Transaction.describe(plan),
+  execute: Effect.asVoid(Transaction.run(plan, input, options)),
+})
+
+/** "[work] uses", "[work], [work-copy] use". */
+const verb = (r: Rotation, word: string) => (r.profiles.length > 1 ? word : `${word}s`)
+
+const rerun = (name: string) =>
+  `Run \`aws-iam-login ${name} rotate\` again: it finishes or undoes the rest from the journal.`
+
+/** A rotation from the start: the file's key is the user's only key. */
+const rotation = (
   name: ProfileName,
   loaded: LoadedProfile,
-  useMfa: boolean,
-  created: Ref.Ref<Option.Option<AwsCredentials>>,
+  userName: string,
+  reader: Signer,
+  mfaSession: Option.Option<Signer>,
 ) =>
   Effect.gen(function* () {
-    const { profile, signer } = loaded
-    const userName = profile.username
-    if (userName === undefined) {
-      return yield* new InvalidInput({
-        reason: `Profile [${name}] has no username: run \`aws-iam-login ${name} init\` first.`,
-      })
-    }
-    const mfaSession = useMfa
-      ? Option.some({
-          credentials: (yield* ensureSession(name, {
-            token: Option.none(),
-            duration: Duration.hours(1),
-            force: false,
-          })).session.credentials,
-          region: signer.region,
-          ...(signer.profile === undefined ? {} : { profile: signer.profile }),
-        })
-      : Option.none()
-    const reader = Option.getOrElse(mfaSession, () => signer)
     const keys = yield* (yield* Iam).listAccessKeys(reader, userName).pipe(
       Effect.catchTag("AccessDenied", (e) =>
         Effect.fail(
-          useMfa
+          Option.isSome(mfaSession)
             ? e
             : new KeysNotRotatable({
                 reason: `${e.message} If your policy requires MFA for IAM calls, run \`aws-iam-login ${name} rotate --mfa\`.`,
@@ -86,36 +116,201 @@ const plan = (
         ),
       ),
     )
-    const state = keyState(keys, signer.credentials.accessKeyId)
-    switch (state._tag) {
-      case "NotListed":
-      case "Inactive":
-        return yield* new KeysNotRotatable({ reason: explain(state, userName, name) })
-      case "Alone": {
-        const rotation: Rotation = {
-          userName,
-          profiles: profilesHolding(loaded, state.mine.accessKeyId),
-          file: loaded.home.file.path,
-          oldKey: signer.credentials,
-          region: signer.region,
-          before: reader,
-          mfaSession,
-        }
-        return { _tag: "Rotate", steps: rotationSteps(rotation, created), rotation } satisfies Plan
-      }
-      case "Newer":
-        return {
-          _tag: "Recover",
-          steps: discardSteps(userName, reader, state.other.accessKeyId),
-          explanation: explain(state, userName, name),
-        } satisfies Plan
-      case "Older":
-        return {
-          _tag: "Recover",
-          steps: finishSteps(userName, reader, state.other.accessKeyId, state.other.status === "Active"),
-          explanation: explain(state, userName, name),
-        } satisfies Plan
+    const state = keyState(keys, loaded.signer.credentials.accessKeyId)
+    if (state._tag === "Second") {
+      // Whether it is in use helps decide what to do with it; a policy may not allow asking.
+      const lastUsed = yield* (yield* Iam)
+        .accessKeyLastUsed(reader, state.other.accessKeyId)
+        .pipe(Effect.option)
+      const known = Option.isSome(lastUsed) ? { ...state, lastUsed: lastUsed.value } : state
+      return yield* new KeysNotRotatable({ reason: explain(known, userName, name) })
     }
+    if (state._tag !== "Alone") return yield* new KeysNotRotatable({ reason: explain(state, userName, name) })
+    const r: Rotation = {
+      profile: name,
+      userName,
+      profiles: profilesHolding(loaded, state.mine.accessKeyId),
+      oldKey: loaded.signer.credentials,
+      region: loaded.signer.region,
+      mfaSession,
+      before: keys.map((k) => k.accessKeyId),
+      credentials: loaded.file.path,
+      file: loaded.home.file.path,
+    }
+    const old = maskKeyId(r.oldKey.accessKeyId)
+    const plan = Transaction.Plan.start<Rotation, StepError, StepContext>()
+      .next(recordStep(r))
+      .next(createStep(r))
+      .next(writeNewStep(r))
+      .next(waitStep("the new key"))
+      .next(deactivateStep(r))
+      .next(deleteStep(r))
+      .next(forgetStep<Created>())
+    return choose(`Plan to rotate the key of [${name}] (IAM user ${userName}):`, "Rotate now?", plan, r, {
+      state: (outcome) =>
+        Effect.succeed(
+          outcome.stopped
+            ? `Both keys are still Active and the journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
+            : outcome.notUndone.length === 0
+              ? `Your key ${old} is still the one in [${name}], Active and working.`
+              : rerun(name),
+        ),
+      finish: (c) =>
+        Console.log(
+          `Rotated: ${profileList(r.profiles)} now ${verb(r, "use")} ${maskKeyId(c.newKey.accessKeyId)}; the old key ${old} is deleted.`,
+        ),
+    })
+  })
+
+export class RotationUnfinished extends Data.TaggedError("RotationUnfinished")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `An unfinished rotation was found (journal ${this.path}), and ${this.reason} Nothing was changed.`
+  }
+}
+
+/** Lists the user's keys signed with the first of `signers` AWS accepts. */
+const listWithAny = (userName: string, signers: ReadonlyArray<Signer>) =>
+  Effect.flatMap(Iam, (iam) => Effect.firstSuccessOf(signers.map((s) => iam.listAccessKeys(s, userName))))
+
+/** A rotation that was cut off: finish it or undo it, from what the journal names and the account shows. */
+const recovery = (
+  name: ProfileName,
+  loaded: LoadedProfile,
+  found: Found,
+  mfaSession: Option.Option<Signer>,
+) =>
+  Effect.gen(function* () {
+    const { entry, path } = found
+    const r: Rotation = {
+      profile: name,
+      userName: entry.userName,
+      profiles: entry.profiles,
+      oldKey: asKey(entry.oldKey),
+      region: loaded.signer.region,
+      mfaSession,
+      before: entry.before,
+      credentials: entry.credentials,
+      file: loaded.home.file.path,
+    }
+    const oldKey = r.oldKey
+    const newKey = Option.map(Option.fromNullable(entry.newKey), asKey)
+    const old = `the old key ${maskKeyId(oldKey.accessKeyId)}`
+    const fresh = (key: AwsCredentials) => `the new key ${maskKeyId(key.accessKeyId)}`
+    const names: Array<readonly [AwsCredentials, string]> = [[oldKey, old]]
+    if (Option.isSome(newKey)) names.push([newKey.value, fresh(newKey.value)])
+    const file = loaded.home.file
+    const holdsOld = holds(file, r.profiles, oldKey)
+    const holdsNew = Option.exists(newKey, (k) => holds(file, r.profiles, k))
+    const unfinished = (reason: string) => new RotationUnfinished({ path, reason })
+    if (!holdsOld && !holdsNew) {
+      return yield* unfinished(
+        `${whatFileHolds(file, r.profiles, names)}, not a key it names. Put ${old} or the new key back (the journal holds both secrets), then run rotate again.`,
+      )
+    }
+    const inFile = holdsNew && Option.isSome(newKey) ? newKey.value : oldKey
+    const keys = yield* listWithAny(r.userName, [
+      iamSigner(r, inFile),
+      ...names.filter(([k]) => k !== inFile).map(([k]) => iamSigner(r, k)),
+    ])
+    const listed = (key: AwsCredentials) => keys.find((k) => k.accessKeyId === key.accessKeyId)
+    const oldInfo = listed(oldKey)
+    const newInfo = Option.flatMap(newKey, (k) => Option.fromNullable(listed(k)))
+    const newActive = Option.filter(newKey, () => Option.exists(newInfo, (k) => k.status === "Active"))
+    const started = `started ${entry.started.toISOString().slice(0, 16).replace("T", " ")} UTC`
+    const finished = (text: string) => () => Console.log(text)
+    const state = () => Effect.succeed(rerun(name))
+
+    if (holdsNew && Option.isSome(newActive)) {
+      // The file has the new key and AWS lists it Active: finish what was started.
+      const input: Created = { rotation: r, entry, newKey: newActive.value }
+      let plan = Transaction.Plan.start<Created, StepError, StepContext>().next(
+        waitStep(fresh(newActive.value)),
+      )
+      if (oldInfo?.status === "Active") plan = plan.next(deactivateStep(r))
+      if (oldInfo !== undefined) plan = plan.next(deleteStep(r))
+      return choose(
+        `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${fresh(newActive.value)}. To finish it:`,
+        "Finish it?",
+        plan.next(forgetStep<Created>()),
+        input,
+        {
+          state,
+          finish: finished(
+            `Rotated: ${profileList(r.profiles)} ${verb(r, "use")} ${fresh(newActive.value)}; ${old} is deleted.`,
+          ),
+        },
+      )
+    }
+    const input: Journaled = { rotation: r, entry }
+    if (oldInfo === undefined) {
+      if (holdsOld && Option.isSome(newActive)) {
+        // The old key is gone and the file lost the new one (an older copy was saved over it).
+        const plan = Transaction.Plan.start<Journaled, StepError, StepContext>()
+          .next(checkStep<Journaled>(newActive.value, fresh(newActive.value)))
+          .next(writeKeyStep<Journaled>(r, newActive.value, fresh(newActive.value), oldKey))
+          .next(forgetStep<Journaled>())
+        return choose(
+          `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${old} is deleted and ${profileList(r.profiles)} still ${verb(r, "hold")} it. To finish it:`,
+          "Finish it?",
+          plan,
+          input,
+          {
+            state,
+            finish: finished(
+              `Rotated: ${profileList(r.profiles)} ${verb(r, "use")} ${fresh(newActive.value)}.`,
+            ),
+          },
+        )
+      }
+      return yield* unfinished(
+        `AWS no longer lists ${old}${Option.isSome(newKey) ? `, and ${fresh(newKey.value)} is ${Option.match(newInfo, { onNone: () => "gone", onSome: (k) => k.status })}` : ""}: no key the journal names can be kept. Make a new key in the IAM console.`,
+      )
+    }
+    // Undo: keep the old key, remove what the rotation made.
+    let plan = Transaction.Plan.start<Journaled, StepError, StepContext>()
+    if (oldInfo.status !== "Active") {
+      if (Option.isNone(newActive) && Option.isNone(mfaSession)) {
+        return yield* unfinished(
+          `${old} is Inactive and no other key the journal names works: reactivate it in the IAM console, then run rotate again.`,
+        )
+      }
+      plan = plan.next(
+        reactivateStep<Journaled>(
+          r,
+          Option.getOrElse(newActive, () => oldKey),
+        ),
+      )
+    }
+    plan = plan.next(checkStep<Journaled>(oldKey, old))
+    if (holdsNew && Option.isSome(newKey))
+      plan = plan.next(writeKeyStep<Journaled>(r, oldKey, old, newKey.value))
+    const stranger = keys.find((k) => !r.before.includes(k.accessKeyId) && !madeBy(entry, k))
+    if (stranger !== undefined) {
+      return yield* unfinished(
+        `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)} Until then the rotation is not undone.`,
+      )
+    }
+    for (const made of keys.filter((k) => madeBy(entry, k))) {
+      const what = Option.isSome(newKey)
+        ? `the new key ${maskKeyId(made.accessKeyId)}`
+        : `the key ${maskKeyId(made.accessKeyId)} the rotation made (its secret never arrived)`
+      plan = plan.next(discardStep<Journaled>(r, made.accessKeyId, what))
+    }
+    return choose(
+      `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${holdsNew ? "the new key, which AWS no longer accepts" : old}. To undo it:`,
+      "Undo it?",
+      plan.next(forgetStep<Journaled>()),
+      input,
+      {
+        state,
+        finish: finished(
+          `Undone: ${profileList(r.profiles)} ${verb(r, "keep")} ${old}, Active and working. Run rotate again to rotate it.`,
+        ),
+      },
+    )
   })
 
 const confirm = (question: string) =>
@@ -140,40 +335,52 @@ export const rotate = Command.make(
           "rotate changes your access key: run it on a terminal to confirm the plan, or pass --yes (see --dry-run).",
       })
     }
+    const journal = yield* Journal
+    // One rotation of the file at a time; the file is read once the lock is held.
+    if (!dryRun) {
+      yield* journal.lock((pid) =>
+        Console.error(`Another rotation (process ${pid}) is running: waiting for it to end…`),
+      )
+    }
     const loaded = yield* loadProfile(name)
-    const created = yield* Ref.make(Option.none<AwsCredentials>())
-    const chosen = yield* plan(name, loaded, mfa, created)
-    const heading =
-      chosen._tag === "Rotate"
-        ? `Plan to rotate the key of [${name}] (IAM user ${chosen.rotation.userName}):`
-        : `${chosen.explanation}\nPlan:`
-    yield* Console.log(`${heading}\n${Transaction.describe(chosen.steps)}`)
+    const userName = loaded.profile.username
+    if (userName === undefined) {
+      return yield* new InvalidInput({
+        reason: `Profile [${name}] has no username: run \`aws-iam-login ${name} init\` first.`,
+      })
+    }
+    const mfaSession = mfa
+      ? Option.some({
+          credentials: (yield* ensureSession(name, {
+            token: Option.none(),
+            duration: Duration.hours(1),
+            force: false,
+          })).session.credentials,
+          region: loaded.signer.region,
+          profile: name,
+        })
+      : Option.none()
+    const found = yield* journal.find(name)
+    const chosen = Option.isSome(found)
+      ? yield* recovery(name, loaded, found.value, mfaSession)
+      : yield* rotation(
+          name,
+          loaded,
+          userName,
+          Option.getOrElse(mfaSession, () => loaded.signer),
+          mfaSession,
+        )
+    yield* Console.log(`${chosen.heading}\n${chosen.steps}`)
     if (dryRun) return yield* Console.log("Dry run: nothing was changed.")
-    if (!yes && !(yield* confirm(chosen._tag === "Rotate" ? "Rotate now?" : "Go ahead?"))) {
+    if (!yes && !(yield* confirm(chosen.question))) {
       return yield* new Cancelled({ reason: "Cancelled: nothing was changed." })
     }
-    const state = (undoneAll: boolean) =>
-      Effect.gen(function* () {
-        const newKey = yield* Ref.get(created)
-        if (!undoneAll) {
-          return `Run \`aws-iam-login ${name} rotate\` again to see what is left${Option.match(newKey, {
-            onNone: () => "",
-            onSome: (k) => `; the new key is ${k.accessKeyId}`,
-          })}.`
-        }
-        return `Your key ${maskKeyId(loaded.signer.credentials.accessKeyId)} is still the one in [${name}], Active and working.`
-      })
-    yield* Transaction.run(chosen.steps, state)
-    if (chosen._tag === "Rotate") {
-      const key = Option.getOrThrow(yield* Ref.get(created))
-      const profiles = chosen.rotation.profiles.map((p) => `[${p}]`).join(", ")
-      yield* Console.log(
-        `Rotated: ${profiles} now use${chosen.rotation.profiles.length > 1 ? "" : "s"} ${maskKeyId(key.accessKeyId)}; the old key ${maskKeyId(loaded.signer.credentials.accessKeyId)} is deleted.`,
-      )
-    } else {
-      yield* Console.log("Done: run rotate again to rotate the key.")
-    }
-  }),
+    yield* chosen.execute.pipe(
+      noteIfStopped(
+        `Stopped before the rotation was finished or undone: run \`aws-iam-login ${name} rotate\`, which finishes or undoes it from the journal.`,
+      ),
+    )
+  }, Effect.scoped),
 ).pipe(
   Command.withDescription("Replace the profile's access key with a new one, never leaving you locked out"),
 )

@@ -1,46 +1,76 @@
 import * as Terminal from "@effect/platform/Terminal"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type { AwsError } from "../../schema/AwsErrors.js"
-import { type AccessKeyId, type AwsCredentials, maskKeyId } from "../../schema/Credentials.js"
-import type { FileError, InvalidInput } from "../../schema/Errors.js"
-import { CredentialsFile } from "../../services/CredentialsFile.js"
-import { Iam, type KeyStatus } from "../../services/Iam.js"
+import {
+  type AccessKeyId,
+  type AwsCredentials,
+  maskKeyId,
+  type ProfileName,
+} from "../../schema/Credentials.js"
+import { type FileError, InvalidInput } from "../../schema/Errors.js"
+import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js"
+import { type AccessKeyInfo, Iam, type KeyStatus } from "../../services/Iam.js"
+import { type Entry, Journal } from "../../services/Journal.js"
 import { type Signer, Sts } from "../../services/Sts.js"
+import { removeCommand } from "./keys.js"
+import { FileChanged, type Step } from "./transaction.js"
 
-export type StepError = AwsError | FileError | InvalidInput
-export type StepContext = Iam | Sts | CredentialsFile | Terminal.Terminal
-
-/** One step of a transaction: what it does, and how to take it back. */
-export interface Step {
-  readonly name: string
-  /** Which key signs the step's call, for the plan. */
-  readonly signedWith: string
-  readonly run: Effect.Effect<void, StepError, StepContext>
-  readonly undo: Option.Option<{
-    readonly name: string
-    readonly run: Effect.Effect<void, StepError, StepContext>
-  }>
-  /** Steps that only wait may be interrupted halfway; the others finish the call they started. */
-  readonly interruptible?: boolean
-}
+export type StepError = AwsError | FileError | InvalidInput | FileChanged
+export type StepContext = Iam | Sts | CredentialsFile | Terminal.Terminal | Journal
+type RotationStep<In, Out> = Step<In, Out, StepError, StepContext>
 
 export interface Rotation {
+  readonly profile: ProfileName
   readonly userName: string
   /** Every profile in the file that holds the old key. */
   readonly profiles: ReadonlyArray<string>
-  /** The file they are in: the credentials file, or the config file when the key is kept there. */
-  readonly file: string
   readonly oldKey: AwsCredentials
   readonly region: string
-  /** Signs the IAM calls made before the new key exists (the old key, or the MFA session). */
-  readonly before: Signer
-  /** With --mfa, the MFA session signs every IAM call; else the new key signs the later ones. */
+  /** With --mfa, the MFA session signs every IAM call. */
   readonly mfaSession: Option.Option<Signer>
+  /** The user's keys before the rotation: any other is the one it made. */
+  readonly before: ReadonlyArray<AccessKeyId>
+  readonly credentials: string
+  /** The file the profiles are in: the credentials file, or the config file when the key is kept there. */
+  readonly file: string
 }
+
+/** The rotation once the journal records it. */
+export interface Journaled {
+  readonly rotation: Rotation
+  readonly entry: Entry
+}
+
+/** The rotation once the new key exists, its secret in the journal. */
+export interface Created extends Journaled {
+  readonly newKey: AwsCredentials
+}
+
+/** `key` signing for the rotation's profile, in its region. */
+const keySigner = (rotation: Rotation, key: AwsCredentials): Signer => ({
+  credentials: key,
+  region: rotation.region,
+  profile: rotation.profile,
+})
+
+/** What signs the IAM calls: the MFA session with --mfa, else `key`. */
+export const iamSigner = (rotation: Rotation, key: AwsCredentials): Signer =>
+  Option.getOrElse(rotation.mfaSession, () => keySigner(rotation, key))
+
+export const signerName = (rotation: Rotation, key: string) =>
+  Option.isSome(rotation.mfaSession) ? "the MFA session" : key
+
+export const profileList = (profiles: ReadonlyArray<string>) => profiles.map((p) => `[${p}]`).join(", ")
+
+export const asKey = (key: { readonly id: AccessKeyId; readonly secret: Redacted.Redacted<string> }) => ({
+  accessKeyId: key.id,
+  secretAccessKey: key.secret,
+})
 
 /** How long a new key may take to be accepted: IAM is eventually consistent. */
 export const propagationSchedule = Schedule.exponential("1 second", 1.5).pipe(
@@ -53,142 +83,328 @@ const keyValues = (key: AwsCredentials) => ({
   aws_secret_access_key: Redacted.value(key.secretAccessKey),
 })
 
-const writeKey = (profiles: ReadonlyArray<string>, key: AwsCredentials, file: string) =>
+const writeKey = (rotation: Rotation, key: AwsCredentials) =>
   Effect.flatMap(CredentialsFile, (files) =>
     files.update(
-      profiles.map((section) => ({ section, set: keyValues(key) })),
-      file,
+      rotation.profiles.map((section) => ({ section, set: keyValues(key) })),
+      rotation.file,
     ),
   )
 
-/** Deactivating (undo: reactivating) and deleting one key: the steps that retire a key. */
-const retire = (
-  key: string,
-  userName: string,
-  id: AccessKeyId,
-  signer: Effect.Effect<Signer>,
-  signedWith: string,
-) => {
-  const setStatus = (status: KeyStatus) =>
-    Effect.flatMap(Effect.zip(Iam, signer), ([iam, s]) => iam.updateAccessKey(s, userName, id, status))
-  const deactivate: Step = {
-    name: `Deactivate ${key}`,
-    signedWith,
-    run: setStatus("Inactive"),
-    undo: Option.some({ name: `reactivate ${key}`, run: setStatus("Active") }),
-  }
-  const remove: Step = {
-    name: `Delete ${key}`,
-    signedWith,
-    run: Effect.flatMap(Effect.zip(Iam, signer), ([iam, s]) => iam.deleteAccessKey(s, userName, id)),
-    undo: Option.none(),
-  }
-  return { deactivate, remove }
+/** The file that holds the rotation's profiles, as it is now. */
+const readKeyFile = (rotation: Rotation) =>
+  Effect.flatMap(CredentialsFile, (files) =>
+    rotation.file === rotation.credentials ? files.read : files.readConfig,
+  )
+
+/** Whether every one of `profiles` holds `key` (id and secret). */
+export const holds = (file: IniFile, profiles: ReadonlyArray<string>, key: AwsCredentials) =>
+  profiles.every((p) => {
+    const values = file.sections.get(p)?.values
+    return (
+      values?.aws_access_key_id === key.accessKeyId &&
+      values.aws_secret_access_key === Redacted.value(key.secretAccessKey)
+    )
+  })
+
+/** What the profiles hold now, for a person: masked ids only. */
+export const whatFileHolds = (
+  file: IniFile,
+  profiles: ReadonlyArray<string>,
+  names: ReadonlyArray<readonly [AwsCredentials, string]>,
+) =>
+  profiles
+    .map((p) => {
+      const values = file.sections.get(p)?.values
+      const id = values?.aws_access_key_id
+      if (id === undefined) return `[${p}] holds no key`
+      const known = names.find(([key]) => holds(file, [p], key))
+      return `[${p}] holds ${known?.[1] ?? `${maskKeyId(id)}, a key this rotation did not expect`}`
+    })
+    .join(", ")
+
+/** Re-reads the file and goes on only if every profile of the rotation still holds `key`. */
+const expectInFile = (
+  rotation: Rotation,
+  key: AwsCredentials,
+  names: ReadonlyArray<readonly [AwsCredentials, string]>,
+) =>
+  Effect.gen(function* () {
+    const file = yield* readKeyFile(rotation)
+    if (holds(file, rotation.profiles, key)) return
+    return yield* new FileChanged({
+      reason:
+        `${file.path} changed during the rotation: ${whatFileHolds(file, rotation.profiles, names)}, ` +
+        `not ${names.find(([k]) => k === key)?.[1] ?? maskKeyId(key.accessKeyId)} as expected. Stopped, and left every key as it is`,
+    })
+  })
+
+const listKeys = (signer: Signer, userName: string) =>
+  Effect.flatMap(Iam, (iam) => iam.listAccessKeys(signer, userName))
+
+/** Deletes `id`; where that is denied, deactivates it and says what is left. */
+const discard = (signer: Signer, userName: string, id: AccessKeyId) =>
+  Effect.flatMap(Iam, (iam) =>
+    iam.deleteAccessKey(signer, userName, id).pipe(
+      Effect.as(Option.none<string>()),
+      Effect.catchTag("AccessDenied", () =>
+        iam
+          .updateAccessKey(signer, userName, id, "Inactive")
+          .pipe(
+            Effect.as(
+              Option.some(
+                `${id} is Inactive but not deleted (DeleteAccessKey is denied): remove it with \`${removeCommand(userName, id)}\``,
+              ),
+            ),
+          ),
+      ),
+    ),
+  )
+
+/** GetCallerIdentity signed with `key`, retried while AWS does not accept it yet. */
+export const untilWorks = (signer: Signer) =>
+  Effect.gen(function* () {
+    const terminal = yield* Terminal.Terminal
+    const sts = yield* Sts
+    const interactive = yield* terminal.isTTY
+    let waited = 0
+    const show = (text: string) => (interactive ? terminal.display(text).pipe(Effect.ignore) : Effect.void)
+    yield* sts.getCallerIdentity(signer).pipe(
+      Effect.tapError(() =>
+        show(
+          waited++ === 0 ? `  Waiting for AWS to accept ${maskKeyId(signer.credentials.accessKeyId)}…` : ".",
+        ),
+      ),
+      Effect.retry({ schedule: propagationSchedule, while: (e) => e._tag === "InvalidCredentials" }),
+      Effect.ensuring(Effect.suspend(() => (waited > 0 ? show("\n") : Effect.void))),
+    )
+  })
+
+type Stage = Journaled & { readonly newKey?: AwsCredentials }
+
+const keyNames = (s: Stage) => {
+  const old = [s.rotation.oldKey, `the old key ${maskKeyId(s.rotation.oldKey.accessKeyId)}`] as const
+  return s.newKey === undefined
+    ? [old]
+    : [old, [s.newKey, `the new key ${maskKeyId(s.newKey.accessKeyId)}`] as const]
 }
+
+/** A lost CreateAccessKey answer is settled within this long of the journal's start. */
+const createWindow = Duration.minutes(10)
 
 /**
- * The rotation as data: create, write, wait, deactivate, delete. The new key, once created, is
- * held in `created` so that later steps and the undos can sign with it or remove it.
+ * Whether the journal proves the rotation made `key`: its new key, or, while the new key's id is
+ * unknown (the answer to CreateAccessKey was lost), a key not there before that was created close
+ * to when the rotation started. Any other key is someone else's.
  */
-export const rotationSteps = (rotation: Rotation, created: Ref.Ref<Option.Option<AwsCredentials>>) => {
-  const { userName, profiles, oldKey, before } = rotation
-  const oldId = oldKey.accessKeyId
-  const newKey = Ref.get(created).pipe(Effect.map(Option.getOrThrow))
-  const withNew = (credentials: AwsCredentials): Signer => ({
-    ...before,
-    credentials,
-    region: rotation.region,
-  })
-  const after = Option.match(rotation.mfaSession, {
-    onNone: () => Effect.map(newKey, withNew),
-    onSome: Effect.succeed,
-  })
-  const afterName = Option.isSome(rotation.mfaSession) ? "the MFA session" : "the new key"
-  const beforeName = Option.isSome(rotation.mfaSession)
-    ? "the MFA session"
-    : `the old key ${maskKeyId(oldId)}`
-  const profileList = profiles.map((p) => `[${p}]`).join(", ")
-  const retired = retire(`the old key ${maskKeyId(oldId)}`, userName, oldId, after, afterName)
+export const madeBy = (entry: Entry, key: AccessKeyInfo) =>
+  !entry.before.includes(key.accessKeyId) &&
+  (entry.newKey === undefined
+    ? Math.abs(key.created.getTime() - entry.started.getTime()) <= Duration.toMillis(createWindow)
+    : key.accessKeyId === entry.newKey.id)
 
-  const deleteNew = Effect.gen(function* () {
-    const iam = yield* Iam
-    const key = yield* newKey
-    yield* iam
-      .deleteAccessKey(before, userName, key.accessKeyId)
-      .pipe(
-        Effect.catchTag("AccessDenied", () =>
-          iam.updateAccessKey(before, userName, key.accessKeyId, "Inactive"),
-        ),
+// The steps. Each takes the rotation so far and returns it, or the next stage of it.
+
+export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled> => ({
+  name: "Record the rotation in the journal (it keeps the keys' secrets until the rotation ends)",
+  run: (r) =>
+    Effect.gen(function* () {
+      const entry: Entry = {
+        version: 1,
+        profile: r.profile,
+        credentials: r.credentials,
+        userName: r.userName,
+        profiles: r.profiles,
+        oldKey: { id: r.oldKey.accessKeyId, secret: r.oldKey.secretAccessKey },
+        before: r.before,
+        started: new Date(yield* Clock.currentTimeMillis),
+      }
+      yield* (yield* Journal).begin(entry)
+      return { rotation: r, entry }
+    }),
+  undo: {
+    name: "remove the journal",
+    run: (s) => forgetUnlessLeft(s, iamSigner(rotation, rotation.oldKey)),
+  },
+})
+
+/** Removes the journal, unless the account still shows a key the rotation made. */
+const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
+  Effect.gen(function* () {
+    const keys = yield* listKeys(signer, s.rotation.userName)
+    const made = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
+    if (made.length > 0) {
+      return Option.some(
+        `the journal stays while ${made.map((k) => k.accessKeyId).join(", ")} exists, so that rotate can remove it later`,
       )
+    }
+    yield* (yield* Journal).remove(s.entry)
+    return Option.none()
   })
 
-  const steps: ReadonlyArray<Step> = [
-    {
-      name: "Create a new access key",
-      signedWith: beforeName,
-      run: Effect.gen(function* () {
-        const { key } = yield* (yield* Iam).createAccessKey(before, userName)
-        yield* Ref.set(created, Option.some(key))
+export const createStep = (rotation: Rotation): RotationStep<Journaled, Created> => {
+  const signer = iamSigner(rotation, rotation.oldKey)
+  return {
+    name: "Create a new access key",
+    signedWith: signerName(rotation, `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`),
+    run: (s) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          const { key } = yield* restore((yield* Iam).createAccessKey(signer, s.rotation.userName))
+          // The secret exists only in this answer: it goes into the journal before anything else.
+          const entry: Entry = { ...s.entry, newKey: { id: key.accessKeyId, secret: key.secretAccessKey } }
+          yield* (yield* Journal).record(entry)
+          return { rotation: s.rotation, entry, newKey: key }
+        }),
+      ),
+    // The answer was lost: the key it made, if any, has no secret anyone knows. Delete it.
+    settle: (s) =>
+      Effect.gen(function* () {
+        const keys = yield* listKeys(signer, s.rotation.userName)
+        for (const key of keys.filter((k) => madeBy(s.entry, k))) {
+          yield* (yield* Iam).deleteAccessKey(signer, s.rotation.userName, key.accessKeyId)
+        }
+        return Option.none()
       }),
-      undo: Option.some({
-        name: "delete the new key (or, if that is denied, deactivate it)",
-        run: deleteNew,
-      }),
+    undo: {
+      name: "delete the new key (or, if that is denied, deactivate it)",
+      run: (s) => discard(signer, s.rotation.userName, s.newKey.accessKeyId),
     },
-    {
-      name: `Write the new key into ${profileList}`,
-      signedWith: "no call",
-      run: Effect.flatMap(newKey, (key) => writeKey(profiles, key, rotation.file)),
-      undo: Option.some({
-        name: `write the old key back into ${profileList}`,
-        run: writeKey(profiles, oldKey, rotation.file),
-      }),
-    },
-    {
-      name: "Wait up to 60 s until AWS accepts the new key",
-      signedWith: "the new key",
-      run: Effect.gen(function* () {
-        const terminal = yield* Terminal.Terminal
-        const sts = yield* Sts
-        const key = yield* newKey
-        const interactive = yield* terminal.isTTY
-        let waited = 0
-        const show = (text: string) =>
-          interactive ? terminal.display(text).pipe(Effect.ignore) : Effect.void
-        yield* sts.getCallerIdentity(withNew(key)).pipe(
-          Effect.tapError(() => show(waited++ === 0 ? "  Waiting for AWS to accept the new key…" : ".")),
-          Effect.retry({ schedule: propagationSchedule, while: (e) => e._tag === "InvalidCredentials" }),
-          Effect.ensuring(Effect.suspend(() => (waited > 0 ? show("\n") : Effect.void))),
-        )
-      }),
-      undo: Option.none(),
-      interruptible: true,
-    },
-    retired.deactivate,
-    retired.remove,
-  ]
-  return steps
+  }
 }
 
-/** Finishing a rotation that was cut off after the file got the newer key: remove the older one. */
-export const finishSteps = (userName: string, signer: Signer, older: AccessKeyId, active: boolean) => {
-  const { deactivate, remove } = retire(
-    `the older key ${maskKeyId(older)}`,
-    userName,
-    older,
-    Effect.succeed(signer),
-    `the key in the file ${maskKeyId(signer.credentials.accessKeyId)}`,
+export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created> => ({
+  name: `Write the new key into ${profileList(rotation.profiles)}`,
+  run: (s) => Effect.as(writeKey(s.rotation, s.newKey), s),
+  settle: (s) =>
+    Effect.map(readKeyFile(s.rotation), (file) =>
+      holds(file, s.rotation.profiles, s.newKey) ? Option.some(s) : Option.none(),
+    ),
+  undo: {
+    name: `write the old key back into ${profileList(rotation.profiles)}`,
+    run: (s) => Effect.as(writeBack(s, s.rotation.oldKey, s.newKey), Option.none()),
+  },
+})
+
+/** Writes `key` into the rotation's profiles, if they still hold `expected` (else stops). */
+const writeBack = (s: Stage, key: AwsCredentials, expected: AwsCredentials) =>
+  Effect.gen(function* () {
+    const file = yield* (yield* CredentialsFile).read
+    if (holds(file, s.rotation.profiles, key)) return
+    yield* expectInFile(s.rotation, expected, keyNames(s))
+    yield* writeKey(s.rotation, key)
+  })
+
+export const waitStep = (key: string): RotationStep<Created, Created> => ({
+  name: `Wait up to 60 s until AWS accepts ${key}`,
+  signedWith: key,
+  run: (s) => Effect.as(untilWorks(keySigner(s.rotation, s.newKey)), s),
+})
+
+const setStatus = (s: Created, status: KeyStatus) =>
+  Effect.flatMap(Iam, (iam) =>
+    iam.updateAccessKey(
+      iamSigner(s.rotation, s.newKey),
+      s.rotation.userName,
+      s.rotation.oldKey.accessKeyId,
+      status,
+    ),
   )
-  return active ? [deactivate, remove] : [remove]
+
+const oldKeyListed = (s: Created) =>
+  Effect.map(listKeys(iamSigner(s.rotation, s.newKey), s.rotation.userName), (keys) =>
+    Option.fromNullable(keys.find((k) => k.accessKeyId === s.rotation.oldKey.accessKeyId)),
+  )
+
+export const deactivateStep = (rotation: Rotation): RotationStep<Created, Created> => {
+  const old = `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`
+  return {
+    name: `Deactivate ${old}`,
+    signedWith: signerName(rotation, "the new key"),
+    run: (s) =>
+      Effect.zipRight(
+        expectInFile(s.rotation, s.newKey, keyNames(s)),
+        Effect.as(setStatus(s, "Inactive"), s),
+      ),
+    settle: (s) =>
+      Effect.map(oldKeyListed(s), (k) =>
+        Option.exists(k, (key) => key.status === "Inactive") ? Option.some(s) : Option.none(),
+      ),
+    undo: { name: `reactivate ${old}`, run: (s) => Effect.as(setStatus(s, "Active"), Option.none()) },
+  }
 }
 
-/** Undoing a rotation that was cut off before the file got the new key: its secret is lost, so delete it. */
-export const discardSteps = (userName: string, signer: Signer, newer: AccessKeyId): ReadonlyArray<Step> => [
-  retire(
-    `the newer key ${maskKeyId(newer)}, whose secret is not in the file`,
-    userName,
-    newer,
-    Effect.succeed(signer),
-    `the key in the file ${maskKeyId(signer.credentials.accessKeyId)}`,
-  ).remove,
-]
+export const deleteStep = (rotation: Rotation): RotationStep<Created, Created> => ({
+  name: `Delete the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`,
+  signedWith: signerName(rotation, "the new key"),
+  run: (s) =>
+    Effect.gen(function* () {
+      yield* expectInFile(s.rotation, s.newKey, keyNames(s))
+      yield* (yield* Iam).deleteAccessKey(
+        iamSigner(s.rotation, s.newKey),
+        s.rotation.userName,
+        s.rotation.oldKey.accessKeyId,
+      )
+      return s
+    }),
+  settle: (s) => Effect.map(oldKeyListed(s), (k) => (Option.isNone(k) ? Option.some(s) : Option.none())),
+  commits: true,
+})
+
+export const forgetStep = <S extends Journaled>(): RotationStep<S, S> => ({
+  name: "Remove the journal",
+  run: (s) =>
+    Effect.as(
+      Effect.flatMap(Journal, (j) => j.remove(s.entry)),
+      s,
+    ),
+})
+
+// Steps that only recovery needs: the journal names every key they touch.
+
+/** The new key is in the file and works; the old one is gone: the file gets nothing, AWS nothing. */
+export const writeKeyStep = <S extends Journaled>(
+  rotation: Rotation,
+  key: AwsCredentials,
+  name: string,
+  expected: AwsCredentials,
+): RotationStep<S, S> => ({
+  name: `Write ${name} into ${profileList(rotation.profiles)}`,
+  run: (s) => Effect.as(writeBack(s, key, expected), s),
+  settle: (s) =>
+    Effect.map(readKeyFile(s.rotation), (file) =>
+      holds(file, s.rotation.profiles, key) ? Option.some(s) : Option.none(),
+    ),
+})
+
+export const checkStep = <S extends Journaled>(key: AwsCredentials, name: string): RotationStep<S, S> => ({
+  name: `Check that AWS accepts ${name}`,
+  signedWith: name,
+  run: (s) => Effect.as(untilWorks(keySigner(s.rotation, key)), s),
+})
+
+export const reactivateStep = <S extends Journaled>(
+  rotation: Rotation,
+  newKey: AwsCredentials,
+): RotationStep<S, S> => ({
+  name: `Reactivate the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`,
+  signedWith: signerName(rotation, "the new key"),
+  run: (s) => Effect.as(setStatus({ rotation: s.rotation, entry: s.entry, newKey }, "Active"), s),
+})
+
+export const discardStep = <S extends Journaled>(
+  rotation: Rotation,
+  id: AccessKeyId,
+  name: string,
+): RotationStep<S, S> => ({
+  name: `Delete ${name} (or, if that is denied, deactivate it)`,
+  signedWith: signerName(rotation, `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`),
+  run: (s) =>
+    Effect.gen(function* () {
+      const left = yield* discard(iamSigner(rotation, rotation.oldKey), rotation.userName, id)
+      // The journal stays (the next step does not run), so that a later rotate removes the key.
+      if (Option.isSome(left))
+        return yield* new InvalidInput({ reason: `${left.value}, then run rotate again` })
+      return s
+    }),
+})

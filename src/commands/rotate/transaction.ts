@@ -1,100 +1,263 @@
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import type { Step } from "./steps.js"
+
+export interface Failure {
+  readonly _tag: string
+  readonly message: string
+}
+
+/** The file no longer holds what the rotation expects: stop at once and change nothing more. */
+export class FileChanged extends Data.TaggedError("FileChanged")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+/**
+ * One step of a transaction: what it does with the state so far and the state it hands on, and
+ * how to take it back.
+ */
+export interface Step<In, Out, E extends Failure, R> {
+  readonly name: string
+  /** Which key signs the step's call, for the plan; none for a step that makes no call. */
+  readonly signedWith?: string
+  readonly run: (state: In) => Effect.Effect<Out, E, R>
+  /**
+   * After a failure that does not prove the call was refused, or an interruption: reads the
+   * account. Some when the call took effect after all (the step then counts as done), none once
+   * nothing of it is left.
+   */
+  readonly settle?: (state: In) => Effect.Effect<Option.Option<Out>, E, R>
+  /** Takes the step back; what it returns names anything it had to leave. */
+  readonly undo?: {
+    readonly name: string
+    readonly run: (state: Out) => Effect.Effect<Option.Option<string>, E, R>
+  }
+  /** The transaction is done once this step is: nothing is undone after it. */
+  readonly commits?: boolean
+}
+
+type AnyStep<E extends Failure, R> = Step<unknown, unknown, E, R>
+
+/** Steps whose types line up, as data: each takes what the one before returned. */
+export class Plan<In, Out, E extends Failure, R> {
+  private constructor(readonly steps: ReadonlyArray<AnyStep<E, R>>) {}
+
+  static start<S, E extends Failure = never, R = never>(): Plan<S, S, E, R> {
+    return new Plan<S, S, E, R>([])
+  }
+
+  next<Next, E2 extends Failure, R2>(step: Step<Out, Next, E2, R2>): Plan<In, Next, E | E2, R | R2> {
+    // The only place types are erased: `run` below hands each step what the one before returned.
+    return new Plan<In, Next, E | E2, R | R2>([...this.steps, step as unknown as AnyStep<E | E2, R | R2>])
+  }
+}
+
+/** Errors that prove AWS (or this tool) refused the call: nothing of it took effect. */
+const refused = new Set([
+  "InvalidCredentials",
+  "AccessDenied",
+  "MfaRejected",
+  "LimitExceeded",
+  "NoSuchEntity",
+  "Throttled",
+  "InvalidInput",
+])
 
 export class StepFailed extends Data.TaggedError("StepFailed")<{
   readonly step: string
   readonly reason: string
+  /** The file changed under the rotation: it stopped and undid nothing. */
+  readonly stopped: boolean
   readonly undone: ReadonlyArray<string>
   readonly notUndone: ReadonlyArray<string>
+  readonly left: ReadonlyArray<string>
   readonly state: string
 }> {
   override get message() {
     const undone = this.undone.length > 0 ? ` Undone: ${this.undone.join("; ")}.` : ""
     const notUndone = this.notUndone.length > 0 ? ` Could NOT undo: ${this.notUndone.join("; ")}.` : ""
-    return `${this.step} failed: ${this.reason}${undone}${notUndone} ${this.state}`
+    const left = this.left.length > 0 ? ` Left: ${this.left.join("; ")}.` : ""
+    return `${this.step} failed: ${this.reason}${undone}${notUndone}${left} ${this.state}`
   }
 }
 
-const reasonOf = (cause: Cause.Cause<{ readonly message: string }>) =>
+const reasonOf = (cause: Cause.Cause<Failure>) =>
   Option.match(Cause.failureOption(cause), {
     onSome: (error) => error.message,
-    onNone: () => Cause.pretty(cause).split("\n")[0] ?? "unexpected error",
+    onNone: () =>
+      Cause.isInterruptedOnly(cause)
+        ? "it was interrupted."
+        : (Cause.pretty(cause).split("\n")[0] ?? "unexpected error"),
   })
 
 /** The plan as a person reads it: each step, who signs it, and what its undo would do. */
-export const describe = (steps: ReadonlyArray<Step>): string =>
-  steps
+export const describe = <E extends Failure, R>(plan: Plan<never, unknown, E, R>): string =>
+  plan.steps
     .map((step, i) => {
-      const signed = step.signedWith === "no call" ? "" : ` (signed with ${step.signedWith})`
-      const undo = Option.match(step.undo, {
-        onNone: () => "",
-        onSome: (u) => `\n     if a later step fails: ${u.name}`,
-      })
+      const signed = step.signedWith === undefined ? "" : ` (signed with ${step.signedWith})`
+      const undo = step.undo === undefined ? "" : `\n     if a later step fails: ${step.undo.name}`
       return `  ${i + 1}. ${step.name}${signed}${undo}`
     })
     .join("\n")
 
-/**
- * Runs the steps in order. When one fails, or the run is interrupted, the undos of the steps
- * already done run in reverse, uninterruptibly; `state` then says where that leaves the user.
- */
-export const run = (steps: ReadonlyArray<Step>, state: (undoneAll: boolean) => Effect.Effect<string>) =>
-  Effect.suspend(() => {
-    const done: Array<Step> = []
-    const compensate = Effect.gen(function* () {
-      const undone: Array<string> = []
-      const notUndone: Array<string> = []
-      for (const step of [...done].reverse()) {
-        if (Option.isNone(step.undo)) continue
-        // After a failed undo, the earlier steps' results are what the user now relies on
-        // (e.g. the new key in the file), so taking them back too could lock the user out.
-        if (notUndone.length > 0) {
-          notUndone.push(`${step.undo.value.name} (left, so as not to undo more than is safe)`)
-          continue
-        }
-        const exit = yield* Effect.exit(step.undo.value.run)
-        if (Exit.isSuccess(exit)) undone.push(step.undo.value.name)
-        else notUndone.push(`${step.undo.value.name} (${reasonOf(exit.cause)})`)
-      }
-      return { undone, notUndone }
-    }).pipe(Effect.uninterruptible)
+export class TimedOut extends Data.TaggedError("TimedOut")<{ readonly what: string }> {
+  override get message() {
+    return `${this.what} took too long`
+  }
+}
 
-    return Effect.gen(function* () {
-      for (const step of steps) {
-        // A step that finished is recorded before an interruption can land, so its undo is not lost.
-        const exit = yield* Effect.uninterruptibleMask((restore) =>
-          (step.interruptible ? restore(step.run) : step.run).pipe(
-            Effect.tap(() => done.push(step)),
-            Effect.exit,
-          ),
-        )
-        if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
-          const { undone, notUndone } = yield* compensate
-          return yield* new StepFailed({
-            step: step.name,
-            reason: reasonOf(exit.cause),
-            undone,
-            notUndone,
-            state: yield* state(notUndone.length === 0),
-          })
-        }
-        if (Exit.isFailure(exit)) return yield* Effect.interrupt
-        yield* Console.log(`  ✓ ${step.name}`)
-      }
-    }).pipe(
-      Effect.onInterrupt(() =>
-        Effect.gen(function* () {
-          yield* Console.error("Interrupted: undoing what was done…")
-          const { undone, notUndone } = yield* compensate
-          if (undone.length > 0) yield* Console.error(`Undone: ${undone.join("; ")}.`)
-          if (notUndone.length > 0) yield* Console.error(`Could NOT undo: ${notUndone.join("; ")}.`)
-          yield* Console.error(yield* state(notUndone.length === 0))
+/**
+ * Runs `effect` on a fiber of its own that its deadline can interrupt, while the caller waits
+ * uninterruptibly: how an undo stays bounded inside an uninterruptible compensation. A daemon,
+ * because an interrupted fiber passes each further interruption on to its children.
+ */
+const bounded = <A, E, R>(effect: Effect.Effect<A, E, R>, deadline: number, what: string) =>
+  Effect.gen(function* () {
+    const left = deadline - (yield* Clock.currentTimeMillis)
+    const fiber = yield* Effect.forkDaemon(
+      Effect.interruptible(
+        Effect.timeoutFail(effect, {
+          duration: Duration.millis(Math.max(0, left)),
+          onTimeout: () => new TimedOut({ what }),
         }),
       ),
     )
+    return yield* Fiber.join(fiber)
   })
+
+export interface Limits {
+  /** How long the undos may take in all after a step failed. */
+  readonly afterFailure: Duration.DurationInput
+  /** How long the account reading and the undos may take in all after an interruption. */
+  readonly afterInterruption: Duration.DurationInput
+}
+
+const defaultLimits: Limits = { afterFailure: Duration.seconds(60), afterInterruption: Duration.seconds(8) }
+
+export interface Outcome {
+  /** The file changed under the run: it stopped and undid nothing. */
+  readonly stopped: boolean
+  readonly undone: ReadonlyArray<string>
+  readonly notUndone: ReadonlyArray<string>
+  readonly left: ReadonlyArray<string>
+}
+
+/**
+ * Runs the steps in order, each given what the one before returned. When one fails, or the run
+ * is interrupted, the step's own call is settled against the account, then the undos of the steps
+ * done run in reverse, uninterruptibly and within a deadline; `state` then says where that leaves
+ * the user. A step that fails with FileChanged stops the run and nothing is undone.
+ */
+export const run = <In, Out, E extends Failure, R>(
+  plan: Plan<In, Out, E, R>,
+  input: In,
+  options: {
+    /** Where a failed run leaves the user, in a sentence. */
+    readonly state: (outcome: Outcome) => Effect.Effect<string, never, R>
+    /** Says the run is done: inside the same region, so an interruption cannot silence it. */
+    readonly finish: (out: Out) => Effect.Effect<void, never, R>
+    readonly limits?: Limits
+  },
+): Effect.Effect<Out, StepFailed, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function* () {
+      const done: Array<{ readonly step: AnyStep<E, R>; readonly value: unknown }> = []
+      const compensate = (deadline: number) =>
+        Effect.gen(function* () {
+          const outcome = {
+            stopped: false,
+            undone: [] as Array<string>,
+            notUndone: [] as Array<string>,
+            left: [] as Array<string>,
+          }
+          for (const { step, value } of [...done].reverse()) {
+            if (step.undo === undefined) continue
+            // After a failed undo, the earlier steps' results are what the user now relies on
+            // (e.g. the new key in the file), so taking them back too could lock the user out.
+            if (outcome.notUndone.length > 0) {
+              outcome.notUndone.push(`${step.undo.name} (left, so as not to undo more than is safe)`)
+              continue
+            }
+            const exit = yield* Effect.exit(bounded(step.undo.run(value), deadline, step.undo.name))
+            if (Exit.isFailure(exit)) outcome.notUndone.push(`${step.undo.name} (${reasonOf(exit.cause)})`)
+            else {
+              outcome.undone.push(step.undo.name)
+              if (Option.isSome(exit.value)) outcome.left.push(exit.value.value)
+            }
+          }
+          return outcome
+        })
+
+      const { state, limits = defaultLimits } = options
+      /** Fails the run; an interrupted run ends interrupted, so its report goes to stderr here. */
+      const fail = (step: AnyStep<E, R>, reason: string, outcome: Outcome, interrupted: boolean) =>
+        Effect.gen(function* () {
+          const error = new StepFailed({ step: step.name, reason, ...outcome, state: yield* state(outcome) })
+          if (interrupted) yield* Console.error(`aws-iam-login: ${error.message}`)
+          return yield* Effect.fail(error)
+        })
+      const nothing = { stopped: false, undone: [], notUndone: [], left: [] }
+
+      let value: unknown = input
+      let committed = false
+      for (const step of plan.steps) {
+        const exit = yield* Effect.exit(committed ? step.run(value) : restore(step.run(value)))
+        if (Exit.isSuccess(exit)) {
+          value = exit.value
+          done.push({ step, value })
+          committed ||= step.commits === true
+          yield* Console.log(`  ✓ ${step.name}`)
+          continue
+        }
+        if (committed) {
+          // The rotation is done; what follows only tidies up, and the next run finishes it.
+          yield* Console.error(`${step.name} failed: ${reasonOf(exit.cause)}`)
+          continue
+        }
+        const interrupted = Cause.isInterrupted(exit.cause)
+        const now = yield* Clock.currentTimeMillis
+        const deadline = now + Duration.toMillis(interrupted ? limits.afterInterruption : limits.afterFailure)
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.exists(failure, (e) => e._tag === "FileChanged")) {
+          return yield* fail(step, reasonOf(exit.cause), { ...nothing, stopped: true }, interrupted)
+        }
+        if (interrupted) yield* Console.error("Interrupted: undoing what was done…")
+        const unclear = interrupted || !Option.exists(failure, (e) => refused.has(e._tag))
+        const settled =
+          unclear && step.settle !== undefined
+            ? yield* Effect.exit(
+                bounded(step.settle(value), deadline, `reading the account after ${step.name}`),
+              )
+            : Exit.succeed(Option.none())
+        if (Exit.isFailure(settled)) {
+          // Whether the call took effect is unknown: undoing anything before it could be wrong.
+          const notUndone = done.flatMap((d) => (d.step.undo === undefined ? [] : [d.step.undo.name]))
+          const reason = `${reasonOf(exit.cause).replace(/\.$/, "")}; whether it took effect is unknown (${reasonOf(settled.cause)})`
+          return yield* fail(step, reason, { ...nothing, notUndone }, interrupted)
+        }
+        if (Option.isSome(settled.value)) {
+          value = settled.value.value
+          done.push({ step, value })
+          // Done after all: carry on, unless interrupted before the commit.
+          if (step.commits === true || !interrupted) {
+            committed ||= step.commits === true
+            yield* Console.log(`  ✓ ${step.name} (its answer was lost, but the account shows it was done)`)
+            continue
+          }
+        }
+        return yield* fail(step, reasonOf(exit.cause), yield* compensate(deadline), interrupted)
+      }
+      // The types line up step by step (see Plan.next).
+      const out = value as Out
+      yield* options.finish(out)
+      return out
+    }),
+  )

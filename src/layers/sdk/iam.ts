@@ -5,6 +5,7 @@ import { type Observed, observe, observerOptions } from "./observe.js"
 export {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
   UpdateAccessKeyCommand,

@@ -1,5 +1,6 @@
-// What the SDK did for one call, for `--debug`: the endpoint it sent to, the HTTP status of the last
-// attempt and how many attempts it made. Nothing from the request's body or headers.
+// What the SDK did for one call, for `--debug` and for the message when AWS does not answer: the
+// endpoint (scheme, host and port) it sent to, the HTTP status of the last attempt and how many
+// attempts it made. Nothing from the request's body or headers.
 export interface Observed {
   endpoint?: string
   status?: number
@@ -12,13 +13,8 @@ interface Metadata {
 
 const url = (request: unknown): string | undefined => {
   if (typeof request !== "object" || request === null || !("hostname" in request)) return undefined
-  const { protocol, hostname, port, path } = request as {
-    protocol?: string
-    hostname?: string
-    port?: number
-    path?: string
-  }
-  return `${protocol ?? "https:"}//${hostname}${port ? `:${port}` : ""}${path ?? "/"}`
+  const { protocol, hostname, port } = request as { protocol?: string; hostname?: string; port?: number }
+  return `${protocol ?? "https:"}//${hostname}${port ? `:${port}` : ""}`
 }
 
 /** A build-step middleware (after endpoint resolution, before retries) that fills `seen`. */

@@ -1,0 +1,128 @@
+import * as path from "node:path"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { FileError } from "../schema/Errors.js"
+import { Entry, Journal } from "../services/Journal.js"
+import { pathsFromEnvironment } from "./CredentialsFile.js"
+import * as Lock from "./Lock.js"
+
+const toJson = Schema.encode(Schema.parseJson(Entry, { space: 2 }))
+const fromJson = Schema.decodeUnknown(Schema.parseJson(Entry))
+
+/**
+ * The journal of the rotations of `credentials`: one file per rotation in `.aws-iam-login/` next
+ * to it, 0600 (it holds secrets), in a directory only the user can write.
+ */
+export const make = Effect.fn("Journal.make")(function* (credentials: string) {
+  const fs = yield* FileSystem.FileSystem
+  const dir = path.join(path.dirname(credentials), ".aws-iam-login")
+  const base = path.basename(credentials)
+  const fileOf = (profile: string) => path.join(dir, `${base}.${encodeURIComponent(profile)}.json`)
+  const fail = (file: string, action: string) => (error: { readonly message: string }) =>
+    new FileError({ path: file, action, reason: error.message })
+  const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
+
+  /** The directory, made if missing; refused when someone else could put or swap files in it. */
+  const directory = Effect.gen(function* () {
+    yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 }).pipe(Effect.mapError(fail(dir, "create")))
+    if (yield* fs.readLink(dir).pipe(Effect.isSuccess)) {
+      return yield* refuse("it is a symbolic link; make it a plain directory of yours")
+    }
+    const info = yield* fs.stat(dir).pipe(Effect.mapError(fail(dir, "read")))
+    if (info.type !== "Directory") return yield* refuse("it is not a directory")
+    if (Option.isSome(info.uid) && process.getuid !== undefined && info.uid.value !== process.getuid()) {
+      return yield* refuse("it belongs to another user")
+    }
+    if ((info.mode & 0o022) !== 0) {
+      return yield* refuse(
+        `others can write to it (mode ${(info.mode & 0o777).toString(8)}); run chmod 700 on it`,
+      )
+    }
+  })
+
+  const syncDirectory = fs.open(dir, { flag: "r" }).pipe(
+    Effect.flatMap((handle) => handle.sync),
+    Effect.scoped,
+    Effect.ignore,
+  )
+
+  const write = (file: string, entry: Entry, flag: "wx" | "w") =>
+    Effect.gen(function* () {
+      const text = yield* toJson(entry).pipe(Effect.orDie)
+      const handle = yield* fs.open(file, { flag, mode: 0o600 })
+      yield* handle.writeAll(new TextEncoder().encode(`${text}\n`))
+      yield* handle.sync
+    }).pipe(Effect.scoped)
+
+  const begin = (entry: Entry) =>
+    Effect.gen(function* () {
+      yield* directory
+      const file = fileOf(entry.profile)
+      yield* write(file, entry, "wx").pipe(Effect.mapError(fail(file, "create")))
+      yield* syncDirectory
+      return file
+    })
+
+  const record = (entry: Entry) =>
+    Effect.gen(function* () {
+      const file = fileOf(entry.profile)
+      const temp = `${file}.${process.pid}.tmp`
+      yield* Effect.addFinalizer(() => fs.remove(temp).pipe(Effect.ignore))
+      yield* write(temp, entry, "w").pipe(Effect.mapError(fail(temp, "write")))
+      yield* fs.rename(temp, file).pipe(Effect.mapError(fail(file, "write")))
+      yield* syncDirectory
+    }).pipe(Effect.scoped)
+
+  const remove = (entry: Entry) =>
+    fs.remove(fileOf(entry.profile)).pipe(
+      Effect.catchIf(
+        (e) => e._tag === "SystemError" && e.reason === "NotFound",
+        () => Effect.void,
+      ),
+      Effect.mapError(fail(fileOf(entry.profile), "remove")),
+      Effect.zipRight(syncDirectory),
+    )
+
+  const find = (profile: string) =>
+    Effect.gen(function* () {
+      if (!(yield* fs.exists(dir).pipe(Effect.orElseSucceed(() => false)))) return Option.none()
+      yield* directory
+      const names = yield* fs.readDirectory(dir).pipe(Effect.mapError(fail(dir, "read")))
+      for (const name of names.filter((n) => n.startsWith(`${base}.`) && n.endsWith(".json")).sort()) {
+        const file = path.join(dir, name)
+        const text = yield* fs.readFileString(file).pipe(Effect.mapError(fail(file, "read")))
+        const entry = yield* fromJson(text).pipe(
+          Effect.mapError(
+            () =>
+              new FileError({
+                path: file,
+                action: "read",
+                reason:
+                  "it is not a rotation journal this tool can read; it may hold an access key's secret, so look at it before you move it away",
+              }),
+          ),
+        )
+        if (entry.profile === profile || entry.profiles.includes(profile))
+          return Option.some({ entry, path: file })
+      }
+      return Option.none()
+    })
+
+  const lock = (onWait: (pid: number) => Effect.Effect<void>) =>
+    Effect.zipRight(
+      directory,
+      Lock.acquire(path.join(dir, `${base}.rotate.lock`), { onWait: (holder) => onWait(holder.pid) }),
+    ).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+
+  return Journal.of({ find, begin, record, remove, lock })
+})
+
+export const layer = (credentials: string) => Layer.effect(Journal, make(credentials))
+
+export const JournalLive = Layer.effect(
+  Journal,
+  Effect.flatMap(pathsFromEnvironment, (paths) => make(paths.credentials)),
+)

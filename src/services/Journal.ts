@@ -1,0 +1,54 @@
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import { AccessKeyId } from "../schema/Credentials.js"
+import type { FileError } from "../schema/Errors.js"
+
+const Key = Schema.Struct({ id: AccessKeyId, secret: Schema.Redacted(Schema.String) })
+
+/**
+ * What a rotation records before it creates a key, and (with the new key's secret) right after:
+ * enough for the next `rotate` to finish or undo it after the process was killed.
+ */
+export const Entry = Schema.Struct({
+  version: Schema.Literal(1),
+  /** The profile `rotate` was run for; the journal is named after it. */
+  profile: Schema.String,
+  /** The credentials file whose key is rotated. */
+  credentials: Schema.String,
+  userName: Schema.String,
+  /** Every profile that held the old key. */
+  profiles: Schema.Array(Schema.String),
+  oldKey: Key,
+  /** The user's keys just before CreateAccessKey: any other key is the one it made. */
+  before: Schema.Array(AccessKeyId),
+  newKey: Schema.optional(Key),
+  started: Schema.Date,
+})
+export type Entry = typeof Entry.Type
+
+export interface Found {
+  readonly entry: Entry
+  /** Where it is, for messages. */
+  readonly path: string
+}
+
+export class Journal extends Context.Tag("aws-iam-login/Journal")<
+  Journal,
+  {
+    /** The unfinished rotation that names `profile`, if one was left behind. */
+    readonly find: (profile: string) => Effect.Effect<Option.Option<Found>, FileError>
+    /** Records a rotation about to start: durably, and only if none is recorded for its profile. */
+    readonly begin: (entry: Entry) => Effect.Effect<string, FileError>
+    /** Replaces the record (e.g. with the new key), durably. */
+    readonly record: (entry: Entry) => Effect.Effect<void, FileError>
+    /** The rotation committed or was fully undone: the record goes. */
+    readonly remove: (entry: Entry) => Effect.Effect<void, FileError>
+    /** One rotation per credentials file at a time, held for the enclosing scope. */
+    readonly lock: (
+      onWait: (pid: number) => Effect.Effect<void>,
+    ) => Effect.Effect<void, FileError, Scope.Scope>
+  }
+>() {}

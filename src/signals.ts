@@ -1,0 +1,19 @@
+import * as Effect from "effect/Effect"
+
+/**
+ * What the user must do when the process is stopped at once (a second Ctrl-C, or the grace period
+ * after the first running out) while an effect wrapped in `noteIfStopped` runs: src/bin.ts prints it.
+ */
+const notes: Array<string> = []
+
+export const noteIfStopped =
+  (note: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => notes.push(note)),
+      () => effect,
+      () => Effect.sync(() => notes.splice(notes.lastIndexOf(note), 1)),
+    )
+
+/** The note of the innermost `noteIfStopped` still running, if any. */
+export const stoppedNote = (): string | undefined => notes.at(-1)

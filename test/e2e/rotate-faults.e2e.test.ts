@@ -1,0 +1,396 @@
+import * as net from "node:net"
+import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import {
+  available,
+  aws,
+  aws_iam_login,
+  type Ended,
+  type Fault,
+  type FaultProxy,
+  type Home,
+  keyOf,
+  launch,
+  type Moto,
+  makeHome,
+  type Result,
+  type SeededUser,
+  seedUser,
+  startMoto,
+} from "./moto.js"
+
+/**
+ * The built CLI against moto with signature checks on, and a proxy that refuses Inactive keys as AWS
+ * does and holds, hides or fails chosen calls. Whatever happens to a call, and whatever signal
+ * arrives while it is held, the process ends in bounded time and, after at most one more
+ * `rotate --yes`, the user has exactly one key, Active, in the file and working.
+ *
+ * The time bounds are generous: they fail on a hang, they do not measure speed.
+ */
+const signalBound = 10_000
+const killBound = 3_000
+/** A run whose calls each have a 2 s deadline (AWS_IAM_LOGIN_TIMEOUT=2) ends well before this. */
+const faultBound = 30_000
+const short = { AWS_IAM_LOGIN_TIMEOUT: "2" }
+const exitCodes: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 }
+
+/** At most `size` cases at once: each runs Node, Python and moto on a 2-core machine. */
+const pool = (size: number) => {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async <A>(task: () => Promise<A>): Promise<A> => {
+    while (active >= size) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await task()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+const limit = pool(3)
+const caseTimeout = 180_000
+
+/** A TCP server that accepts connections and never answers. */
+const silentServer = async () => {
+  let connected = () => {}
+  const reached = new Promise<void>((resolve) => {
+    connected = resolve
+  })
+  const sockets: Array<net.Socket> = []
+  const server = net.createServer((socket) => {
+    sockets.push(socket)
+    connected()
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    reached,
+    close: () => {
+      for (const socket of sockets) socket.destroy()
+      server.close()
+    },
+  }
+}
+
+const shown = (run: Result) => `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`
+
+describe.runIf(available)("rotate under faults and signals, the built CLI against moto", () => {
+  let moto: Moto
+  beforeAll(async () => {
+    moto = await startMoto()
+    await moto.enableAuth()
+  })
+  afterAll(() => moto?.stop())
+
+  interface Case {
+    readonly user: SeededUser
+    readonly home: Home
+    readonly proxy: FaultProxy
+    /** The file after init, before any rotation. */
+    readonly before: string
+  }
+
+  let users = 0
+  /** A user of its own, initialised through a proxy of its own. */
+  const prepare = async (): Promise<Case> => {
+    const user = await seedUser(moto, `faulty${++users}`)
+    const home = makeHome(user)
+    const proxy = await moto.proxy()
+    const init = await aws_iam_login(home, proxy.endpoint, ["work", "init"])
+    expect(init.code, shown(init)).toBe(0)
+    return { user, home, proxy, before: home.read() }
+  }
+
+  const listKeys = async (userName: string) =>
+    ((await moto.admin.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata ?? []).map(
+      (k) => ({ id: k.AccessKeyId, status: k.Status }),
+    )
+
+  /** The account, the file, and whether the AWS CLI can use the file's key. */
+  const outcome = async (c: Case) => {
+    const file = c.home.read()
+    const inFile = keyOf(file, "work")
+    const who = await aws(c.home, c.proxy.endpoint, ["sts", "get-caller-identity", "--profile", "work"])
+    const arn =
+      who.code === 0 ? (JSON.parse(who.stdout) as { Arn: string }).Arn : `refused: ${who.stderr.trim()}`
+    return { keys: await listKeys(c.user.userName), inFile, arn, file }
+  }
+
+  const expected = (c: Case, o: Awaited<ReturnType<typeof outcome>>) => ({
+    keys: [{ id: o.inFile.id, status: "Active" }],
+    arn: `arn:aws:iam::123456789012:user/${c.user.userName}`,
+  })
+
+  /** After `first`, and at most one more `rotate --yes`: one key, Active, in the file, working. */
+  const settle = async (c: Case, first: Result) => {
+    let o = await outcome(c)
+    let story = `first run: ${shown(first)}`
+    const good = (x: typeof o) =>
+      JSON.stringify({ keys: x.keys, arn: x.arn }) === JSON.stringify(expected(c, x))
+    if (!good(o)) {
+      const again = await aws_iam_login(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+      story += `\nafter it: ${JSON.stringify({ keys: o.keys, inFile: o.inFile.id, arn: o.arn })}\nrotate --yes again: ${shown(again)}`
+      o = await outcome(c)
+    }
+    expect({ keys: o.keys, arn: o.arn }, story).toEqual(expected(c, o))
+    // Only the key's two values may have changed; every other byte of the file is as it was.
+    const old = keyOf(c.before, "work")
+    expect(o.file, story).toBe(
+      c.before.replace(old.id, () => o.inFile.id).replace(old.secret, () => o.inFile.secret),
+    )
+    for (const secret of [old.secret, o.inFile.secret])
+      expect(first.stdout + first.stderr).not.toContain(secret)
+  }
+
+  /** Resolves when `held` is reached; fails, with what the CLI printed, if the run ends first. */
+  const whileRunning = (held: Promise<void>, ended: Promise<Ended>, what: string) =>
+    Promise.race([
+      held,
+      ended.then((e) => {
+        throw new Error(`rotate ended before ${what}: ${shown(e)}`)
+      }),
+    ])
+
+  const actions = ["CreateAccessKey", "GetCallerIdentity", "UpdateAccessKey", "DeleteAccessKey"]
+  const faults: ReadonlyArray<[Fault, string]> = [
+    ["hold", "held before AWS sees it"],
+    ["hang", "applied by AWS, its answer withheld"],
+    ["fail", "applied by AWS and answered with 500"],
+    ["drop", "applied by AWS, then the connection dropped"],
+  ]
+
+  for (const action of actions) {
+    for (const [fault, what] of faults) {
+      it.concurrent(
+        `${action} ${what}: rotate ends by itself, and after at most one more rotate the user has one key, Active, in the file, working`,
+        () =>
+          limit(async () => {
+            const c = await prepare()
+            c.proxy.inject(action, fault)
+            const from = c.proxy.requests.length
+            const started = performance.now()
+            const first = await launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"], { env: short })
+              .ended
+            expect(first.at - started, shown(first)).toBeLessThan(faultBound)
+            expect(first.stderr, shown(first)).not.toMatch(/^\s+at /m)
+            if (action === "CreateAccessKey") {
+              // A lost answer must not make the SDK send a second CreateAccessKey (a second key).
+              const creates = c.proxy.requests.slice(from).filter((r) => r.action === action)
+              expect(creates, shown(first)).toHaveLength(1)
+            }
+            await settle(c, first)
+          }),
+        caseTimeout,
+      )
+    }
+    const signals: ReadonlyArray<[NodeJS.Signals, Fault]> = [
+      ["SIGINT", "hold"],
+      ["SIGTERM", "hold"],
+      ["SIGKILL", "hold"],
+      ["SIGINT", "hang"],
+    ]
+    for (const [signal, fault] of signals) {
+      it.concurrent(
+        `${signal} while ${action} is ${fault === "hold" ? "held before AWS sees it" : "applied by AWS, its answer withheld"}: the process ends ${signal === "SIGKILL" ? "at once" : "within 10 s"}, and after at most one more rotate the user has one key, Active, in the file, working`,
+        () =>
+          limit(async () => {
+            const c = await prepare()
+            const held = c.proxy.inject(action, fault)
+            const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+            await whileRunning(held.reached, run.ended, `${action} was sent`)
+            const sent = performance.now()
+            run.child.kill(signal)
+            const ended = await run.ended
+            expect(ended.at - sent, shown(ended)).toBeLessThan(signal === "SIGKILL" ? killBound : signalBound)
+            if (signal === "SIGKILL") expect(ended.signal).toBe("SIGKILL")
+            else expect(ended.code, shown(ended)).toBe(exitCodes[signal])
+            await settle(c, ended)
+          }),
+        caseTimeout,
+      )
+    }
+  }
+
+  it.concurrent(
+    "a second Ctrl-C while the undo runs stops it at once and points to rotate, which then leaves one key, Active, in the file, working",
+    () =>
+      limit(async () => {
+        const c = await prepare()
+        const deactivate = c.proxy.inject("UpdateAccessKey", "hold")
+        const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+        await whileRunning(deactivate.reached, run.ended, "the old key was deactivated")
+        const undo = c.proxy.inject(["UpdateAccessKey", "DeleteAccessKey"], "hold")
+        run.child.kill("SIGINT")
+        await whileRunning(undo.reached, run.ended, "the undo called AWS")
+        const sent = performance.now()
+        run.child.kill("SIGINT")
+        const ended = await run.ended
+        expect(ended.at - sent, shown(ended)).toBeLessThan(killBound)
+        expect(ended.code, shown(ended)).toBe(130)
+        expect(ended.stderr.trim().split("\n").at(-1), shown(ended)).toContain("aws-iam-login work rotate")
+        await settle(c, ended)
+      }),
+    caseTimeout,
+  )
+
+  for (const age of ["newer", "older"] as const) {
+    it.concurrent(
+      `a second key made by someone else (${age} than the file's) survives rotate --yes: exit 1, nothing changed, the key named`,
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          const made = await aws(c.home, c.proxy.endpoint, [
+            "iam",
+            "create-access-key",
+            "--user-name",
+            c.user.userName,
+            "--profile",
+            "work",
+          ])
+          expect(made.code, made.stderr).toBe(0)
+          const created = (
+            JSON.parse(made.stdout) as { AccessKey: { AccessKeyId: string; SecretAccessKey: string } }
+          ).AccessKey
+          // "older": the user put the new key in the file, so the key left out is the older one.
+          const other = age === "newer" ? created.AccessKeyId : c.user.accessKeyId
+          if (age === "older") {
+            c.home.write(
+              c.before
+                .replace(c.user.accessKeyId, () => created.AccessKeyId)
+                .replace(c.user.secretAccessKey, () => created.SecretAccessKey),
+            )
+          }
+          const file = c.home.read()
+          const keys = await listKeys(c.user.userName)
+          const out = await aws_iam_login(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          expect(out.code, shown(out)).toBe(1)
+          expect(out.stderr, shown(out)).toContain(other)
+          expect(c.home.read()).toBe(file)
+          expect(await listKeys(c.user.userName)).toEqual(keys)
+        }),
+      caseTimeout,
+    )
+  }
+
+  it.concurrent(
+    "three rotate --yes of one profile at once leave one key, Active, in the file, working",
+    () =>
+      limit(async () => {
+        const c = await prepare()
+        const runs = await Promise.all(
+          [1, 2, 3].map(() => aws_iam_login(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])),
+        )
+        const o = await outcome(c)
+        expect({ keys: o.keys, arn: o.arn }, runs.map(shown).join("\n")).toEqual(expected(c, o))
+      }),
+    caseTimeout,
+  )
+
+  it.concurrent(
+    "a GetSessionToken answered with 500 is sent once: the MFA code is not spent twice",
+    () =>
+      limit(async () => {
+        const c = await prepare()
+        c.proxy.inject("GetSessionToken", "fail")
+        const from = c.proxy.requests.length
+        const out = await aws_iam_login(c.home, c.proxy.endpoint, ["work", "--token", "123456"])
+        expect(out.code, shown(out)).toBe(1)
+        expect(out.stderr.trim().split("\n"), shown(out)).toHaveLength(1)
+        expect(c.proxy.requests.slice(from).filter((r) => r.action === "GetSessionToken")).toHaveLength(1)
+        expect(c.home.read()).toBe(c.before)
+      }),
+    caseTimeout,
+  )
+})
+
+describe.runIf(available)("against an endpoint that accepts connections and never answers", () => {
+  const home = () => {
+    const h = makeHome({
+      userName: "nobody",
+      accessKeyId: "AKIAEXAMPLE000000001",
+      secretAccessKey: "x/y",
+      serials: [],
+    })
+    h.write(
+      h
+        .read()
+        .replace(
+          "region   =   us-east-1\r\n",
+          "region   =   us-east-1\r\nusername = nobody\r\nmfa_serial = arn:aws:iam::123456789012:mfa/nobody\r\n",
+        ),
+    )
+    return h
+  }
+
+  it("login ends within its deadline with one sentence naming the call and the endpoint, and writes nothing", async () => {
+    const silent = await silentServer()
+    const h = home()
+    const before = h.read()
+    const started = performance.now()
+    const out = await aws_iam_login(h, silent.endpoint, ["work", "--token", "123456"], { env: short })
+    silent.close()
+    expect(performance.now() - started, shown(out)).toBeLessThan(signalBound)
+    expect(out.code).toBe(1)
+    expect(out.stderr).toBe(
+      `aws-iam-login: AWS did not answer sts:GetSessionToken at ${silent.endpoint} within 2 s: check the network, AWS_REGION and AWS_ENDPOINT_URL.\n`,
+    )
+    expect(h.read()).toBe(before)
+  })
+
+  it("status prints its local lines, and says the key's age is unknown and why", async () => {
+    const silent = await silentServer()
+    const out = await aws_iam_login(home(), silent.endpoint, ["work", "status"], { env: short })
+    silent.close()
+    expect(out.code, shown(out)).toBe(0)
+    expect(out.stdout).toContain("profile     work\n")
+    expect(out.stdout).toContain(
+      `key         AKIA…0001, age unknown (AWS did not answer iam:ListAccessKeys at ${silent.endpoint} within 2 s`,
+    )
+    expect(out.stdout).toContain("username    nobody\n")
+    expect(out.stdout).toContain("mfa_serial  arn:aws:iam::123456789012:mfa/nobody\n")
+  })
+
+  it("rotate ends within its deadline with one sentence and changes nothing", async () => {
+    const silent = await silentServer()
+    const h = home()
+    const before = h.read()
+    const out = await aws_iam_login(h, silent.endpoint, ["work", "rotate", "--yes"], { env: short })
+    silent.close()
+    expect(out.code, shown(out)).toBe(1)
+    expect(out.stderr).toBe(
+      `aws-iam-login: AWS did not answer iam:ListAccessKeys at ${silent.endpoint} within 2 s: check the network, AWS_REGION and AWS_ENDPOINT_URL.\n`,
+    )
+    expect(h.read()).toBe(before)
+  })
+
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    it(`${signal} while login waits for AWS ends it within 10 s with exit ${exitCodes[signal]}, writing nothing`, async () => {
+      const silent = await silentServer()
+      const h = home()
+      const before = h.read()
+      const run = launch(h, silent.endpoint, ["work", "--token", "123456"])
+      await silent.reached
+      const sent = performance.now()
+      run.child.kill(signal)
+      const ended = await run.ended
+      silent.close()
+      expect(ended.at - sent, shown(ended)).toBeLessThan(signalBound)
+      expect(ended.code, shown(ended)).toBe(exitCodes[signal])
+      expect(h.read()).toBe(before)
+    })
+  }
+
+  it("an AWS_IAM_LOGIN_TIMEOUT that is not a number of seconds is refused with one sentence", async () => {
+    const silent = await silentServer()
+    const out = await aws_iam_login(home(), silent.endpoint, ["work", "--token", "123456"], {
+      env: { AWS_IAM_LOGIN_TIMEOUT: "soon" },
+    })
+    silent.close()
+    expect(out.code).toBe(1)
+    expect(out.stderr).toBe(
+      'aws-iam-login: AWS_IAM_LOGIN_TIMEOUT is "soon": set it to the number of seconds an AWS call may take (30 when unset).\n',
+    )
+  })
+})
