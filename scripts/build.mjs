@@ -1,7 +1,7 @@
 // Builds dist/: bin.js, a small launcher; main.cjs, the whole program in one minified file; and
 // sdk/*.cjs, the AWS SDK clients, required only when a command calls AWS. The launcher runs main.cjs
 // with a V8 code cache, so that after the first run Node skips most of the parsing and compiling.
-import { chmod, rm, writeFile } from "node:fs/promises"
+import { chmod, readFile, rm, writeFile } from "node:fs/promises"
 import { build } from "esbuild"
 
 const common = {

@@ -48,6 +48,7 @@ describe("status", () => {
         sessionExpiration: "2026-11-24T07:00:00Z",
         sessionValid: true,
         rotationNotice: null,
+        unfinishedRotation: null,
       })
     }).pipe(Effect.provide(SimulatedAws)),
   )
