@@ -278,7 +278,7 @@ const writeBack = (s: Stage, key: AwsCredentials, expected: AwsCredentials) =>
 
 export const waitStep = (key: string): RotationStep<Created, Created> => ({
   name: `Wait up to 60 s until AWS accepts ${key}`,
-  signedWith: key,
+  signedWith: "it",
   run: (s) => Effect.as(untilWorks(s.newKey, s.rotation.region), s),
 })
 
@@ -365,7 +365,7 @@ export const checkStep = <S extends Journaled>(
   region: string,
 ): RotationStep<S, S> => ({
   name: `Check that AWS accepts ${name}`,
-  signedWith: name,
+  signedWith: "it",
   run: (s) => Effect.as(untilWorks(key, region), s),
 })
 
@@ -383,7 +383,7 @@ export const discardStep = <S extends Journaled>(
   id: AccessKeyId,
   name: string,
 ): RotationStep<S, S> => ({
-  name: `Delete ${name} (or, if that is denied, deactivate it)`,
+  name: `Delete ${name}, or deactivate it if deleting is denied`,
   signedWith: signerName(rotation, `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`),
   run: (s) =>
     Effect.gen(function* () {
