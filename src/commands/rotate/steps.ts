@@ -185,7 +185,7 @@ export const madeBy = (entry: Entry, key: AccessKeyInfo) =>
 
 // The steps. Each takes the rotation so far and returns it, or the next stage of it.
 
-export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled> => ({
+export const recordStep: RotationStep<Rotation, Journaled> = {
   name: "Record the rotation in the journal (it keeps the keys' secrets until the rotation ends)",
   run: (r) =>
     Effect.gen(function* () {
@@ -204,9 +204,9 @@ export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled
     }),
   undo: {
     name: "remove the journal",
-    run: (s) => forgetUnlessLeft(s, iamSigner(rotation, rotation.oldKey)),
+    run: (s) => forgetUnlessLeft(s, iamSigner(s.rotation, s.rotation.oldKey)),
   },
-})
+}
 
 /** Removes the journal, unless the account still shows a key the rotation made. */
 const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
