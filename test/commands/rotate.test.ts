@@ -481,6 +481,32 @@ describe("rotate", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("--dry-run after a kill prints how the next rotate would finish it, and changes nothing", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      yield* s.sim.pauseAt("iam:UpdateAccessKey")
+      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:UpdateAccessKey")
+      yield* kill(s)
+      const file = s.read()
+      const journal = fs.readFileSync(s.journal, "utf8")
+      const calls = s.sim.calls.length
+      const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"])
+      expect(dry.code).toBe(0)
+      expect(dry.stdout).toContain("A rotation of [work] was cut off")
+      expect(dry.stdout).toContain("To finish it:")
+      expect(dry.stdout).toContain("Dry run: nothing was changed.")
+      expect(dry.stdout + dry.stderr).not.toContain("secret/")
+      expect(s.sim.calls.slice(calls).map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
+      expect(s.read()).toBe(file)
+      expect(fs.readFileSync(s.journal, "utf8")).toBe(journal)
+      const planned = [...dry.stdout.matchAll(/^ {2}\d\. (.*?)(?: \(signed with .*\))?$/gm)].map((m) => m[1])
+      const real = yield* rotate(s)
+      expect([...real.stdout.matchAll(/^ {2}✓ (.*)$/gm)].map((m) => m[1])).toEqual(planned)
+      yield* settled(s)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a key someone made after a rotation was cut off is not taken for the rotation's own", () =>
     Effect.gen(function* () {
       const s = yield* setup

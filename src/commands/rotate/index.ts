@@ -82,7 +82,7 @@ const choose = <In, Out>(
   question: string,
   plan: Transaction.Plan<In, Out, StepError, StepContext>,
   input: In,
-  options: Parameters<typeof Transaction.run<In, Out, StepError, StepContext>>[2],
+  options: Transaction.RunOptions<Out, StepContext>,
 ): Chosen => ({
   heading,
   question,
@@ -139,7 +139,7 @@ const rotation = (
     }
     const old = maskKeyId(r.oldKey.accessKeyId)
     const plan = Transaction.Plan.start<Rotation, StepError, StepContext>()
-      .next(recordStep(r))
+      .next(recordStep)
       .next(createStep(r))
       .next(writeNewStep(r))
       .next(waitStep("the new key"))
@@ -277,6 +277,7 @@ const recovery = (
           `${old} is Inactive and no other key the journal names works: reactivate it in the IAM console, then run rotate again.`,
         )
       }
+      // Signed with the new key, or with --mfa the MFA session (the key passed is then unused).
       plan = plan.next(
         reactivateStep<Journaled>(
           r,

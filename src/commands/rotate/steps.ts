@@ -205,7 +205,7 @@ export const madeBy = (entry: Entry, key: AccessKeyInfo) =>
 
 // The steps. Each takes the rotation so far and returns it, or the next stage of it.
 
-export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled> => ({
+export const recordStep: RotationStep<Rotation, Journaled> = {
   name: "Record the rotation in the journal (it keeps the keys' secrets until the rotation ends)",
   run: (r) =>
     Effect.gen(function* () {
@@ -224,9 +224,9 @@ export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled
     }),
   undo: {
     name: "remove the journal",
-    run: (s) => forgetUnlessLeft(s, iamSigner(rotation, rotation.oldKey)),
+    run: (s) => forgetUnlessLeft(s, iamSigner(s.rotation, s.rotation.oldKey)),
   },
-})
+}
 
 /** Removes the journal, unless the account still shows a key the rotation made. */
 const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
@@ -297,7 +297,7 @@ const writeBack = (s: Stage, key: AwsCredentials, expected: AwsCredentials) =>
 
 export const waitStep = (key: string): RotationStep<Created, Created> => ({
   name: `Wait up to 60 s until AWS accepts ${key}`,
-  signedWith: key,
+  signedWith: "it",
   run: (s) => Effect.as(untilWorks(keySigner(s.rotation, s.newKey)), s),
 })
 
@@ -379,7 +379,7 @@ export const writeKeyStep = <S extends Journaled>(
 
 export const checkStep = <S extends Journaled>(key: AwsCredentials, name: string): RotationStep<S, S> => ({
   name: `Check that AWS accepts ${name}`,
-  signedWith: name,
+  signedWith: "it",
   run: (s) => Effect.as(untilWorks(keySigner(s.rotation, key)), s),
 })
 
@@ -397,7 +397,7 @@ export const discardStep = <S extends Journaled>(
   id: AccessKeyId,
   name: string,
 ): RotationStep<S, S> => ({
-  name: `Delete ${name} (or, if that is denied, deactivate it)`,
+  name: `Delete ${name}, or deactivate it if deleting is denied`,
   signedWith: signerName(rotation, `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`),
   run: (s) =>
     Effect.gen(function* () {

@@ -150,6 +150,14 @@ export interface Outcome {
   readonly left: ReadonlyArray<string>
 }
 
+export interface RunOptions<Out, R> {
+  /** Where a failed run leaves the user, in a sentence. */
+  readonly state: (outcome: Outcome) => Effect.Effect<string, never, R>
+  /** Says the run is done: inside the same region, so an interruption cannot silence it. */
+  readonly finish: (out: Out) => Effect.Effect<void, never, R>
+  readonly limits?: Limits
+}
+
 /**
  * Runs the steps in order, each given what the one before returned. When one fails, or the run
  * is interrupted, the step's own call is settled against the account, then the undos of the steps
@@ -159,13 +167,7 @@ export interface Outcome {
 export const run = <In, Out, E extends Failure, R>(
   plan: Plan<In, Out, E, R>,
   input: In,
-  options: {
-    /** Where a failed run leaves the user, in a sentence. */
-    readonly state: (outcome: Outcome) => Effect.Effect<string, never, R>
-    /** Says the run is done: inside the same region, so an interruption cannot silence it. */
-    readonly finish: (out: Out) => Effect.Effect<void, never, R>
-    readonly limits?: Limits
-  },
+  options: RunOptions<Out, R>,
 ): Effect.Effect<Out, StepFailed, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function* () {

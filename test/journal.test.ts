@@ -1,0 +1,68 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Option, Redacted } from "effect"
+import * as JournalLayer from "../src/layers/Journal.js"
+import type { AccessKeyId } from "../src/schema/Credentials.js"
+import { type Entry, Journal } from "../src/services/Journal.js"
+import { tempHome } from "./support/harness.js"
+
+const id = (n: number) => `AKIATEST${String(n).padStart(12, "0")}` as AccessKeyId
+
+const entry = (credentials: string): Entry => ({
+  version: 1,
+  profile: "work",
+  credentials,
+  userName: "alice",
+  profiles: ["work", "work-copy"],
+  oldKey: { id: id(1), secret: Redacted.make("old/secret") },
+  before: [id(1)],
+  started: new Date("2026-12-01T10:00:00Z"),
+})
+
+const withJournal = <A, E>(credentials: string, f: (j: Journal["Type"]) => Effect.Effect<A, E>) =>
+  Effect.flatMap(Journal, f).pipe(
+    Effect.provide(JournalLayer.layer(credentials)),
+    Effect.provide(NodeFileSystem.layer),
+  )
+
+describe("the rotation journal", () => {
+  it.effect(
+    "is created once per rotation, 0600, holds the new secret once recorded, and goes when removed",
+    () =>
+      Effect.gen(function* () {
+        const home = tempHome()
+        const first = entry(home.credentials)
+        const file = yield* withJournal(home.credentials, (j) => j.begin(first))
+        expect(file).toBe(path.join(home.dir, ".aws-iam-login", "credentials.work.json"))
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+        expect(fs.statSync(path.dirname(file)).mode & 0o777).toBe(0o700)
+        const again = yield* withJournal(home.credentials, (j) => j.begin(first)).pipe(Effect.flip)
+        expect(again.message).toContain("Could not create")
+        const recorded = { ...first, newKey: { id: id(2), secret: Redacted.make("new/secret") } }
+        yield* withJournal(home.credentials, (j) => j.record(recorded))
+        expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+        expect(fs.readdirSync(path.dirname(file))).toEqual(["credentials.work.json"])
+        const found = yield* withJournal(home.credentials, (j) => j.find("work-copy"))
+        expect(Option.map(found, (f) => Redacted.value(f.entry.newKey!.secret))).toEqual(
+          Option.some("new/secret"),
+        )
+        expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find("other")))).toBe(true)
+        yield* withJournal(home.credentials, (j) => j.remove(recorded))
+        expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find("work")))).toBe(true)
+      }),
+  )
+
+  it.effect("a journal it cannot read stops the rotation rather than being ignored", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      fs.mkdirSync(path.join(home.dir, ".aws-iam-login"), { mode: 0o700 })
+      fs.writeFileSync(path.join(home.dir, ".aws-iam-login", "credentials.work.json"), "{ half", {
+        mode: 0o600,
+      })
+      const error = yield* withJournal(home.credentials, (j) => j.find("work")).pipe(Effect.flip)
+      expect(error.message).toContain("not a rotation journal this tool can read")
+    }),
+  )
+})
