@@ -10,6 +10,7 @@ import { main } from "./Cli.js"
 import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
+import { ProcessesLive } from "./layers/Processes.js"
 import { TerminalLive } from "./layers/Terminal.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
@@ -21,13 +22,17 @@ const MainLive = Layer.scopedContext(
       yield* Layer.build(NodeFileSystem.layer),
       yield* Layer.build(NodePath.layer),
     )
-    const [sts, iam, terminal, files] = yield* Effect.all([
+    const [sts, iam, terminal, files, processes] = yield* Effect.all([
       Layer.build(StsLive),
       Layer.build(IamLive),
       Layer.build(TerminalLive),
       Layer.build(CredentialsFileLive),
+      Layer.build(ProcessesLive),
     ]).pipe(Effect.provide(platform))
-    return Context.merge(platform, Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)))
+    return Context.merge(
+      platform,
+      Context.merge(Context.merge(sts, iam), Context.merge(terminal, Context.merge(files, processes))),
+    )
   }),
 )
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as vm from "node:vm"
-import { asksForHelp, subcommands } from "./commands/names.js"
+import { asksForHelp, commandNames } from "./commands/names.js"
 
 declare const BUNDLE_DIGESTS: Readonly<Record<string, string>>
 
@@ -20,7 +20,7 @@ const pending: Array<() => void> = []
  * only a run that succeeds makes one.
  */
 const args = process.argv.slice(2)
-const kinds: ReadonlyArray<string> = [...subcommands, "__complete", "--completions", "--version"]
+const kinds: ReadonlyArray<string> = [...commandNames, "__complete", "--completions", "--version"]
 const kind = args.find((arg) => kinds.includes(arg)) ?? (asksForHelp(args) ? "help" : "login")
 
 /** Runs one of our CommonJS bundles (`main.cjs`, `sdk/iam.cjs`), from the code cache when it has one. */

@@ -6,7 +6,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
-import { ensureSession, root } from "./login.js"
+import { ensureSession } from "./login.js"
+import { profile } from "./profile.js"
 
 const format = Options.choice("format", ["credential-process", "env", "json"]).pipe(
   Options.withDefault("credential-process"),
@@ -40,9 +41,8 @@ const render = (session: Session, as: "credential-process" | "env" | "json"): st
 
 export const exportCommand = Command.make(
   "export",
-  { format },
-  Effect.fn("export")(function* ({ format }) {
-    const { profile } = yield* root
+  { profile, format },
+  Effect.fn("export")(function* ({ profile, format }) {
     const { session, fresh } = yield* ensureSession(profile, {
       token: Option.none(),
       duration: Duration.hours(12),
@@ -53,6 +53,6 @@ export const exportCommand = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Print the session (logging in first if needed) for other tools: credential_process JSON, env exports, or JSON",
+    "Print the session for other tools (credential_process, env, json), logging in first if needed",
   ),
 )

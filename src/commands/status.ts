@@ -10,7 +10,7 @@ import { formatExpiration, maskKeyId, SessionProfile, sessionSection } from "../
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { loadProfile, timeLeft } from "./common.js"
-import { root } from "./login.js"
+import { profile } from "./profile.js"
 import { explain, keyState } from "./rotate/keys.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print the status as JSON"))
@@ -20,9 +20,8 @@ const rotateAfterDays = 90
 
 export const status = Command.make(
   "status",
-  { json },
-  Effect.fn("status")(function* ({ json }) {
-    const { profile: name } = yield* root
+  { profile, json },
+  Effect.fn("status")(function* ({ profile: name, json }) {
     const { file, profile, signer } = yield* loadProfile(name)
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(name)
@@ -94,6 +93,6 @@ export const status = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Show the profile's key (masked) and its age, username, MFA device, session expiry and any unfinished rotation; nothing secret",
+    "Show the key (masked) and its age, username, MFA device, session expiry, any unfinished rotation",
   ),
 )

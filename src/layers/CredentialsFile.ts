@@ -84,7 +84,11 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     }).pipe(Effect.scoped, Effect.mapError(fail(file, "write")))
 
-  const update = (edits: ReadonlyArray<Ini.Edit>) =>
+  /**
+   * Locked read-modify-write: `change` maps the text to the new text (undefined: nothing to write),
+   * or says why it must not; whether it wrote.
+   */
+  const rewrite = (change: (text: string) => Either.Either<string | undefined, string>) =>
     Effect.gen(function* () {
       const file = yield* target(paths.credentials)
       yield* fs
@@ -92,12 +96,22 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
         .pipe(Effect.mapError(fail(path.dirname(file), "create")))
       yield* lock(file)
       const text = yield* readText(file)
-      const edited = Ini.applyEdits(text, edits)
+      const edited = change(text)
       if (Either.isLeft(edited)) {
         return yield* new InvalidInput({ reason: `Refusing to write ${paths.credentials}: ${edited.left}.` })
       }
+      if (edited.right === undefined) return false
       yield* writeAtomically(file, edited.right)
+      return true
     }).pipe(Effect.scoped)
+
+  const update = (edits: ReadonlyArray<Ini.Edit>) =>
+    Effect.asVoid(rewrite((text) => Ini.applyEdits(text, edits)))
+
+  const remove = (section: string) =>
+    rewrite((text) =>
+      Ini.parse(text).has(section) ? Ini.removeSection(text, section) : Either.right(undefined),
+    )
 
   const region = (profile: string) =>
     Effect.gen(function* () {
@@ -112,7 +126,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       return Option.fromNullable(config.get(section)?.values.region)
     })
 
-  return CredentialsFile.of({ read, update, region })
+  return CredentialsFile.of({ read, update, remove, region })
 })
 
 /** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, as the AWS CLI reads them. */

@@ -160,3 +160,42 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
   }
   return Either.right(result)
 }
+
+/**
+ * Removes every `[name]` section: its header and the lines after it up to the next header or
+ * comment (a comment there may belong to what follows, so it stays), with the blank lines that
+ * separated it. Every other line stays byte for byte; a section at the end of the file leaves the
+ * file ending as it did. Refuses when the result would not read back as the file without `name`.
+ */
+export const removeSection = (text: string, name: string): Either.Either<string, string> => {
+  const lines = splitLines(text)
+  const { headers, owner } = blocks(lines)
+  const removed = new Set<number>()
+  headers.forEach((header, block) => {
+    if (header.name !== name) return
+    let end = header.index + 1
+    while (end < lines.length && owner[end] === block && !/^\s*[;#]/.test(lines[end]!.content)) end++
+    let start = header.index
+    const blankBefore = start > 0 && lines[start - 1]!.content.trim() === ""
+    // Keep one blank line between what was before and what comes after.
+    if (end < lines.length && !blankBefore)
+      while (end > start + 1 && lines[end - 1]!.content.trim() === "") end--
+    if (end === lines.length) while (start > 0 && lines[start - 1]!.content.trim() === "") start--
+    for (let i = start; i < end; i++) removed.add(i)
+  })
+  const kept = lines.filter((_, i) => !removed.has(i))
+  const last = kept.at(-1)
+  if (last !== undefined && removed.has(lines.length - 1))
+    kept[kept.length - 1] = { ...last, eol: lines.at(-1)!.eol }
+  const result = kept.map((line) => line.content + line.eol).join("")
+  const before = parse(text)
+  const after = parse(result)
+  const same = [...before.keys()].every(
+    (section) =>
+      section === name ||
+      JSON.stringify(before.get(section)?.values) === JSON.stringify(after.get(section)?.values),
+  )
+  return same && !after.has(name) && after.size === before.size - (before.has(name) ? 1 : 0)
+    ? Either.right(result)
+    : Either.left(`removing [${name}] would change other sections`)
+}

@@ -18,6 +18,8 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
     readonly read: Effect.Effect<IniFile, FileError>
     /** Locked read-modify-write of only the given keys, atomically replacing the file. */
     readonly update: (edits: ReadonlyArray<Edit>) => Effect.Effect<void, FileError | InvalidInput>
+    /** Locked removal of every `[section]`, as `update` writes; false when there was none. */
+    readonly remove: (section: string) => Effect.Effect<boolean, FileError | InvalidInput>
     /** The region for a profile, found as the AWS CLI finds it (environment, then the config file). */
     readonly region: (profile: string) => Effect.Effect<Option.Option<string>, FileError>
   }

@@ -7,6 +7,7 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import { Console, Effect, Layer } from "effect"
 import { main } from "../../src/Cli.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
+import { ProcessesLive } from "../../src/layers/Processes.js"
 import { FileError } from "../../src/schema/Errors.js"
 import { CredentialsFile } from "../../src/services/CredentialsFile.js"
 import { SimulatedAws } from "./SimulatedAws.js"
@@ -127,6 +128,7 @@ export const capture = <E, R>(
     const layer = Layer.mergeAll(
       filesLayer(files, options.failWrite),
       scriptedTerminal(io, options.input ?? [], options.tty ?? false),
+      ProcessesLive,
     ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
     const code = yield* program.pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))
     return {

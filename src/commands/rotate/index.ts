@@ -12,7 +12,8 @@ import { type AwsCredentials, maskKeyId, type ProfileName } from "../../schema/C
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { Iam } from "../../services/Iam.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
-import { ensureSession, root } from "../login.js"
+import { ensureSession } from "../login.js"
+import { profile } from "../profile.js"
 import { explain, keyState } from "./keys.js"
 import { discardSteps, finishSteps, type Rotation, rotationSteps, type Step } from "./steps.js"
 import * as Transaction from "./transaction.js"
@@ -127,9 +128,8 @@ const confirm = (question: string) =>
 
 export const rotate = Command.make(
   "rotate",
-  { dryRun, yes, mfa },
-  Effect.fn("rotate")(function* ({ dryRun, yes, mfa }) {
-    const { profile: name } = yield* root
+  { profile, dryRun, yes, mfa },
+  Effect.fn("rotate")(function* ({ profile: name, dryRun, yes, mfa }) {
     const terminal = yield* Terminal.Terminal
     const interactive = yield* terminal.isTTY
     if (!dryRun && !yes && !interactive) {
