@@ -14,8 +14,9 @@ import { ProcessesLive } from "./layers/Processes.js"
 import { TerminalLive } from "./layers/Terminal.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
-// Layer.mergeAll and Layer.provideMerge builds each on a fiber of its own, which cost several
-// milliseconds of every start.
+// Layer.mergeAll and Layer.provideMerge builds each on a fiber of its own. Measured against that in
+// the same paired runs of the built CLI (31 pairs, the 2-core development machine under load, Dec
+// 2026): 15 ms less CPU per login with a valid session (14 ms for export), 12 to 17 ms less wall time.
 const MainLive = Layer.scopedContext(
   Effect.gen(function* () {
     const platform = Context.merge(
