@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Effect, Fiber, Option, Redacted, TestClock } from "effect"
 import { cli, tempHome } from "../support/harness.js"
 import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
@@ -136,6 +136,23 @@ describe("mfa_process", () => {
         )
         expect(read()).toBe(before)
       }
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("one that does not finish within 30 seconds is ended, and says so", () =>
+    Effect.gen(function* () {
+      const { files, read } = yield* withProcess("exec sleep 600")
+      const before = read()
+      const run = yield* Effect.fork(cli(files, ["work"]))
+      // The clock is the test's: move it past the deadline until the run has seen it.
+      while (Option.isNone(yield* Fiber.poll(run))) {
+        yield* TestClock.adjust("31 seconds")
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      }
+      const out = yield* Fiber.join(run)
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain("failed: it did not finish within 30 seconds; fix it in the profile")
+      expect(read()).toBe(before)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 })
