@@ -1,0 +1,127 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { promisify } from "node:util"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { type Duration, Effect, Either, Exit, Fiber } from "effect"
+import { build } from "esbuild"
+import * as Lock from "../src/layers/Lock.js"
+import { tempHome } from "./support/harness.js"
+
+const run = promisify(execFile)
+
+let locker = ""
+const children: Array<ChildProcess> = []
+
+beforeAll(async () => {
+  locker = path.join(tempHome().dir, "locker.mjs")
+  await build({
+    entryPoints: [path.join(import.meta.dirname, "support", "locker.ts")],
+    outfile: locker,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    logLevel: "error",
+  })
+})
+
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL")
+})
+
+/** A process that holds `lock` once it has printed "held". */
+const holder = (lock: string) =>
+  new Promise<ChildProcess>((resolve, reject) => {
+    const child = spawn(process.execPath, [locker, "hold", lock], { stdio: ["ignore", "pipe", "inherit"] })
+    children.push(child)
+    child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("held") && resolve(child))
+    child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)))
+  })
+
+const killed = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once("exit", () => resolve())
+    child.kill("SIGKILL")
+  })
+
+const take = (lock: string, wait: Duration.DurationInput, seen: Array<Lock.Holder> = []) =>
+  Effect.scoped(
+    Lock.acquire(lock, { wait, onWait: (h) => Effect.sync(() => void seen.push(h)) }).pipe(
+      Effect.zipRight(Effect.sync(() => fs.existsSync(lock))),
+    ),
+  ).pipe(Effect.provide(NodeFileSystem.layer))
+
+describe("the lock", () => {
+  it.live("a live holder keeps it however old, even paused; the waiter is told who holds it at once", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      const child = yield* Effect.promise(() => holder(lock))
+      child.kill("SIGSTOP")
+      const old = new Date(Date.now() - 3_600_000)
+      fs.utimesSync(lock, old, old)
+      const seen: Array<Lock.Holder> = []
+      const result = yield* Effect.either(take(lock, "400 millis", seen))
+      expect(seen.map((h) => h.pid)).toEqual([child.pid])
+      expect(Either.isLeft(result) && result.left.message).toMatch(
+        new RegExp(`^Could not lock ${lock}: process ${child.pid} on .+ holds it since \\d{4}-`),
+      )
+      child.kill("SIGCONT")
+      yield* Effect.promise(() => killed(child))
+    }),
+  )
+
+  it.live("a dead holder's lock is taken over at once, and released when done", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      yield* Effect.promise(() => holder(lock).then(killed))
+      expect(fs.existsSync(lock)).toBe(true)
+      const seen: Array<Lock.Holder> = []
+      expect(yield* take(lock, "0 millis", seen)).toBe(true)
+      expect(seen).toEqual([])
+      expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+    }),
+  )
+
+  it.live("waiting for it can be interrupted", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      const child = yield* Effect.promise(() => holder(lock))
+      const waiting = yield* Effect.fork(take(lock, "60 seconds"))
+      yield* Effect.sleep("200 millis")
+      const exit = yield* Fiber.interrupt(waiting)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      yield* Effect.promise(() => killed(child))
+      expect(fs.readdirSync(path.dirname(lock))).toEqual(["credentials.lock"])
+    }),
+  )
+
+  it("processes racing for a dead holder's lock never hold it together", async () => {
+    const { dir } = tempHome()
+    const lock = path.join(dir, "credentials.lock")
+    const counter = path.join(dir, "counter")
+    fs.writeFileSync(counter, "0")
+    await holder(lock).then(killed)
+    await Promise.all(
+      Array.from({ length: 6 }, () => run(process.execPath, [locker, "count", lock, counter, "15"])),
+    )
+    expect(fs.readFileSync(counter, "utf8")).toBe("90")
+    expect(fs.readdirSync(dir)).toEqual(["counter"])
+  })
+
+  it("processes that each take over a dead holder's lock, and die holding it, never hold it together", async () => {
+    const { dir } = tempHome()
+    const lock = path.join(dir, "credentials.lock")
+    const counter = path.join(dir, "counter")
+    fs.writeFileSync(counter, "0")
+    const dying = () =>
+      new Promise<void>((resolve) =>
+        spawn(process.execPath, [locker, "die", lock, counter], { stdio: "ignore" }).once("exit", () =>
+          resolve(),
+        ),
+      )
+    for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 8 }, dying))
+    expect(fs.readFileSync(counter, "utf8")).toBe("24")
+    expect(fs.readdirSync(dir).filter((f) => f !== "counter" && f !== "credentials.lock")).toEqual([])
+  })
+})
