@@ -38,7 +38,7 @@ export const command = Command.make(name).pipe(
   Command.withSubcommands([...subcommands]),
 )
 
-/** The library's own page lists --wizard and --log-level among the built-ins; the root page names the useful ones. */
+/** No built-in options on the pages: @effect/cli would list --wizard and --log-level among them. */
 const cliConfig = CliConfig.make({ showBuiltIns: false })
 
 export const run = (args: ReadonlyArray<string>) =>
@@ -46,12 +46,19 @@ export const run = (args: ReadonlyArray<string>) =>
     Effect.provideService(CliConfig.CliConfig, cliConfig),
   )
 
-/** Each subcommand's flags, and which take a profile. */
-export const tree = flagsOf(subcommands.map((sub) => sub.descriptor))
+/** Each subcommand's flags, and which take a profile: what completion offers. */
+export const commandFlags = flagsOf(subcommands.map((sub) => sub.descriptor))
 
+/** What the mapping from the original order needs to know of the tree. */
 export const grammar: Grammar = {
-  commands: new Map([...tree.subcommands.keys()].map((name) => [name, tree.profiled.has(name)])),
-  flags: [...[...tree.subcommands.values()].flat(), ...builtInFlags, { names: ["--profile"], values: [] }],
+  commands: new Map(
+    [...commandFlags.subcommands.keys()].map((name) => [name, commandFlags.profiled.has(name)]),
+  ),
+  flags: [
+    ...[...commandFlags.subcommands.values()].flat(),
+    ...builtInFlags,
+    { names: ["--profile"], values: [] },
+  ],
 }
 
 type Example = readonly [commandLine: string, what: string]
@@ -196,7 +203,8 @@ const usageHint = "Run `aws-iam-login --help` for usage."
 /** Completion, which the scripts call back with the words typed so far, and the scripts themselves. */
 const completion = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    if (args[0] === "__complete") return Option.some(yield* Effect.as(complete(args.slice(1), tree), 0))
+    if (args[0] === "__complete")
+      return Option.some(yield* Effect.as(complete(args.slice(1), commandFlags), 0))
     const at = args.indexOf("--completions")
     if (at < 0 || asksForHelp(args.slice(0, at))) return Option.none<number>()
     const shell = shells.find((s) => s === args[at + 1])
@@ -208,14 +216,14 @@ const completion = (args: ReadonlyArray<string>) =>
   })
 
 /** What this tool does itself rather than leave to @effect/cli: help and version, the wizard. */
-const builtIn = (tree: ReadonlyArray<string>) =>
+const builtIn = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    if (asksForHelp(tree) || ownArgs(tree).includes("--version")) {
-      const page = yield* helpOrVersion(tree)
+    if (asksForHelp(args) || ownArgs(args).includes("--version")) {
+      const page = yield* helpOrVersion(args)
       if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
     }
     // @effect/cli's wizard treats Ctrl-C as success, and this tool's prompts are its own.
-    if (ownArgs(tree).includes("--wizard")) {
+    if (ownArgs(args).includes("--wizard")) {
       yield* Console.error(`aws-iam-login has no --wizard: every command asks what it needs. ${usageHint}`)
       return Option.some(2)
     }
@@ -237,10 +245,9 @@ export const main = (args: ReadonlyArray<string>) =>
     if (Option.isSome(completed)) return completed.value
     const mapped = toTree(args, grammar, yield* awsProfile)
     if (Either.isLeft(mapped)) return yield* Effect.as(Console.error(`${mapped.left}\n\n${usageHint}`), 2)
-    const tree = mapped.right
-    const handled = yield* builtIn(tree)
+    const handled = yield* builtIn(mapped.right)
     if (Option.isSome(handled)) return handled.value
-    return yield* run(["node", name, ...tree]).pipe(
+    return yield* run(["node", name, ...mapped.right]).pipe(
       Effect.as(0),
       Effect.catchAll((error) =>
         error._tag === "CommandExited"

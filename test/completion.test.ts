@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { tree } from "../src/Cli.js"
+import { commandFlags } from "../src/Cli.js"
 import { candidates } from "../src/commands/completion.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 const complete = (...words: ReadonlyArray<string>) =>
-  candidates(words.length, ["aws-iam-login", ...words], ["work", "personal"], tree)
+  candidates(words.length, ["aws-iam-login", ...words], ["work", "personal"], commandFlags)
 
 describe("completion candidates, read from the command definitions", () => {
   it("offers each command's own flags", () => {
