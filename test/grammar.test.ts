@@ -23,6 +23,12 @@ describe("the original order, mapped onto the command tree", () => {
     expect(mapped("")).toEqual(Either.right("login"))
   })
 
+  it("puts a mistyped flag first, for @effect/cli to suggest the right one, and an unknown one after the profile", () => {
+    expect(mapped("work --forse")).toEqual(Either.right("login --forse -- work"))
+    expect(mapped("work --no-such-flag")).toEqual(Either.right("login -- work --no-such-flag"))
+    expect(mapped("exec work --no-such-flag -- ls")).toEqual(Either.right("exec --no-such-flag -- work ls"))
+  })
+
   it("leaves what follows -- to the command exec runs", () => {
     expect(mapped("exec work -- aws s3 ls --profile x --help")).toEqual(
       Either.right("exec -- work aws s3 ls --profile x --help"),

@@ -84,11 +84,20 @@ export const toTree = (
   if (own.includes("--help") || own.includes("-h")) return Either.right([...about, "--help"])
   if (own.includes("--version")) return Either.right(["--version"])
   const positionals = words.filter((_, i) => i !== at).map((i) => own[i]!)
-  const flags = own.filter((_, i) => !words.includes(i))
+  // An unknown flag that is like none of ours goes after the profile, where @effect/cli names it as
+  // an unknown argument (before it, it would be read as the profile); not past a command for exec.
+  const longNames = grammar.flags.flatMap((flag) => flag.names.filter((n) => n.startsWith("--")))
+  const stray = (i: number) =>
+    forced.length === 0 &&
+    own[i]!.startsWith("-") &&
+    flagNamed(grammar.flags, own[i]!) === undefined &&
+    closest(own[i]!.split("=")[0]!, longNames) === undefined
+  const flags = own.filter((_, i) => !words.includes(i) && !stray(i))
+  const strays = own.filter((_, i) => !words.includes(i) && stray(i))
   const profile = positionals.length === 0 && commands.get(command) ? (named ?? awsProfile) : undefined
   const unused = positionals.length > 0 && named !== undefined ? ["--profile", named] : []
   // Flags first, then `--` and the words: @effect/cli suggests a flag for a mistyped one only when
   // it comes first, and after `--` no word is taken for a flag's value (a profile named `yes`).
-  const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...forced.slice(1)]
+  const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...strays, ...forced.slice(1)]
   return Either.right([command, ...flags, ...unused, ...(after.length > 0 ? ["--", ...after] : [])])
 }

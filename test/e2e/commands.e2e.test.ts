@@ -86,14 +86,24 @@ describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_p
           AWS_CONFIG_FILE: home.config,
           AWS_ENDPOINT_URL: moto.endpoint,
         },
-        stdio: "ignore",
+        stdio: ["ignore", "ignore", "pipe"],
       },
     )
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-    while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 50))
+    let stderr = ""
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    let code: number | null | undefined
+    const exited = new Promise<void>((resolve) =>
+      child.once("exit", (status) => {
+        code = status
+        resolve()
+      }),
+    )
+    while (!fs.existsSync(ready) && code === undefined) await new Promise((r) => setTimeout(r, 50))
+    expect(stderr).toBe("")
     child.kill("SIGTERM")
-    expect(await exited).toBe(42)
-  })
+    await exited
+    expect(code).toBe(42)
+  }, 60_000)
 
   it("list shows the profiles from the file, and key ages with --keys", async () => {
     const { home } = await initialised("gina")
