@@ -10,7 +10,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as vm from "node:vm"
-import { asksForHelp, subcommands } from "./commands/names.js"
+import { asksForHelp, commandNames } from "./commands/names.js"
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")
 /** All entries together stay below this: the oldest go first. */
@@ -27,7 +27,7 @@ const pending: Array<() => void> = []
  * growing with the rare kinds.
  */
 const args = process.argv.slice(2)
-const kinds: ReadonlyArray<string> = [...subcommands, "__complete", "--completions", "--version"]
+const kinds: ReadonlyArray<string> = [...commandNames, "__complete", "--completions", "--version"]
 const kind = args.find((arg) => kinds.includes(arg)) ?? (asksForHelp(args) ? "help" : "login")
 const often = ["login", "export", "status", "exec"]
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { command } from "../src/Cli.js"
+import { commandFlags } from "../src/Cli.js"
 import { candidates } from "../src/commands/completion.js"
-import { flagsOf } from "../src/commands/flags.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 const complete = (...words: ReadonlyArray<string>) =>
-  candidates(words.length, ["aws-iam-login", ...words], ["work", "personal"], flagsOf(command.descriptor))
+  candidates(words.length, ["aws-iam-login", ...words], ["work", "personal"], commandFlags)
 
 describe("completion candidates, read from the command definitions", () => {
   it("offers each command's own flags", () => {
@@ -36,22 +35,43 @@ describe("completion candidates, read from the command definitions", () => {
   })
 
   it("offers profiles and subcommands in their places, past flags and their values", () => {
-    expect(complete("")).toEqual(["work", "personal", "init", "rotate", "status", "export"])
+    expect(complete("")).toEqual([
+      "work",
+      "personal",
+      "login",
+      "init",
+      "rotate",
+      "status",
+      "export",
+      "exec",
+      "list",
+      "logout",
+    ])
+    expect(complete("status", "")).toEqual(["work", "personal"])
+    expect(complete("list", "")).toEqual([])
+    expect(complete("exec", "work", "--", "")).toEqual([])
+    expect(complete("work", "l")).toEqual(["login", "logout"])
     expect(complete("-t", "123456", "p")).toEqual(["personal"])
     expect(complete("work", "-d", "1h", "ro")).toEqual(["rotate"])
   })
 })
 
-describe("an unknown flag", () => {
-  it.effect("after the profile is named as such, not taken for a subcommand; exit 2", () =>
+describe("a mistyped flag or command", () => {
+  it.effect("is reported once by @effect/cli, with the one it was meant to be; exit 2", () =>
     Effect.gen(function* () {
       const files = tempHome()
-      for (const args of [["work", "--forse"], ["--no-such-flag"], ["work", "-t", "123456", "-x"]]) {
+      for (const [args, says] of [
+        [["work", "--forse"], "The flag '--forse' is not recognized. Did you mean '--force'?"],
+        [["work", "status", "--jsno"], "Did you mean '--json'?"],
+        [["work", "stauts"], "Unknown command 'stauts'. Did you mean 'status'?"],
+        [["work", "--no-such-flag"], "--no-such-flag"],
+        [["work", "extra"], "Received unknown argument: 'extra'"],
+      ] as const) {
         const out = yield* cli(files, args)
-        expect(out.code).toBe(2)
-        expect(out.stderr).toBe(
-          `Received unknown argument: '${args.at(-1)}'\n\nRun \`aws-iam-login --help\` for usage.`,
-        )
+        expect(out.code, args.join(" ")).toBe(2)
+        expect(out.stderr, args.join(" ")).toContain(says)
+        expect(out.stderr.split(says)).toHaveLength(2)
+        expect(out.stderr).toContain("Run `aws-iam-login --help` for usage.")
         expect(out.stdout).toBe("")
       }
     }).pipe(Effect.provide(SimulatedAws)),

@@ -2,7 +2,6 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
 import { builtInFlags, type CommandFlags, type Flag, flagNamed, type shells } from "./flags.js"
-import { isSubcommand, subcommands } from "./names.js"
 
 /**
  * Shell completion. The scripts call back `aws-iam-login __complete <index> <words…>`, so one
@@ -53,12 +52,13 @@ export const candidates = (
 ) => {
   const current = words[index] ?? ""
   const before = words.slice(1, index)
-  const allFlags = [...flags.root, ...[...flags.subcommands.values()].flat(), ...builtInFlags]
+  const allFlags = [...[...flags.subcommands.values()].flat(), ...builtInFlags]
   const takingValue = (word: string | undefined) => {
     const flag = word?.startsWith("-") && !word.includes("=") ? flagNamed(allFlags, word) : undefined
     return flag?.values === undefined ? undefined : flag
   }
   const all = ((): ReadonlyArray<string> => {
+    if (before.includes("--")) return []
     const previous = takingValue(before.at(-1))
     if (previous !== undefined) {
       const suggested = previous.names.flatMap((name) => suggestions[name] ?? [])
@@ -67,13 +67,22 @@ export const candidates = (
     const positionals = before.filter(
       (word, i) => !word.startsWith("-") && takingValue(before[i - 1]) === undefined,
     )
-    const subcommand = positionals.find(isSubcommand)
-    if (current.startsWith("-"))
+    const commands = [...flags.subcommands.keys()]
+    const subcommand = positionals.slice(0, 2).find((word) => flags.subcommands.has(word))
+    if (current.startsWith("-")) {
+      if (subcommand !== undefined)
+        return [...longNames(flags.subcommands.get(subcommand) ?? []), ...offeredBuiltIns.subcommand]
+      // After a profile alone, the flags of login, which it means.
+      const login = positionals.length > 0 ? longNames(flags.subcommands.get("login") ?? []) : []
+      return [...login, ...offeredBuiltIns.root]
+    }
+    if (positionals.length === 0) return [...profiles, ...commands]
+    if (positionals.length === 1)
       return subcommand === undefined
-        ? [...longNames(flags.root), ...offeredBuiltIns.root]
-        : [...longNames(flags.subcommands.get(subcommand) ?? []), ...offeredBuiltIns.subcommand]
-    if (positionals.length === 0) return [...profiles, ...subcommands]
-    if (positionals.length === 1) return subcommand === undefined ? subcommands : profiles
+        ? commands.filter((name) => flags.profiled.has(name))
+        : flags.profiled.has(subcommand)
+          ? profiles
+          : []
     return []
   })()
   return all.filter((candidate) => candidate.startsWith(current))

@@ -7,7 +7,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
-import { ensureSession, root } from "./login.js"
+import { ensureSession } from "./login.js"
+import { profile } from "./profile.js"
 
 const formats = ["credential-process", "env", "fish", "powershell", "json"] as const
 type Format = (typeof formats)[number]
@@ -57,9 +58,8 @@ const render = (session: Session, region: Option.Option<string>, as: Format): st
 
 export const exportCommand = Command.make(
   "export",
-  { format },
-  Effect.fn("export")(function* ({ format }) {
-    const { profile } = yield* root
+  { profile, format },
+  Effect.fn("export")(function* ({ profile, format }) {
     const { session, fresh } = yield* ensureSession(profile, {
       token: Option.none(),
       duration: Duration.hours(12),

@@ -1,6 +1,5 @@
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import type * as Usage from "@effect/cli/Usage"
-import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 
 /** A flag's spellings, and its values: none for a switch, the choices for a choice, else []. */
@@ -43,42 +42,47 @@ const flagsIn = (usage: Usage.Usage): Array<Flag> => {
   }
 }
 
+const namesIn = (usage: Usage.Usage): Array<string> => {
+  switch (usage._tag) {
+    case "Named":
+      return [...usage.names]
+    case "Optional":
+    case "Repeated":
+      return namesIn(usage.usage)
+    case "Alternation":
+    case "Concat":
+      return [...namesIn(usage.left), ...namesIn(usage.right)]
+    default:
+      return []
+  }
+}
+
+/** Whether a command takes the `<profile>` argument (src/commands/profile.ts). */
+export const takesProfile = <A>(command: Descriptor.Command<A>): boolean =>
+  namesIn(Descriptor.getUsage(command)).includes("<profile>")
+
 export interface CommandFlags {
-  readonly root: ReadonlyArray<Flag>
+  /** Each subcommand's flags, in the tree's order. */
   readonly subcommands: ReadonlyMap<string, ReadonlyArray<Flag>>
+  /** The subcommands that take a `<profile>`. */
+  readonly profiled: ReadonlySet<string>
 }
 
 /** A command's own flags, read from its definition. */
 export const ownFlags = <A>(command: Descriptor.Command<A>): ReadonlyArray<Flag> =>
   flagsIn(Descriptor.getUsage(command))
 
-/** The flags of a command and of each of its subcommands. */
-export const flagsOf = <A>(command: Descriptor.Command<A>): CommandFlags => ({
-  root: ownFlags(command),
-  subcommands: new Map(
-    HashMap.toEntries(Descriptor.getSubcommands(command)).map(([name, sub]) => [name, ownFlags(sub)]),
-  ),
-})
+/** The flags of each of `subcommands`, and which take a profile. */
+export const flagsOf = (subcommands: ReadonlyArray<Descriptor.Command<unknown>>): CommandFlags => {
+  const named = subcommands.map((sub) => [[...Descriptor.getNames(sub)][0]!, sub] as const)
+  return {
+    subcommands: new Map(named.map(([name, sub]) => [name, ownFlags(sub)])),
+    profiled: new Set(named.filter(([, sub]) => takesProfile(sub)).map(([name]) => name)),
+  }
+}
 
 /** The flag `word` names (`--token=123456` names `--token`), without regard to case, as @effect/cli reads it. */
 export const flagNamed = (flags: ReadonlyArray<Flag>, word: string): Flag | undefined => {
   const name = word.split("=")[0]!.toLowerCase()
   return flags.find((flag) => flag.names.some((n) => n.toLowerCase() === name))
-}
-
-/** The first argument that looks like a flag but is none of `flags`, skipping flags' values. */
-export const unknownFlag = (args: ReadonlyArray<string>, flags: ReadonlyArray<Flag>): string | undefined => {
-  let value = false
-  for (const arg of args) {
-    if (arg === "--") return undefined
-    if (value) {
-      value = false
-      continue
-    }
-    if (!arg.startsWith("-") || arg === "-") continue
-    const flag = flagNamed(flags, arg)
-    if (flag === undefined) return arg
-    value = flag.values !== undefined && !arg.includes("=")
-  }
-  return undefined
 }

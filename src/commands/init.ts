@@ -10,7 +10,7 @@ import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
 import { Sts } from "../services/Sts.js"
 import { ask, loadProfile } from "./common.js"
-import { root } from "./login.js"
+import { profile } from "./profile.js"
 
 const force = Options.boolean("force").pipe(
   Options.withAlias("f"),
@@ -50,9 +50,8 @@ const chooseDevice = (userName: string, devices: ReadonlyArray<MfaDevice>, yes: 
 
 export const init = Command.make(
   "init",
-  { force, yes },
-  Effect.fn("init")(function* ({ force, yes }) {
-    const { profile: name } = yield* root
+  { profile, force, yes },
+  Effect.fn("init")(function* ({ profile: name, force, yes }) {
     const { home, profile, signer } = yield* loadProfile(name)
     if (!force && profile.username !== undefined && profile.mfa_serial !== undefined) {
       return yield* Console.log(

@@ -1,9 +1,9 @@
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -12,23 +12,20 @@ import * as Schema from "effect/Schema"
 import {
   formatExpiration,
   MfaCode,
-  ProfileName,
+  type ProfileName,
   SessionDuration,
   sessionSection,
   sessionValues,
 } from "../schema/Credentials.js"
 import { firstIssue, InvalidInput, NotInitialised } from "../schema/Errors.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
+import { Processes } from "../services/Processes.js"
 import { Sts } from "../services/Sts.js"
 import { ask, currentSession, loadProfile, timeLeft } from "./common.js"
-import { validateArg, validateOption } from "./validate.js"
+import { profile } from "./profile.js"
+import { validateOption } from "./validate.js"
 
-const profile = Args.text({ name: "profile" }).pipe(
-  Args.mapEffect(validateArg(ProfileName)),
-  Args.withDescription("The [profile] in ~/.aws/credentials that holds your IAM user's access key"),
-)
-
-const token = Options.text("token").pipe(
+export const token = Options.text("token").pipe(
   Options.withAlias("t"),
   Options.mapEffect(validateOption(MfaCode)),
   Options.optional,
@@ -60,10 +57,47 @@ export interface LoginOptions {
 const decodeCode = (answer: string) =>
   Schema.decodeUnknownEither(MfaCode)(answer).pipe(Either.mapLeft((error) => firstIssue(error).message))
 
-/** The MFA code: from --token, else asked on a terminal, else one line of stdin. */
-const mfaCode = (token: Option.Option<MfaCode>, serial: string, noTerminal: string | undefined) =>
+/** A profile's `mfa_process` failed; the message says how and what to do. */
+export class MfaProcessFailed extends Data.TaggedError("MfaProcessFailed")<{
+  readonly command: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `mfa_process \`${this.command}\` failed: ${this.reason}; fix it in the profile, or pass --token CODE.`
+  }
+}
+
+/** How long `mfa_process` may take: a hardware key may wait for a touch. */
+const mfaProcessTimeout = Duration.seconds(30)
+
+/** The code that `mfa_process` prints (alone on stdout, surrounding space aside). */
+const codeFromProcess = (command: string) =>
+  Effect.gen(function* () {
+    const output = yield* (yield* Processes).output(command).pipe(
+      Effect.mapError((e) => new MfaProcessFailed({ command, reason: e.reason })),
+      Effect.timeoutFail({
+        duration: mfaProcessTimeout,
+        onTimeout: () => new MfaProcessFailed({ command, reason: "it did not finish within 30 seconds" }),
+      }),
+    )
+    return yield* Schema.decodeUnknown(MfaCode)(output).pipe(
+      Effect.mapError(() => new MfaProcessFailed({ command, reason: "it printed no 6-digit code" })),
+    )
+  })
+
+/**
+ * The MFA code: from --token, else the profile's mfa_process, else asked on a terminal, else one
+ * line of stdin (or, when `noTerminal` says why stdin will not do, that sentence).
+ */
+const mfaCode = (
+  token: Option.Option<MfaCode>,
+  serial: string,
+  process: string | undefined,
+  noTerminal: string | undefined,
+) =>
   Effect.gen(function* () {
     if (Option.isSome(token)) return token.value
+    if (process !== undefined) return yield* codeFromProcess(process)
     const terminal = yield* Terminal.Terminal
     if (yield* terminal.isTTY) return yield* ask(`MFA code for ${serial}: `, decodeCode)
     if (noTerminal !== undefined) return yield* new InvalidInput({ reason: noTerminal })
@@ -110,7 +144,7 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
       }
       const serialNumber = profile.mfa_serial
       if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
-      const code = yield* mfaCode(options.token, serialNumber, options.noTerminal)
+      const code = yield* mfaCode(options.token, serialNumber, profile.mfa_process, options.noTerminal)
       const sts = yield* Sts
       const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
       yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
@@ -119,8 +153,8 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
   )
 })
 
-export const root = Command.make(
-  "aws-iam-login",
+export const login = Command.make(
+  "login",
   { profile, token, duration, force },
   Effect.fn("login")(function* (config) {
     const { session, fresh } = yield* ensureSession(config.profile, config)
@@ -136,6 +170,6 @@ export const root = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Log in with your IAM user's access key and an MFA code: writes a session to [<profile>-sts] for the AWS CLI and SDKs.",
+    "Log in: a session from your access key and an MFA code, written to [<profile>-sts] (the default command)",
   ),
 )

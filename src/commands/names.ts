@@ -1,11 +1,16 @@
-/** The subcommands. The profile may come before or after one: `work status`, `status work`. */
-export const subcommands = ["init", "rotate", "status", "export"] as const
+/**
+ * The command names, for the launcher (src/launcher.ts) alone: it picks a code cache by command
+ * before the bundle that defines the commands is loaded. test/grammar.test.ts holds this list equal
+ * to the command tree's; everything else reads the tree.
+ */
+export const commandNames = ["login", "init", "rotate", "status", "export", "exec", "list", "logout"] as const
 
-export type Subcommand = (typeof subcommands)[number]
+/** The arguments before `--`: what follows belongs to the command `exec` runs. */
+export const ownArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const end = args.indexOf("--")
+  return end < 0 ? args : args.slice(0, end)
+}
 
-/** Whether the command line asks for help (`--help` or `-h`, anywhere). */
+/** Whether the command line asks for help (`--help` or `-h`, before any `--`). */
 export const asksForHelp = (args: ReadonlyArray<string>): boolean =>
-  args.includes("--help") || args.includes("-h")
-
-export const isSubcommand = (word: string | undefined): word is Subcommand =>
-  subcommands.some((name) => name === word)
+  ownArgs(args).includes("--help") || ownArgs(args).includes("-h")

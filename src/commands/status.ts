@@ -11,7 +11,7 @@ import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Journal } from "../services/Journal.js"
 import { loadProfile, timeLeft } from "./common.js"
-import { root } from "./login.js"
+import { profile } from "./profile.js"
 import { explain, keyState } from "./rotate/keys.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print the status as JSON"))
@@ -21,9 +21,8 @@ const rotateAfterDays = 90
 
 export const status = Command.make(
   "status",
-  { json },
-  Effect.fn("status")(function* ({ json }) {
-    const { profile: name } = yield* root
+  { profile, json },
+  Effect.fn("status")(function* ({ profile: name, json }) {
     const { file, profile, signer } = yield* loadProfile(name)
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(name)
@@ -122,6 +121,6 @@ export const status = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Show the profile's key (masked) and its age, username, MFA device, session expiry and any unfinished rotation; nothing secret",
+    "Show the key (masked) and its age, username, MFA device, session expiry, any unfinished rotation",
   ),
 )

@@ -294,18 +294,28 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     }).pipe(Effect.scoped, Effect.mapError(explain(file, "write")))
 
-  const update = (edits: ReadonlyArray<Ini.Edit>, named = paths.credentials) =>
+  /**
+   * Locked read-modify-write of `named` (the credentials file, or the config file where a profile's
+   * key is kept): `change` maps the text to the new text (undefined: nothing to write), or says why
+   * it must not; whether it wrote.
+   */
+  const rewrite = (
+    change: (text: string) => Either.Either<string | undefined, string>,
+    named = paths.credentials,
+  ) =>
     Effect.gen(function* () {
       const file = yield* realFile(named)
       yield* lock(`${file}.lock`)
       const keep = yield* replaceable(file)
       const text = yield* readText(file)
-      const edited = Ini.applyEdits(text, edits)
+      const edited = change(text)
       if (Either.isLeft(edited)) {
         return yield* new InvalidInput({ reason: `Refusing to write ${named}: ${edited.left}.` })
       }
+      if (edited.right === undefined) return false
       yield* removeLeftovers(file)
       yield* writeAtomically(file, edited.right, keep)
+      return true
     }).pipe(Effect.scoped)
 
   const withSessionLock = <A, E, R>(profile: string, effect: Effect.Effect<A, E, R>) =>
@@ -314,6 +324,16 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       yield* lock(`${file}.${encodeURIComponent(profile)}.login.lock`, sessionLockWait)
       return yield* effect
     }).pipe(Effect.scoped)
+
+  const update = (edits: ReadonlyArray<Ini.Edit>, named = paths.credentials) =>
+    Effect.asVoid(rewrite((text) => Ini.applyEdits(text, edits), named))
+
+  const remove = (section: string) =>
+    rewrite((text) =>
+      Either.flatMap(Either.mapLeft(Ini.read(text), Ini.describeRefusal), (sections) =>
+        sections.has(section) ? Ini.removeSection(text, section) : Either.right(undefined),
+      ),
+    )
 
   const region = (profile: string) =>
     Effect.gen(function* () {
@@ -331,7 +351,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     })
 
-  return CredentialsFile.of({ read, readConfig, update, withSessionLock, region })
+  return CredentialsFile.of({ read, readConfig, update, remove, withSessionLock, region })
 })
 
 /** botocore's `os.path.expanduser(os.path.expandvars(path))`; `~user` of another user is refused. */
@@ -376,6 +396,7 @@ const unusable = (error: FileError) =>
     read: Effect.fail(error),
     readConfig: Effect.fail(error),
     update: () => Effect.fail(error),
+    remove: () => Effect.fail(error),
     withSessionLock: () => Effect.fail(error),
     region: () => Effect.fail(error),
   })

@@ -21,7 +21,13 @@ export const make = Effect.gen(function* () {
   const start = () => {
     if (reader !== undefined) return
     reader = readline.createInterface({ input: process.stdin, terminal: false })
-    reader.on("line", (line) => (waiting.length > 0 ? waiting.shift()?.(line) : lines.push(line)))
+    reader.on("line", (line) => {
+      const resume = waiting.shift()
+      if (resume === undefined) return void lines.push(line)
+      resume(line)
+      // Between questions stdin is left alone: a command that exec runs reads it next.
+      if (waiting.length === 0) reader?.pause()
+    })
     reader.on("close", () => {
       closed = true
       for (const resume of waiting.splice(0)) resume(undefined)
@@ -36,6 +42,7 @@ export const make = Effect.gen(function* () {
     const queued = lines.shift()
     if (queued !== undefined || closed) return done(queued)
     waiting.push(done)
+    reader?.resume()
     return Effect.sync(() => {
       const at = waiting.indexOf(done)
       if (at >= 0) waiting.splice(at, 1)

@@ -127,6 +127,8 @@ export const LongTermProfile = Schema.Struct({
   aws_secret_access_key: Secret,
   mfa_serial: Schema.optional(MfaSerial),
   username: Schema.optional(Schema.String),
+  /** A command that prints an MFA code (aws-vault's name), run when no --token is given. */
+  mfa_process: Schema.optional(Schema.String),
 })
 export type LongTermProfile = typeof LongTermProfile.Type
 

@@ -633,3 +633,40 @@ export const configProfile = (config: Sections, profile: string): Section | unde
   }
   return found
 }
+
+/**
+ * Removes the `[name]` section: its header and its lines up to its last value, with the blank lines
+ * that separated it; a comment after its last value may belong to what follows, so it stays. Every
+ * other line stays byte for byte; a section at the end of the file leaves the file ending as it did.
+ * Refuses when the result would not read back as the file without `name`.
+ */
+export const removeSection = (text: string, name: string): Either.Either<string, string> => {
+  const read = layout(text)
+  if (Either.isLeft(read)) return Either.left(describeRefusal(read.left))
+  const { lines, blocks, sections } = read.right
+  const block = blocks.get(name)
+  if (block === undefined) return Either.right(text)
+  const blank = (index: number) => index >= 0 && index < lines.length && strip(lines.at(index).content) === ""
+  let start = block.index
+  let end = Math.max(block.index, ...[...block.options.values()].map(lastLine)) + 1
+  if (blank(start - 1)) while (blank(end)) end++
+  if (end === lines.length) while (blank(start - 1)) start--
+  const before =
+    start === 0 ? "" : text.slice(0, lines.starts[start - 1]! + lines.at(start - 1).content.length)
+  // The line that now ends the text ends as the removed last line did (a missing final newline stays missing).
+  const joint =
+    start === 0 ? "" : end === lines.length ? lines.at(lines.length - 1).eol : lines.at(start - 1).eol
+  const result = before + joint + (end === lines.length ? "" : text.slice(lines.starts[end]))
+  const reread = layout(result)
+  const same =
+    Either.isRight(reread) &&
+    !reread.right.sections.has(name) &&
+    reread.right.sections.size === sections.size - 1 &&
+    [...sections.keys()].every(
+      (section) =>
+        section === name ||
+        JSON.stringify(sections.get(section)?.values) ===
+          JSON.stringify(reread.right.sections.get(section)?.values),
+    )
+  return same ? Either.right(result) : Either.left(`removing [${name}] would change other sections`)
+}

@@ -48,14 +48,14 @@ describe.runIf(ready)("at the terminal, and in a pipe", () => {
     expect(usage.stderr).toContain("Run `aws-iam-login --help` for usage.")
   })
 
-  it("--wizard without a terminal exits at once with a message", async () => {
+  it("--wizard is refused at once with a message", async () => {
     const started = Date.now()
     const result = await run(process.execPath, [bin, "--wizard"], { timeout: 10_000 }).then(
       () => ({ code: 0, stderr: "" }),
       (e: { stderr: string; code: number }) => e,
     )
     expect(result.code).toBe(2)
-    expect(result.stderr).toContain("--wizard asks questions, so it needs a terminal")
+    expect(result.stderr).toContain("aws-iam-login has no --wizard")
     expect(Date.now() - started).toBeLessThan(10_000)
   })
 
@@ -73,6 +73,24 @@ describe.runIf(ready)("at the terminal, and in a pipe", () => {
     expect(screen).toContain(": 123456")
     expect(screen).toContain("Logged in: [work-sts]")
     expect(screen).toContain("exit=0")
+  })
+
+  it("exec asks for the code, then leaves the terminal to the command it runs", async () => {
+    const user = await seedUser(moto, "xena", { devices: ["xenas-phone"] })
+    const home = makeHome(user)
+    expect((await aws_iam_login(home, moto.endpoint, ["work", "init"])).code).toBe(0)
+    session = new Tmux(["bash", "--noprofile", "--norc", "-i"], { ...env(home), PS1: "$ " }, home.dir)
+    session.type(
+      `aws-iam-login exec work -- sh -c 'read a; read b; read c; echo "got=$a,$b,$c"; exit 3'; echo exit=$?`,
+      "Enter",
+    )
+    await session.waitFor(/MFA code for arn:aws:iam::123456789012:mfa\/xenas-phone:\s*$/m)
+    session.type("123456", "Enter")
+    await session.waitFor(/Logged in: \[work-sts\] refreshed\./)
+    for (const line of ["one", "two", "three"]) session.type(line, "Enter")
+    const screen = await session.waitFor(/exit=\d/)
+    expect(screen).toContain("got=one,two,three")
+    expect(screen).toContain("exit=3")
   })
 
   it("credential_process: the AWS CLI captures stdout and stderr, and the prompt still reaches the person", async () => {

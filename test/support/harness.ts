@@ -8,6 +8,7 @@ import { Console, Effect, Layer } from "effect"
 import { main } from "../../src/Cli.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
 import * as JournalLayer from "../../src/layers/Journal.js"
+import { ProcessesLive } from "../../src/layers/Processes.js"
 import { FileError } from "../../src/schema/Errors.js"
 import { CredentialsFile } from "../../src/services/CredentialsFile.js"
 import { SimulatedAws } from "./SimulatedAws.js"
@@ -131,6 +132,7 @@ export const capture = <E, R>(
       filesLayer(files, options.failWrite),
       JournalLayer.layer(files.credentials),
       scriptedTerminal(io, options.input ?? [], options.tty ?? false),
+      ProcessesLive,
     ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
     const code = yield* program.pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))
     return {

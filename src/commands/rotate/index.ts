@@ -14,7 +14,8 @@ import { type Found, Journal } from "../../services/Journal.js"
 import type { Signer } from "../../services/Sts.js"
 import { noteIfStopped } from "../../signals.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
-import { ensureSession, root } from "../login.js"
+import { ensureSession } from "../login.js"
+import { profile } from "../profile.js"
 import { explain, keyState } from "./keys.js"
 import {
   asKey,
@@ -325,9 +326,8 @@ const confirm = (question: string) =>
 
 export const rotate = Command.make(
   "rotate",
-  { dryRun, yes, mfa },
-  Effect.fn("rotate")(function* ({ dryRun, yes, mfa }) {
-    const { profile: name } = yield* root
+  { profile, dryRun, yes, mfa },
+  Effect.fn("rotate")(function* ({ profile: name, dryRun, yes, mfa }) {
     const terminal = yield* Terminal.Terminal
     const interactive = yield* terminal.isTTY
     if (!dryRun && !yes && !interactive) {

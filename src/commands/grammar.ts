@@ -1,0 +1,103 @@
+import * as AutoCorrect from "@effect/cli/AutoCorrect"
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as Either from "effect/Either"
+import { type Flag, flagNamed } from "./flags.js"
+
+/** What the mapping needs to know of the command tree. */
+export interface Grammar {
+  /** Each subcommand, and whether it takes a `<profile>`. */
+  readonly commands: ReadonlyMap<string, boolean>
+  /** Every flag of every command, so that a flag's value is not taken for a word. */
+  readonly flags: ReadonlyArray<Flag>
+}
+
+const closest = (word: string, names: Iterable<string>): string | undefined => {
+  let best: { name: string; distance: number } | undefined
+  for (const name of names) {
+    const distance = AutoCorrect.levensteinDistance(word, name, CliConfig.defaultConfig)
+    if (
+      distance <= CliConfig.defaultConfig.autoCorrectLimit &&
+      (best === undefined || distance < best.distance)
+    )
+      best = { name, distance }
+  }
+  return best?.name
+}
+
+const without = (args: ReadonlyArray<string>, from: number, count: number) =>
+  args.filter((_, i) => i < from || i >= from + count)
+
+/** Removes `--profile NAME` (or `--profile=NAME`) from `args`, returning the name. */
+const takeProfileFlag = (args: ReadonlyArray<string>): [ReadonlyArray<string>, string | undefined] => {
+  const at = args.findIndex((arg) => arg === "--profile" || arg.startsWith("--profile="))
+  if (at < 0) return [args, undefined]
+  const word = args[at]!
+  if (word.includes("=")) return [without(args, at, 1), word.slice("--profile=".length)]
+  const value = args[at + 1]
+  return value === undefined ? [args, undefined] : [without(args, at, 2), value]
+}
+
+/**
+ * Maps a command line in the original tool's order, `<profile> [subcommand] …`, onto the command
+ * tree, `<subcommand> <profile> …`: `work` is `login work`, `work status --json` is
+ * `status work --json`, `status work` stays. `help [command]` and `version` are `--help` and
+ * `--version`. When no profile is named, `--profile NAME` or else `awsProfile` (AWS_PROFILE) is it.
+ * Everything after `--` is left alone. A word in a subcommand's place that is close to one is
+ * refused with a suggestion (Left); every other mistake is left for @effect/cli to report.
+ */
+export const toTree = (
+  args: ReadonlyArray<string>,
+  grammar: Grammar,
+  awsProfile: string | undefined,
+): Either.Either<ReadonlyArray<string>, string> => {
+  const { commands } = grammar
+  if (args[0] === "help") {
+    const topic = args[1]
+    return Either.right(topic !== undefined && commands.has(topic) ? [topic, "--help"] : ["--help"])
+  }
+  if (args[0] === "version" && args.length === 1) return Either.right(["--version"])
+  const end = args.indexOf("--")
+  const [own, named] = takeProfileFlag(end < 0 ? args : args.slice(0, end))
+  const forced = end < 0 ? [] : args.slice(end)
+  // The words that are neither flags nor a flag's value, by index into `own`.
+  const words: Array<number> = []
+  for (let i = 0; i < own.length; i++) {
+    const arg = own[i]!
+    if (!arg.startsWith("-") || arg === "-") words.push(i)
+    else if (!arg.includes("=") && flagNamed(grammar.flags, arg)?.values !== undefined) i++
+  }
+  const [first, second] = words.map((i) => own[i]!)
+  const at = [first, second].findIndex((word) => word !== undefined && commands.has(word))
+  if (at < 0) {
+    if (second !== undefined) {
+      // Two words and neither a command: one of them was meant to be.
+      for (const typo of [second, first!]) {
+        const suggestion = closest(typo, commands.keys())
+        if (suggestion !== undefined)
+          return Either.left(`Unknown command '${typo}'. Did you mean '${suggestion}'?`)
+      }
+    }
+  }
+  const command = at < 0 ? "login" : own[words[at]!]!
+  // A question, whatever else the line holds: about the command, or with no word at all, the tool.
+  const about = first === undefined ? [] : [command]
+  if (own.includes("--help") || own.includes("-h")) return Either.right([...about, "--help"])
+  if (own.includes("--version")) return Either.right(["--version"])
+  const positionals = words.filter((_, i) => i !== at).map((i) => own[i]!)
+  // An unknown flag that is like none of ours goes after the profile, where @effect/cli names it as
+  // an unknown argument (before it, it would be read as the profile); not past a command for exec.
+  const longNames = grammar.flags.flatMap((flag) => flag.names.filter((n) => n.startsWith("--")))
+  const stray = (i: number) =>
+    forced.length === 0 &&
+    own[i]!.startsWith("-") &&
+    flagNamed(grammar.flags, own[i]!) === undefined &&
+    closest(own[i]!.split("=")[0]!, longNames) === undefined
+  const flags = own.filter((_, i) => !words.includes(i) && !stray(i))
+  const strays = own.filter((_, i) => !words.includes(i) && stray(i))
+  const profile = positionals.length === 0 && commands.get(command) ? (named ?? awsProfile) : undefined
+  const unused = positionals.length > 0 && named !== undefined ? ["--profile", named] : []
+  // Flags first, then `--` and the words: @effect/cli suggests a flag for a mistyped one only when
+  // it comes first, and after `--` no word is taken for a flag's value (a profile named `yes`).
+  const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...strays, ...forced.slice(1)]
+  return Either.right([command, ...flags, ...unused, ...(after.length > 0 ? ["--", ...after] : [])])
+}

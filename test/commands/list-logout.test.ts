@@ -1,0 +1,106 @@
+import * as fs from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Either, Redacted, TestClock } from "effect"
+import { removeSection } from "../../src/schema/Ini.js"
+import { cli, tempHome } from "../support/harness.js"
+import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
+
+const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+
+/** alice's key under [work] in a hand-kept file (CRLF, comments, no final newline), bob's under [home]. */
+const setup = Effect.gen(function* () {
+  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
+  const sim = yield* SimAws
+  sim.addUser("alice", { devices: [serial] })
+  sim.addUser("bob", { devices: [] })
+  const alice = yield* sim.addKey("alice")
+  yield* TestClock.adjust(Duration.days(10))
+  const bob = yield* sim.addKey("bob")
+  const files = tempHome()
+  const text = [
+    "# kept by hand\r",
+    "[work]\r",
+    `aws_access_key_id = ${alice.accessKeyId}\r`,
+    `aws_secret_access_key = ${Redacted.value(alice.secretAccessKey)}\r`,
+    `mfa_serial = ${serial}\r`,
+    "username = alice\r",
+    "\r",
+    "[other-tool]\r",
+    "token = abc=def==\r",
+    "[home]\r",
+    `aws_access_key_id = ${bob.accessKeyId}\r`,
+    `aws_secret_access_key = ${Redacted.value(bob.secretAccessKey)}\r`,
+    "  # the end",
+  ].join("\n")
+  fs.writeFileSync(files.credentials, text)
+  return { files, text, read: () => fs.readFileSync(files.credentials, "utf8") }
+})
+
+describe("list", () => {
+  it.effect("shows every profile with a key, from the file alone; --keys adds their ages from IAM", () =>
+    Effect.gen(function* () {
+      const { files } = yield* setup
+      expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
+      const out = yield* cli(files, ["list"])
+      expect(out.code).toBe(0)
+      expect(out.stdout.split("\n")).toEqual([
+        "PROFILE  USERNAME  MFA DEVICE                                 SESSION",
+        `work     alice     ${serial}  until 2026-12-04T07:00:00Z (12h 0m left)`,
+        "home     -         - (run init)                               none",
+      ])
+      const json = JSON.parse((yield* cli(files, ["list", "--keys", "--json"])).stdout)
+      expect(json).toEqual([
+        {
+          profile: "work",
+          username: "alice",
+          mfaSerial: serial,
+          expiration: "2026-12-04T07:00:00Z",
+          valid: true,
+          keyAgeDays: 10,
+        },
+        {
+          profile: "home",
+          username: null,
+          mfaSerial: null,
+          expiration: null,
+          valid: false,
+          keyAgeDays: null,
+        },
+      ])
+      expect((yield* cli(files, ["list", "--keys"])).stdout).toContain("unknown (no username: run init)")
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+})
+
+describe("logout", () => {
+  it.effect("removes [work-sts] and leaves every other byte as it was", () =>
+    Effect.gen(function* () {
+      const { files, text, read } = yield* setup
+      expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
+      expect(read()).toContain("[work-sts]")
+      const out = yield* cli(files, ["work", "logout"])
+      expect(out.code).toBe(0)
+      expect(out.stdout).toBe("Logged out: [work-sts] is removed; the rest of the file is as it was.")
+      expect(read()).toBe(text)
+      const again = yield* cli(files, ["logout", "work"])
+      expect(again.code).toBe(0)
+      expect(again.stdout).toBe("There is no [work-sts]: nothing to remove.")
+      expect(read()).toBe(text)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it("removes a section's lines and keeps the comments and spacing around it", () => {
+    expect(removeSection("[a]\nk = v\n\n[a-sts]\nx = 1\n\n[b]\ny = 2\n", "a-sts")).toEqual(
+      Either.right("[a]\nk = v\n\n[b]\ny = 2\n"),
+    )
+    expect(removeSection("[a]\nk = v\n[a-sts]\nx = 1\n\n[b]\n", "a-sts")).toEqual(
+      Either.right("[a]\nk = v\n\n[b]\n"),
+    )
+    expect(removeSection("[a-sts]\nx = 1\n; about b\n[b]\ny = 2", "a-sts")).toEqual(
+      Either.right("; about b\n[b]\ny = 2"),
+    )
+    // The AWS CLI refuses a file with a section twice: so does logout.
+    expect(Either.isLeft(removeSection("[a-sts]\nx = 1\n[b]\ny = 2\n[a-sts]\nz = 3\n", "a-sts"))).toBe(true)
+    expect(removeSection("[b]\ny = 2\n", "a-sts")).toEqual(Either.right("[b]\ny = 2\n"))
+  })
+})

@@ -1,0 +1,72 @@
+import * as Descriptor from "@effect/cli/CommandDescriptor"
+import { describe, expect, it } from "@effect/vitest"
+import { Either, HashMap } from "effect"
+import { command, grammar } from "../src/Cli.js"
+import { toTree } from "../src/commands/grammar.js"
+import { commandNames } from "../src/commands/names.js"
+
+const mapped = (line: string, awsProfile?: string) =>
+  toTree(line === "" ? [] : line.split(" "), grammar, awsProfile).pipe(Either.map((args) => args.join(" ")))
+
+describe("the original order, mapped onto the command tree", () => {
+  it("inserts login when no command is named, and moves the command first", () => {
+    expect(mapped("work")).toEqual(Either.right("login -- work"))
+    expect(mapped("work --token 123456")).toEqual(Either.right("login --token 123456 -- work"))
+    expect(mapped("work -t 123456 -d 1h --force")).toEqual(
+      Either.right("login -t 123456 -d 1h --force -- work"),
+    )
+    expect(mapped("work status --json")).toEqual(Either.right("status --json -- work"))
+    expect(mapped("status work")).toEqual(Either.right("status -- work"))
+    expect(mapped("login work")).toEqual(Either.right("login -- work"))
+    expect(mapped("work export --format env")).toEqual(Either.right("export --format env -- work"))
+    expect(mapped("list")).toEqual(Either.right("list"))
+    expect(mapped("")).toEqual(Either.right("login"))
+  })
+
+  it("puts a mistyped flag first, for @effect/cli to suggest the right one, and an unknown one after the profile", () => {
+    expect(mapped("work --forse")).toEqual(Either.right("login --forse -- work"))
+    expect(mapped("work --no-such-flag")).toEqual(Either.right("login -- work --no-such-flag"))
+    expect(mapped("exec work --no-such-flag -- ls")).toEqual(Either.right("exec --no-such-flag -- work ls"))
+  })
+
+  it("leaves what follows -- to the command exec runs", () => {
+    expect(mapped("exec work -- aws s3 ls --profile x --help")).toEqual(
+      Either.right("exec -- work aws s3 ls --profile x --help"),
+    )
+    expect(mapped("work exec -- status")).toEqual(Either.right("exec -- work status"))
+  })
+
+  it("takes the profile from --profile, else AWS_PROFILE, only when none is named", () => {
+    expect(mapped("status", "alice")).toEqual(Either.right("status -- alice"))
+    expect(mapped("status --profile bob", "alice")).toEqual(Either.right("status -- bob"))
+    expect(mapped("--profile=bob --json status")).toEqual(Either.right("status --json -- bob"))
+    expect(mapped("", "alice")).toEqual(Either.right("login -- alice"))
+    expect(mapped("work status", "alice")).toEqual(Either.right("status -- work"))
+    expect(mapped("list", "alice")).toEqual(Either.right("list"))
+  })
+
+  it("turns help and version into the flags, and leaves questions about the whole tool alone", () => {
+    expect(mapped("help")).toEqual(Either.right("--help"))
+    expect(mapped("help status")).toEqual(Either.right("status --help"))
+    expect(mapped("version")).toEqual(Either.right("--version"))
+    expect(mapped("--help")).toEqual(Either.right("--help"))
+    expect(mapped("--version")).toEqual(Either.right("--version"))
+    expect(mapped("work --help")).toEqual(Either.right("login --help"))
+    expect(mapped("work -t 123456 --help")).toEqual(Either.right("login --help"))
+    expect(mapped("work status --json -h")).toEqual(Either.right("status --help"))
+    expect(mapped("--token 123456 --help")).toEqual(Either.right("--help"))
+    expect(mapped("init --help")).toEqual(Either.right("init --help"))
+  })
+
+  it("suggests the command a mistyped one was meant to be", () => {
+    expect(mapped("work stauts")).toEqual(Either.left("Unknown command 'stauts'. Did you mean 'status'?"))
+    expect(mapped("rotat work")).toEqual(Either.left("Unknown command 'rotat'. Did you mean 'rotate'?"))
+    expect(Either.isRight(mapped("work somethingelse"))).toBe(true)
+  })
+
+  it("knows the commands from the tree, and the launcher's copy of their names is the same", () => {
+    const names = HashMap.keys(Descriptor.getSubcommands(command.descriptor))
+    expect([...names].sort()).toEqual([...commandNames].sort())
+    expect([...grammar.commands].filter(([, profiled]) => !profiled).map(([name]) => name)).toEqual(["list"])
+  })
+})
