@@ -110,13 +110,16 @@ describe("the README", () => {
           expect(out.stderr, line).toContain("Did you mean '--force'?")
           continue
         }
-        // rotate without --yes refuses off a terminal, as the README says; everything else succeeds.
-        const refused = line.includes(" rotate") && !line.includes("--yes") && !line.includes("--dry-run")
+        // Off a terminal, as the README says, rotate refuses without --yes and export without a
+        // session; everything else succeeds.
+        const refused =
+          (line.includes(" rotate") && !line.includes("--yes") && !line.includes("--dry-run")) ||
+          / export\b/.test(line)
         expect({ line, code: out.code, stderr: out.stderr }).toEqual({
           line,
           code: refused ? 1 : 0,
           stderr: refused
-            ? expect.stringContaining("pass --yes")
+            ? expect.stringMatching(/pass --yes|in a terminal first/)
             : expect.not.stringContaining("Run `aws-iam-login --help`"),
         })
       }

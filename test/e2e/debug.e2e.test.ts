@@ -30,7 +30,7 @@ describe.runIf(available)("--debug, the built CLI against moto", () => {
     }
     const call = (operation: string) =>
       new RegExp(
-        `^\\[debug\\] aws ${operation} http://127\\.0\\.0\\.1:\\d+/ region=us-east-1 key=AKIA…\\w{4} status=200 duration=\\d+ms retries=0$`,
+        `^\\[debug\\] aws ${operation} http://127\\.0\\.0\\.1:\\d+ region=us-east-1 key=AKIA…\\w{4} status=200 duration=\\d+ms retries=0$`,
         "m",
       )
 
