@@ -80,16 +80,6 @@ const myUid = process.getuid?.()
  */
 const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
 
-/** Whether a process with this pid runs on this machine. */
-const running = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return codeOf(error) === "EPERM"
-  }
-}
-
 /** `.credentials.<pid>.<random>.tmp`; the older `.credentials.<pid>.tmp` is recognised too. */
 const tempName = (file: string) =>
   path.join(
@@ -244,7 +234,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       Effect.map((names) =>
         names.filter((name) => {
           const pid = tempOwner(file, name)
-          return pid !== undefined && pid !== process.pid && !running(pid)
+          return pid !== undefined && pid !== process.pid && !Lock.running(pid)
         }),
       ),
       Effect.flatMap((names) =>

@@ -38,11 +38,14 @@ const proc = (file: string) => {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat, counted after the command name, which may hold spaces and parentheses. */
-const startTime = (pid: number): string => {
-  const stat = proc(`/proc/${pid}/stat`)
-  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? ""
+/** The fields of /proc/<pid>/stat from the third (the state) on: the command name before them may hold spaces and parentheses. */
+const stat = (pid: number): ReadonlyArray<string> => {
+  const text = proc(`/proc/${pid}/stat`)
+  return text.slice(text.lastIndexOf(")") + 2).split(" ")
 }
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+const startTime = (pid: number): string => stat(pid)[19] ?? ""
 
 const boot = proc("/proc/sys/kernel/random/boot_id")
 
@@ -83,16 +86,24 @@ const decode = (text: string): Owner | undefined => {
   }
 }
 
+/** Whether a process with this pid runs on this machine (another user's counts). */
+export const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH"
+  }
+}
+
 const alive = (owner: Owner): boolean => {
   if (owner.host !== os.hostname())
     return Date.now() - owner.since.getTime() < Duration.toMillis(foreignLockAge)
-  if (owner.boot !== boot) return false
-  try {
-    process.kill(owner.pid, 0)
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false
-  }
-  const started = startTime(owner.pid)
+  if (owner.boot !== boot || !running(owner.pid)) return false
+  const fields = stat(owner.pid)
+  // A holder killed but not yet reaped by its parent is a zombie: gone, though its pid answers.
+  if (fields[0] === "Z") return false
+  const started = fields[19] ?? ""
   return owner.started === "" || started === "" || started === owner.started
 }
 

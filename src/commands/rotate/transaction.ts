@@ -108,7 +108,7 @@ export const describe = <E extends Failure, R>(plan: Plan<never, unknown, E, R>)
     })
     .join("\n")
 
-export class TimedOut extends Data.TaggedError("TimedOut")<{ readonly what: string }> {
+export class UndoTimedOut extends Data.TaggedError("UndoTimedOut")<{ readonly what: string }> {
   override get message() {
     return `${this.what} took too long`
   }
@@ -126,7 +126,7 @@ const bounded = <A, E, R>(effect: Effect.Effect<A, E, R>, deadline: number, what
       Effect.interruptible(
         Effect.timeoutFail(effect, {
           duration: Duration.millis(Math.max(0, left)),
-          onTimeout: () => new TimedOut({ what }),
+          onTimeout: () => new UndoTimedOut({ what }),
         }),
       ),
     )
