@@ -5,10 +5,10 @@ import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Layer } from "effect"
-import { build } from "esbuild"
 import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
 import { CredentialsFile } from "../src/services/CredentialsFile.js"
 import { tempHome } from "./support/harness.js"
+import { bundle } from "./support/programs.js"
 
 const run = promisify(execFile)
 
@@ -30,18 +30,7 @@ const refusal = <A, E extends { readonly message: string }, R>(effect: Effect.Ef
 const programs = { writer: "", locker: "" }
 const children: Array<ChildProcess> = []
 beforeAll(async () => {
-  const { dir } = tempHome()
-  for (const name of ["writer", "locker"] as const) {
-    programs[name] = path.join(dir, `${name}.mjs`)
-    await build({
-      entryPoints: [path.join(import.meta.dirname, "support", `${name}.ts`)],
-      outfile: programs[name],
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      logLevel: "error",
-    })
-  }
+  for (const name of ["writer", "locker"] as const) programs[name] = await bundle(name)
 })
 afterAll(() => {
   for (const child of children) child.kill("SIGKILL")

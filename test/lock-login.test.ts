@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Redacted } from "effect"
-import { build } from "esbuild"
 import type { AwsCredentials } from "../src/schema/Credentials.js"
 import { cli, type Io, tempHome } from "./support/harness.js"
+import { bundle } from "./support/programs.js"
 import { SimAws, SimulatedAws, validCode } from "./support/SimulatedAws.js"
 
 const profile = (name: string, user: string, key: AwsCredentials) =>
@@ -35,15 +34,7 @@ const until = (done: () => boolean): Effect.Effect<void> =>
 let locker = ""
 const children: Array<ChildProcess> = []
 beforeAll(async () => {
-  locker = path.join(tempHome().dir, "locker.mjs")
-  await build({
-    entryPoints: [path.join(import.meta.dirname, "support", "locker.ts")],
-    outfile: locker,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    logLevel: "error",
-  })
+  locker = await bundle("locker")
 })
 afterAll(() => {
   for (const child of children) child.kill("SIGKILL")

@@ -5,9 +5,9 @@ import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Either, Exit, Fiber } from "effect"
-import { build } from "esbuild"
 import * as Lock from "../src/layers/Lock.js"
 import { tempHome } from "./support/harness.js"
+import { bundle } from "./support/programs.js"
 
 const run = promisify(execFile)
 
@@ -15,15 +15,7 @@ let locker = ""
 const children: Array<ChildProcess> = []
 
 beforeAll(async () => {
-  locker = path.join(tempHome().dir, "locker.mjs")
-  await build({
-    entryPoints: [path.join(import.meta.dirname, "support", "locker.ts")],
-    outfile: locker,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    logLevel: "error",
-  })
+  locker = await bundle("locker")
 })
 
 afterAll(() => {
