@@ -146,15 +146,17 @@ const rotation = (
       .next(waitStep("the new key"))
       .next(deactivateStep(r))
       .next(deleteStep(r))
-      .next(forgetStep<Created>())
+      .next(forgetStep<Created>((s) => s.newKey))
     return choose(`Plan to rotate the key of [${name}] (IAM user ${userName}):`, "Rotate now?", plan, r, {
       state: (outcome) =>
         Effect.succeed(
-          outcome.stopped
-            ? `Both keys are still Active and the journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
-            : outcome.notUndone.length === 0
-              ? `Your key ${old} is still the one in [${name}], Active and working.`
-              : rerun(name),
+          outcome.committed
+            ? `The old key ${old} is deleted; the journal keeps the new key's secret. ${rerun(name)}`
+            : outcome.stopped
+              ? `Both keys are still Active and the journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
+              : outcome.notUndone.length === 0
+                ? `Your key ${old} is still the one in [${name}], Active and working.`
+                : rerun(name),
         ),
       finish: (c) =>
         Console.log(
@@ -235,7 +237,7 @@ const recovery = (
       return choose(
         `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${fresh(newActive.value)}. To finish it:`,
         "Finish it?",
-        plan.next(forgetStep<Created>()),
+        plan.next(forgetStep<Created>((s) => s.newKey)),
         input,
         {
           state,
@@ -252,7 +254,7 @@ const recovery = (
         const plan = Transaction.Plan.start<Journaled, StepError, StepContext>()
           .next(checkStep<Journaled>(newActive.value, fresh(newActive.value)))
           .next(writeKeyStep<Journaled>(r, newActive.value, fresh(newActive.value), oldKey))
-          .next(forgetStep<Journaled>())
+          .next(forgetStep<Journaled>(() => newActive.value))
         return choose(
           `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${old} is deleted and ${profileList(r.profiles)} still ${verb(r, "hold")} it. To finish it:`,
           "Finish it?",
@@ -291,8 +293,12 @@ const recovery = (
       plan = plan.next(writeKeyStep<Journaled>(r, oldKey, old, newKey.value))
     const stranger = keys.find((k) => !r.before.includes(k.accessKeyId) && !madeBy(entry, k))
     if (stranger !== undefined) {
+      const cutOffInCreate =
+        entry.newKey === undefined
+          ? " The rotation was cut off during CreateAccessKey, so this may be the key it made, whose secret never arrived: nobody can use it then, and deleting it is safe."
+          : ""
       return yield* unfinished(
-        `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)} Until then the rotation is not undone.`,
+        `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)}${cutOffInCreate} Until then the rotation is not undone.`,
       )
     }
     for (const made of keys.filter((k) => madeBy(entry, k))) {
@@ -304,7 +310,7 @@ const recovery = (
     return choose(
       `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${holdsNew ? "the new key, which AWS no longer accepts" : old}. To undo it:`,
       "Undo it?",
-      plan.next(forgetStep<Journaled>()),
+      plan.next(forgetStep<Journaled>((s) => s.rotation.oldKey)),
       input,
       {
         state,

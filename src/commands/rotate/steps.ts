@@ -189,19 +189,22 @@ const keyNames = (s: Stage) => {
     : [old, [s.newKey, `the new key ${maskKeyId(s.newKey.accessKeyId)}`] as const]
 }
 
-/** A lost CreateAccessKey answer is settled within this long of the journal's start. */
-const createWindow = Duration.minutes(10)
+/** How far AWS's clock may be from this machine's, for the creation time AWS gives a key. */
+const clockSkew = Duration.seconds(5)
 
 /**
- * Whether the journal proves the rotation made `key`: its new key, or, while the new key's id is
- * unknown (the answer to CreateAccessKey was lost), a key not there before that was created close
- * to when the rotation started. Any other key is someone else's.
+ * Whether the journal proves the rotation made `key`: its new key. While the new key's id is
+ * unknown (the answer to CreateAccessKey was lost), the same run, right after the call ended at
+ * `callEnded`, takes for it a key made during the call itself; a later run takes no key for it,
+ * since someone else may have made one since. Any other key is someone else's.
  */
-export const madeBy = (entry: Entry, key: AccessKeyInfo) =>
+export const madeBy = (entry: Entry, key: AccessKeyInfo, callEnded?: number) =>
   !entry.before.includes(key.accessKeyId) &&
-  (entry.newKey === undefined
-    ? Math.abs(key.created.getTime() - entry.started.getTime()) <= Duration.toMillis(createWindow)
-    : key.accessKeyId === entry.newKey.id)
+  (entry.newKey !== undefined
+    ? key.accessKeyId === entry.newKey.id
+    : callEnded !== undefined &&
+      key.created.getTime() >= entry.started.getTime() - Duration.toMillis(clockSkew) &&
+      key.created.getTime() <= callEnded + Duration.toMillis(clockSkew))
 
 // The steps. Each takes the rotation so far and returns it, or the next stage of it.
 
@@ -260,8 +263,9 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
     // The answer was lost: the key it made, if any, has no secret anyone knows. Delete it.
     settle: (s) =>
       Effect.gen(function* () {
+        const ended = yield* Clock.currentTimeMillis
         const keys = yield* listKeys(signer, s.rotation.userName)
-        for (const key of keys.filter((k) => madeBy(s.entry, k))) {
+        for (const key of keys.filter((k) => madeBy(s.entry, k, ended))) {
           yield* (yield* Iam).deleteAccessKey(signer, s.rotation.userName, key.accessKeyId)
         }
         return Option.none()
@@ -351,13 +355,18 @@ export const deleteStep = (rotation: Rotation): RotationStep<Created, Created> =
   commits: true,
 })
 
-export const forgetStep = <S extends Journaled>(): RotationStep<S, S> => ({
+/**
+ * Removes the journal, once the file holds `kept(s)`, the key the run leaves the user with: while
+ * it does not (another program saved an older copy), the journal keeps that key's secret.
+ */
+export const forgetStep = <S extends Stage>(kept: (s: S) => AwsCredentials): RotationStep<S, S> => ({
   name: "Remove the journal",
   run: (s) =>
-    Effect.as(
-      Effect.flatMap(Journal, (j) => j.remove(s.entry)),
-      s,
-    ),
+    Effect.gen(function* () {
+      yield* expectInFile(s.rotation, kept(s), keyNames(s))
+      yield* (yield* Journal).remove(s.entry)
+      return s
+    }),
 })
 
 // Steps that only recovery needs: the journal names every key they touch.

@@ -85,7 +85,8 @@ export class StepFailed extends Data.TaggedError("StepFailed")<{
     const undone = this.undone.length > 0 ? ` Undone: ${this.undone.join("; ")}.` : ""
     const notUndone = this.notUndone.length > 0 ? ` Could NOT undo: ${this.notUndone.join("; ")}.` : ""
     const left = this.left.length > 0 ? ` Left: ${this.left.join("; ")}.` : ""
-    return `${this.step} failed: ${this.reason}${undone}${notUndone}${left} ${this.state}`
+    const reason = /[.!?]$/.test(this.reason) ? this.reason : `${this.reason}.`
+    return `${this.step} failed: ${reason}${undone}${notUndone}${left} ${this.state}`
   }
 }
 
@@ -145,6 +146,8 @@ const defaultLimits: Limits = { afterFailure: Duration.seconds(60), afterInterru
 export interface Outcome {
   /** The file changed under the run: it stopped and undid nothing. */
   readonly stopped: boolean
+  /** It stopped after the step that commits. */
+  readonly committed?: boolean
   readonly undone: ReadonlyArray<string>
   readonly notUndone: ReadonlyArray<string>
   readonly left: ReadonlyArray<string>
@@ -220,7 +223,12 @@ export const run = <In, Out, E extends Failure, R>(
           continue
         }
         if (committed) {
-          // The rotation is done; what follows only tidies up, and the next run finishes it.
+          // The rotation is done; what follows only tidies up, and the next run finishes it. A file
+          // that lost what the run wrote into it is more than untidy: stop, and say so.
+          if (Option.exists(Cause.failureOption(exit.cause), (e) => e._tag === "FileChanged")) {
+            const outcome = { ...nothing, stopped: true, committed: true }
+            return yield* fail(step, reasonOf(exit.cause), outcome, Cause.isInterrupted(exit.cause))
+          }
           yield* Console.error(`${step.name} failed: ${reasonOf(exit.cause)}`)
           continue
         }
