@@ -219,12 +219,16 @@ describe("the credentials file on disk", () => {
       )
       const read = yield* refusal(Effect.flatMap(CredentialsFile, (f) => f.read).pipe(Effect.provide(files)))
       expect(read).toBe(
-        `Could not read ${credentials}: it is a named pipe (FIFO), not a regular file: replace it with the file, or point AWS_SHARED_CREDENTIALS_FILE at it.`,
+        `Could not read ${credentials}: it is a named pipe (FIFO), not a regular file: point AWS_SHARED_CREDENTIALS_FILE at a regular file.`,
       )
       const write = yield* refusal(set("work", { a: "1" }).pipe(Effect.provide(files)))
       expect(write).toContain("it is a named pipe (FIFO), not a regular file")
       fs.rmSync(credentials)
       fs.writeFileSync(credentials, "")
+      // The AWS SDK reads the config file itself: a FIFO there is refused before any AWS call.
+      expect(yield* refusal(Effect.flatMap(CredentialsFile, (f) => f.read).pipe(Effect.provide(files)))).toBe(
+        `Could not read ${config}: it is a named pipe (FIFO), not a regular file: point AWS_CONFIG_FILE at a regular file.`,
+      )
       const region = yield* refusal(
         Effect.flatMap(CredentialsFile, (f) => f.region("work")).pipe(
           Effect.provide(files),

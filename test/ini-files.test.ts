@@ -62,7 +62,7 @@ describe("the credentials file as the tool reads it from disk", () => {
     fs.mkdirSync(files.credentials)
     return Effect.gen(function* () {
       expect(yield* messageOf(read)).toBe(
-        `Could not read ${files.credentials}: it is a directory, not a regular file: replace it with the file, or point AWS_SHARED_CREDENTIALS_FILE at it.`,
+        `Could not read ${files.credentials}: it is a directory, not a regular file: point AWS_SHARED_CREDENTIALS_FILE at a regular file.`,
       )
     }).pipe(withFiles(files))
   })

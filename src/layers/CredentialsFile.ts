@@ -103,7 +103,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     new FileError({
       path: file,
       action,
-      reason: `it is ${kinds[type] ?? `a ${type}`}, not a regular file: replace it with the file, or point ${variable(file)} at it`,
+      reason: `it is ${kinds[type] ?? `a ${type}`}, not a regular file: point ${variable(file)} at a regular file`,
     })
 
   /** The file's text, decoded so that encoding it again gives back its bytes; "" when it is missing; anything but a regular file is refused before it is opened. */
@@ -140,8 +140,21 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       ),
     )
 
+  /**
+   * The AWS SDK reads the config file itself, for the profile's settings: anything but a regular
+   * file there is refused before any call, so that nothing can hang opening a FIFO.
+   */
+  const configUsable = fs.stat(paths.config).pipe(
+    Effect.flatMap((info) =>
+      info.type === "File" ? Effect.void : Effect.fail(notAFile(paths.config, "read", info.type)),
+    ),
+    Effect.catchIf(notFound, () => Effect.void),
+    Effect.mapError(explain(paths.config, "read")),
+  )
+
   const read = readIni(paths.credentials).pipe(
     Effect.map((sections) => ({ path: paths.credentials, sections })),
+    Effect.zipLeft(configUsable),
   )
   const readConfig = readIni(paths.config).pipe(Effect.map((sections) => ({ path: paths.config, sections })))
 

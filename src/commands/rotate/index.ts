@@ -153,7 +153,7 @@ const rotation = (
           outcome.committed
             ? `The old key ${old} is deleted; the journal keeps the new key's secret. ${rerun(name)}`
             : outcome.stopped
-              ? `Both keys are still Active and the journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
+              ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
               : outcome.notUndone.length === 0
                 ? `Your key ${old} is still the one in [${name}], Active and working.`
                 : rerun(name),
