@@ -106,9 +106,7 @@ export const status = Command.make(
         `username    ${report.username ?? init}`,
         `mfa_serial  ${report.mfaSerial ?? init}`,
         `session     [${section}] ${sessionLine}`,
-        ...Option.toArray(
-          Option.map(notice, (n) => `rotation    ${n} Run aws-iam-login ${name} rotate to deal with it.`),
-        ),
+        ...Option.toArray(Option.map(notice, (n) => `rotation    ${n}`)),
         ...Option.toArray(
           Option.map(unfinished, (u) =>
             u.problem === null

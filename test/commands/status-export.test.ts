@@ -53,13 +53,15 @@ describe("status", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  it.effect("names a cut-off rotation, and still answers when IAM cannot be asked", () =>
+  it.effect("names a second key with how to remove it, and still answers when IAM cannot be asked", () =>
     Effect.gen(function* () {
       const { sim, files } = yield* setup(Duration.days(3))
       yield* sim.addKey("alice")
       const out = yield* cli(files, ["work", "status"])
       expect(out.stdout).toContain("rotation    alice has a second key")
-      expect(out.stdout).toContain("Run aws-iam-login work rotate to deal with it.")
+      // rotate refuses to touch that key, so status does not send the person there.
+      expect(out.stdout).toContain("aws iam delete-access-key --user-name alice --access-key-id AKIA")
+      expect(out.stdout).not.toContain("rotate to deal with it")
       sim.deny("alice", "iam:ListAccessKeys")
       const denied = yield* cli(files, ["work", "status"])
       expect(denied.code).toBe(0)
