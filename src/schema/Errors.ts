@@ -33,6 +33,10 @@ export class MalformedFile extends Data.TaggedError("MalformedFile")<{
   }
 }
 
+/** `name` as one word of a shell command line, quoted where the shell would split or expand it. */
+export const shellWord = (name: string): string =>
+  /^[\w.@%+=:,/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`
+
 export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
   readonly profile: string
   readonly path: string
@@ -42,14 +46,14 @@ export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
     const known = this.available.length === 0 ? "" : ` (it has: ${this.available.join(", ")})`
     return (
       `No profile [${this.profile}] in ${tilde(this.path)}${known}: ` +
-      `add your IAM user's key with \`aws configure --profile ${this.profile}\`, then run \`aws-iam-login ${this.profile} init\`.`
+      `add your IAM user's key with \`aws configure --profile ${shellWord(this.profile)}\`, then run \`aws-iam-login ${shellWord(this.profile)} init\`.`
     )
   }
 }
 
 export class NotInitialised extends Data.TaggedError("NotInitialised")<{ readonly profile: string }> {
   override get message() {
-    return `Profile [${this.profile}] has no mfa_serial: run \`aws-iam-login ${this.profile} init\` first.`
+    return `Profile [${this.profile}] has no mfa_serial: run \`aws-iam-login ${shellWord(this.profile)} init\` first.`
   }
 }
 

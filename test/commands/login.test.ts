@@ -202,6 +202,11 @@ describe("login", () => {
         expect(out.stderr).toBe(
           `aws-iam-login: No profile [nope] in ${files.credentials} (it has: work): add your IAM user's key with \`aws configure --profile nope\`, then run \`aws-iam-login nope init\`.`,
         )
+        // A name the shell would split comes quoted, so the advice can be pasted as it is.
+        const spaced = yield* cli(files, ["my work", "-t", validCode])
+        expect(spaced.stderr).toContain(
+          "`aws configure --profile 'my work'`, then run `aws-iam-login 'my work' init`",
+        )
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
