@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Option, Redacted, TestClock } from "effect"
+import { Effect, Redacted } from "effect"
 import { parse } from "../../src/schema/Ini.js"
-import { cli, tempHome } from "../support/harness.js"
+import { cli, cliTimed, tempHome } from "../support/harness.js"
 import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
 const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
@@ -23,19 +23,6 @@ const setup = Effect.gen(function* () {
   return { sim, key, files, config, credentials }
 })
 
-/** Runs the CLI while moving the TestClock on, so that rotate's waits pass in no time. */
-const runTimed = (files: ReturnType<typeof tempHome>, args: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const fiber = yield* Effect.fork(cli(files, args))
-    for (let i = 0; i < 1000; i++) {
-      const done = yield* Fiber.poll(fiber)
-      if (Option.isSome(done)) return yield* done.value
-      yield* TestClock.adjust(Duration.millis(500))
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
-    }
-    return yield* Fiber.join(fiber)
-  })
-
 describe("a key kept in the config file", () => {
   it.effect(
     "is read from [profile work]; init and rotate write back there, the session goes to the credentials file",
@@ -51,7 +38,7 @@ describe("a key kept in the config file", () => {
         expect(credentials().get("work-sts")?.values.aws_session_token).toBeDefined()
         expect([...credentials().keys()]).toEqual(["work-sts"])
 
-        const rotated = yield* runTimed(files, ["work", "rotate", "--yes"])
+        const rotated = yield* cliTimed(files, ["work", "rotate", "--yes"])
         expect(rotated.code).toBe(0)
         expect(rotated.stdout).toContain("Rotated: [profile work] now uses")
         const active = sim.keysOf("alice").filter((k) => k.status === "Active")

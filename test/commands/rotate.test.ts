@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
 import { parse } from "../../src/schema/Ini.js"
-import { cli, type RunOptions, tempHome } from "../support/harness.js"
+import { cli, cliTimed, type RunOptions, tempHome } from "../support/harness.js"
 import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
 const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
@@ -30,18 +30,8 @@ const setup = Effect.gen(function* () {
 
 type Setup = Effect.Effect.Success<typeof setup>
 
-/** Runs the CLI while moving the TestClock on, so that waits and retries pass in no time. */
 const runTimed = (s: Setup, args: ReadonlyArray<string>, options: RunOptions = {}) =>
-  Effect.gen(function* () {
-    const fiber = yield* Effect.fork(cli(s.files, args, options))
-    for (let i = 0; i < 1000; i++) {
-      const done = yield* Fiber.poll(fiber)
-      if (Option.isSome(done)) return yield* done.value
-      yield* TestClock.adjust(Duration.millis(500))
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
-    }
-    return yield* Fiber.join(fiber)
-  })
+  cliTimed(s.files, args, options)
 
 const rotate = (s: Setup, options: RunOptions = {}) => runTimed(s, ["work", "rotate", "--yes"], options)
 

@@ -7,6 +7,7 @@ import {
   aws,
   aws_iam_login,
   bin,
+  environment,
   type Home,
   type Moto,
   makeHome,
@@ -79,13 +80,7 @@ describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_p
         `trap 'exit 42' TERM; touch ${ready}; while :; do sleep 0.1; done`,
       ],
       {
-        env: {
-          PATH: process.env.PATH ?? "",
-          HOME: home.dir,
-          AWS_SHARED_CREDENTIALS_FILE: home.credentials,
-          AWS_CONFIG_FILE: home.config,
-          AWS_ENDPOINT_URL: moto.endpoint,
-        },
+        env: environment(home, moto.endpoint),
         stdio: ["ignore", "ignore", "pipe"],
       },
     )

@@ -427,7 +427,8 @@ export const aws_iam_login = async (
 export const aws = (home: Home, endpoint: string, args: ReadonlyArray<string>) =>
   runIn(home, endpoint, "aws", [...args, "--output", "json"], {})
 
-const environment = (home: Home, endpoint: string, extra: Record<string, string> = {}) => ({
+/** The environment the built CLI and `aws` run in: their own HOME, files and endpoint, nothing inherited from AWS_*. */
+export const environment = (home: Home, endpoint: string, extra: Record<string, string> = {}) => ({
   PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
   HOME: home.dir,
   AWS_SHARED_CREDENTIALS_FILE: home.credentials,

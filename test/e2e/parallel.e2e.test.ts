@@ -1,7 +1,17 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, bin, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import {
+  available,
+  aws,
+  aws_iam_login,
+  bin,
+  environment,
+  type Moto,
+  makeHome,
+  seedUser,
+  startMoto,
+} from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto: logins at once", () => {
   let moto: Moto
@@ -41,13 +51,7 @@ describe.runIf(available)("the built CLI against moto: logins at once", () => {
     const lock = `${home.credentials}.work.login.lock`
     // A login waiting for its code on stdin holds the profile's lock.
     const held = spawn(process.execPath, [bin, "work"], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: home.dir,
-        AWS_SHARED_CREDENTIALS_FILE: home.credentials,
-        AWS_CONFIG_FILE: home.config,
-        AWS_ENDPOINT_URL: moto.endpoint,
-      },
+      env: environment(home, moto.endpoint),
       stdio: ["pipe", "ignore", "ignore"],
     })
     for (let i = 0; !fs.existsSync(lock); i++) {

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import * as Terminal from "@effect/platform/Terminal"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { Console, Effect, Layer } from "effect"
+import { Console, Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import { main } from "../../src/Cli.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
 import * as JournalLayer from "../../src/layers/Journal.js"
@@ -144,3 +144,20 @@ export const capture = <E, R>(
   })
 
 export { SimulatedAws }
+
+/** Runs the command line as `cli` does while moving the TestClock on, so that waits and retries pass in no time. */
+export const cliTimed = (
+  files: CredentialsFileLayer.Paths,
+  args: ReadonlyArray<string>,
+  options: RunOptions = {},
+) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(cli(files, args, options))
+    for (let i = 0; i < 1000; i++) {
+      const done = yield* Fiber.poll(fiber)
+      if (Option.isSome(done)) return yield* done.value
+      yield* TestClock.adjust(Duration.millis(500))
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+    }
+    return yield* Fiber.join(fiber)
+  })
