@@ -16,7 +16,7 @@ import { noteIfStopped } from "../../signals.js"
 import { ask, type LoadedProfile, loadProfile } from "../common.js"
 import { ensureSession } from "../login.js"
 import { profile } from "../profile.js"
-import { explain, keyState } from "./keys.js"
+import { describeKey, explain, keyState, removeCommand } from "./keys.js"
 import {
   asKey,
   type Created,
@@ -293,13 +293,12 @@ const recovery = (
       plan = plan.next(writeKeyStep<Journaled>(r, oldKey, old, newKey.value))
     const stranger = keys.find((k) => !r.before.includes(k.accessKeyId) && !madeBy(entry, k))
     if (stranger !== undefined) {
-      const cutOffInCreate =
+      // Cut off during CreateAccessKey: the key may be the one it made, or one made since; no telling.
+      const reason =
         entry.newKey === undefined
-          ? " The rotation was cut off during CreateAccessKey, so this may be the key it made, whose secret never arrived: nobody can use it then, and deleting it is safe."
-          : ""
-      return yield* unfinished(
-        `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)}${cutOffInCreate} Until then the rotation is not undone.`,
-      )
+          ? `${r.userName} has a second key, ${describeKey(stranger)}, besides the one in [${name}]. The rotation was cut off during CreateAccessKey, so it may be the key that call made, whose secret never arrived (nobody can use that one), or a key someone made since (a CI job, another machine): rotate cannot tell, so it does not touch it. If nothing needs it, remove it (${removeCommand(r.userName, stranger.accessKeyId)}) and run rotate again.`
+          : `${explain({ _tag: "Second", mine: oldInfo, other: stranger }, r.userName, name)} Until then the rotation is not undone.`
+      return yield* unfinished(reason)
     }
     for (const made of keys.filter((k) => madeBy(entry, k))) {
       const what = Option.isSome(newKey)
