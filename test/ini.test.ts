@@ -131,6 +131,25 @@ describe("the credentials file editor", () => {
     )
   })
 
+  it("edits only a section that still holds what the caller read (compare-and-swap), naming no value", () => {
+    const text = "# keys\n[work]\naws_access_key_id = AKIAOLD\naws_secret_access_key = s3cret/old\n"
+    const swap = (expected: string) =>
+      applyEdits(text, [
+        {
+          section: "work",
+          set: { aws_access_key_id: "AKIANEW", aws_secret_access_key: "s3cret/new" },
+          expect: { aws_access_key_id: "AKIAOLD", aws_secret_access_key: expected },
+        },
+      ])
+    expect(swap("s3cret/old")).toEqual(
+      Either.right("# keys\n[work]\naws_access_key_id = AKIANEW\naws_secret_access_key = s3cret/new\n"),
+    )
+    const refused = swap("s3cret/other")
+    expect(refused).toEqual(
+      Either.left("[work] no longer holds the aws_secret_access_key it held (the file changed meanwhile)"),
+    )
+  })
+
   it("the AWS SDK's own parser reads what was written into a messy file", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-ini-"))
     const filepath = path.join(dir, "credentials")

@@ -450,6 +450,11 @@ const firstInvalidByte = (bytes: Uint8Array): { start: number; wrong: number | u
 export interface Edit {
   readonly section: string
   readonly set: Readonly<Record<string, string>>
+  /**
+   * Values the section must hold when the edit is made (compare-and-swap): checked on the text the
+   * edit is applied to, so a change made since the caller last read the file refuses the edit.
+   */
+  readonly expect?: Readonly<Record<string, string>>
 }
 
 const writableKey = /^[a-z0-9_.-]+$/
@@ -507,6 +512,15 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
   const { lines, blocks, headers, sections } = read.right
   const invalid = edits.map(invalidEdit).find((reason) => reason !== undefined)
   if (invalid !== undefined) return Either.left(invalid)
+  for (const edit of edits) {
+    for (const [key, value] of Object.entries(edit.expect ?? {})) {
+      // The values may be secrets: the reason names the key only.
+      if (sections.get(edit.section)?.values[key] !== value)
+        return Either.left(
+          `[${edit.section}] no longer holds the ${key} it held (the file changed meanwhile)`,
+        )
+    }
+  }
 
   const sets = new Map<string, Record<string, string>>()
   for (const edit of edits) sets.set(edit.section, { ...sets.get(edit.section), ...edit.set })

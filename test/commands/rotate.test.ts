@@ -560,6 +560,30 @@ describe("rotate", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "another program changing the profile's key while the new one is made: the new key is not written over it, and is deleted",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const gate = yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, "iam:CreateAccessKey")
+        const edited = s.original.replace(
+          /aws_secret_access_key = \S+/,
+          "aws_secret_access_key = typed-in-by-hand",
+        )
+        fs.writeFileSync(s.files.credentials, edited)
+        yield* Deferred.succeed(gate, undefined)
+        const out = yield* Fiber.join(run)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("no longer holds the aws_secret_access_key it held")
+        expect(out.stderr).not.toContain("typed-in-by-hand")
+        expect(s.read()).toBe(edited)
+        expect(s.sim.keysOf("alice").map((k) => k.id)).toEqual([s.key.accessKeyId])
+        expect(fs.existsSync(s.journal)).toBe(false)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("an older copy saved between deactivate and delete: the old key is not deleted", () =>
     Effect.gen(function* () {
       const s = yield* setup

@@ -62,12 +62,12 @@ export class KeysNotRotatable extends Data.TaggedError("KeysNotRotatable")<{ rea
   }
 }
 
-/** Profiles in the file whose key is `id`: people copy one key into several profiles. */
-const profilesHolding = ({ home }: LoadedProfile, id: string) => [
+/** Profiles in the file that hold the profile's key, id and secret: people copy one key into several profiles. */
+const profilesHolding = ({ home, signer }: LoadedProfile) => [
   home.section,
-  ...[...home.file.sections.entries()]
-    .filter(([section, s]) => section !== home.section && s.values.aws_access_key_id === id)
-    .map(([section]) => section),
+  ...[...home.file.sections.keys()].filter(
+    (section) => section !== home.section && holds(home.file, [section], signer.credentials),
+  ),
 ]
 
 /** A plan ready to show and to run: the same list of steps for both. */
@@ -130,7 +130,7 @@ const rotation = (
     const r: Rotation = {
       profile: name,
       userName,
-      profiles: profilesHolding(loaded, state.mine.accessKeyId),
+      profiles: profilesHolding(loaded),
       oldKey: loaded.signer.credentials,
       region: loaded.signer.region,
       mfaSession,

@@ -83,10 +83,11 @@ const keyValues = (key: AwsCredentials) => ({
   aws_secret_access_key: Redacted.value(key.secretAccessKey),
 })
 
-const writeKey = (rotation: Rotation, key: AwsCredentials) =>
+/** Writes `key` into the rotation's profiles, in the same locked write as the check that they hold `expected`. */
+const writeKey = (rotation: Rotation, key: AwsCredentials, expected: AwsCredentials) =>
   Effect.flatMap(CredentialsFile, (files) =>
     files.update(
-      rotation.profiles.map((section) => ({ section, set: keyValues(key) })),
+      rotation.profiles.map((section) => ({ section, set: keyValues(key), expect: keyValues(expected) })),
       rotation.file,
     ),
   )
@@ -279,7 +280,7 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
 
 export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created> => ({
   name: `Write the new key into ${profileList(rotation.profiles)}`,
-  run: (s) => Effect.as(writeKey(s.rotation, s.newKey), s),
+  run: (s) => Effect.as(writeKey(s.rotation, s.newKey, s.rotation.oldKey), s),
   settle: (s) =>
     Effect.map(readKeyFile(s.rotation), (file) =>
       holds(file, s.rotation.profiles, s.newKey) ? Option.some(s) : Option.none(),
@@ -293,10 +294,15 @@ export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created>
 /** Writes `key` into the rotation's profiles, if they still hold `expected` (else stops). */
 const writeBack = (s: Stage, key: AwsCredentials, expected: AwsCredentials) =>
   Effect.gen(function* () {
-    const file = yield* (yield* CredentialsFile).read
+    const file = yield* readKeyFile(s.rotation)
     if (holds(file, s.rotation.profiles, key)) return
     yield* expectInFile(s.rotation, expected, keyNames(s))
-    yield* writeKey(s.rotation, key)
+    // Changed between that read and the write: stop as the read would have.
+    yield* writeKey(s.rotation, key, expected).pipe(
+      Effect.catchTag("InvalidInput", (refused) =>
+        Effect.zipRight(expectInFile(s.rotation, expected, keyNames(s)), Effect.fail(refused)),
+      ),
+    )
   })
 
 export const waitStep = (key: string): RotationStep<Created, Created> => ({
