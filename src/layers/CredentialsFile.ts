@@ -8,14 +8,12 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { formatExpiration } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
-import * as Debug from "./Debug.js"
 import * as Lock from "./Lock.js"
 
 export interface Paths {
@@ -207,9 +205,6 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const lock = (lockFile: string, wait?: Duration.Duration) =>
     Lock.acquire(lockFile, { ...(wait ? { wait } : {}), onWait: waiting(lockFile) }).pipe(
       Effect.provideService(FileSystem.FileSystem, fs),
-      Debug.timed(
-        (exit, ms) => `lock ${lockFile}: ${Exit.isSuccess(exit) ? "taken" : "not taken"} after ${ms}ms`,
-      ),
       // The lock reports a failed file-system call in the platform's words, code included.
       Effect.mapError((error) => {
         const code = /\b(E[A-Z]{2,}): /.exec(error.reason)?.[1]

@@ -63,6 +63,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
       const file = fileOf(entry.profile)
       yield* write(file, entry, "wx").pipe(Effect.mapError(fail(file, "create")))
       yield* syncDirectory
+      yield* Effect.logDebug(`journal ${file}: created for the rotation of [${entry.profile}]`)
       return file
     })
 
@@ -74,6 +75,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
       yield* write(temp, entry, "w").pipe(Effect.mapError(fail(temp, "write")))
       yield* fs.rename(temp, file).pipe(Effect.mapError(fail(file, "write")))
       yield* syncDirectory
+      yield* Effect.logDebug(`journal ${file}: recorded${entry.newKey ? " the new key" : ""}`)
     }).pipe(Effect.scoped)
 
   const remove = (entry: Entry) =>
@@ -84,6 +86,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
       ),
       Effect.mapError(fail(fileOf(entry.profile), "remove")),
       Effect.zipRight(syncDirectory),
+      Effect.zipRight(Effect.logDebug(`journal ${fileOf(entry.profile)}: removed`)),
     )
 
   const find = (profile: string) =>

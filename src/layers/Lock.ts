@@ -5,9 +5,11 @@ import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { FileError } from "../schema/Errors.js"
+import * as Debug from "./Debug.js"
 
 /** Who holds a lock, as its file says. */
 export interface Holder {
@@ -205,4 +207,6 @@ export const acquire = (
         }
       }),
     )
-  })
+  }).pipe(
+    Debug.timed((exit, ms) => `lock ${file}: ${Exit.isSuccess(exit) ? "taken" : "not taken"} after ${ms}ms`),
+  )

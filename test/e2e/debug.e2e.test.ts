@@ -75,6 +75,12 @@ describe.runIf(available)("--debug, the built CLI against moto", () => {
     const rotate = await run(["work", "rotate", "--yes", "--debug"])
     for (const operation of ["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"])
       expect(rotate.stderr).toMatch(call(operation))
+    // The rotation's lock and journal, each step of it.
+    expect(rotate.stderr).toMatch(
+      /^\[debug\] lock \S+\/\.aws-iam-login\/credentials\.rotate\.lock: taken after \d+ms$/m,
+    )
+    for (const step of ["created for the rotation of \\[work\\]", "recorded the new key", "removed"])
+      expect(rotate.stderr).toMatch(new RegExp(`^\\[debug\\] journal \\S+\\.json: ${step}$`, "m"))
     await run(["work", "--force", "--token", code, "--debug"])
 
     // the old and the new long-term secret, the code, and moto's one session (secret and token)
