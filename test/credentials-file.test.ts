@@ -230,10 +230,9 @@ describe("the credentials file on disk", () => {
         `Could not read ${config}: it is a named pipe (FIFO), not a regular file: point AWS_CONFIG_FILE at a regular file.`,
       )
       const region = yield* refusal(
-        Effect.flatMap(CredentialsFile, (f) => f.region("work")).pipe(
-          Effect.provide(files),
-          Effect.withConfigProvider(ConfigProvider.fromJson({})),
-        ),
+        Effect.flatMap(CredentialsFile, (f) =>
+          f.region("work", { path: credentials, sections: new Map() }),
+        ).pipe(Effect.provide(files), Effect.withConfigProvider(ConfigProvider.fromJson({}))),
       )
       expect(region).toContain(`Could not read ${config}: it is a named pipe (FIFO)`)
       expect(region).toContain("AWS_CONFIG_FILE")

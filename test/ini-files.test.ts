@@ -16,7 +16,8 @@ const messageOf = <A, E extends { readonly message: string }, R>(effect: Effect.
 const read = Effect.flatMap(CredentialsFile, (f) => f.read)
 const update = (section: string, set: Record<string, string>) =>
   Effect.flatMap(CredentialsFile, (f) => f.update([{ section, set }]))
-const region = (profile: string) => Effect.flatMap(CredentialsFile, (f) => f.region(profile))
+const region = (profile: string) =>
+  Effect.flatMap(CredentialsFile, (f) => Effect.flatMap(f.read, (file) => f.region(profile, file)))
 
 describe("the credentials file as the tool reads it from disk", () => {
   it.live("a file the AWS CLI refuses is refused with its path and line, and never written", () => {

@@ -30,6 +30,8 @@ export interface LoadedProfile {
   readonly profile: LongTermProfile
   /** The profile's long-term key, as it signs calls. */
   readonly signer: Signer
+  /** The region configured for the profile, as the AWS CLI finds it; none when nothing sets one. */
+  readonly region: Option.Option<string>
 }
 
 export const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
@@ -37,12 +39,17 @@ export const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName
   const file = yield* files.read
   const home = yield* keyHome(file, name)
   const profile = yield* decodeSection(home.file, home.section, LongTermProfile)
-  const region = Option.getOrElse(yield* files.region(name), () => fallbackRegion)
+  const region = yield* files.region(name, file)
   return {
     file,
     home,
     profile,
-    signer: { credentials: longTermKey(profile), region, profile: name },
+    signer: {
+      credentials: longTermKey(profile),
+      region: Option.getOrElse(region, () => fallbackRegion),
+      profile: name,
+    },
+    region,
   } satisfies LoadedProfile
 })
 

@@ -7,7 +7,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, sessionSection } from "../schema/Credentials.js"
-import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Processes } from "../services/Processes.js"
 import { ensureSession, token } from "./login.js"
 import { profile } from "./profile.js"
@@ -24,13 +23,12 @@ export const exec = Command.make(
   "exec",
   { profile, token, commandLine },
   Effect.fn("exec")(function* ({ profile: name, token, commandLine }) {
-    const { session, fresh } = yield* ensureSession(name, {
+    const { session, fresh, region } = yield* ensureSession(name, {
       token,
       duration: Duration.hours(12),
       force: false,
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(name)}] refreshed.`)
-    const region = yield* (yield* CredentialsFile).region(name)
     const c = session.credentials
     const [command, ...args] = commandLine
     const status = yield* (yield* Processes).run(command, args, {

@@ -6,7 +6,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
-import { CredentialsFile } from "../services/CredentialsFile.js"
 import { ensureSession } from "./login.js"
 import { profile } from "./profile.js"
 
@@ -60,7 +59,7 @@ export const exportCommand = Command.make(
   "export",
   { profile, format },
   Effect.fn("export")(function* ({ profile, format }) {
-    const { session, fresh } = yield* ensureSession(profile, {
+    const { session, fresh, region } = yield* ensureSession(profile, {
       token: Option.none(),
       duration: Duration.hours(12),
       force: false,
@@ -68,7 +67,6 @@ export const exportCommand = Command.make(
       noTerminal: `No valid session in [${sessionSection(profile)}], and no terminal to ask for an MFA code: run \`aws-iam-login ${profile}\` in a terminal first.`,
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(profile)}] refreshed.`)
-    const region = yield* (yield* CredentialsFile).region(profile)
     yield* Console.log(render(session, region, format))
   }),
 ).pipe(

@@ -120,7 +120,7 @@ const mfaCode = (
  * finds that one's session and asks for no code.
  */
 export const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, options: LoginOptions) {
-  const { file, profile } = yield* loadProfile(name)
+  const { file, profile, region } = yield* loadProfile(name)
   if (!options.force) {
     const stored = yield* currentSession(file, name)
     yield* Effect.logDebug(
@@ -130,17 +130,17 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
           `session in [${sessionSection(name)}] valid until ${formatExpiration(s.expiration)}: reused, no AWS call`,
       }),
     )
-    if (Option.isSome(stored)) return { session: stored.value, fresh: false }
+    if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
   }
   if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
   const files = yield* CredentialsFile
   return yield* files.withSessionLock(
     name,
     Effect.gen(function* () {
-      const { file, profile, signer } = yield* loadProfile(name)
+      const { file, profile, signer, region } = yield* loadProfile(name)
       if (!options.force) {
         const stored = yield* currentSession(file, name)
-        if (Option.isSome(stored)) return { session: stored.value, fresh: false }
+        if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
       }
       const serialNumber = profile.mfa_serial
       if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
@@ -148,7 +148,7 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
       const sts = yield* Sts
       const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
       yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
-      return { session, fresh: true }
+      return { session, fresh: true, region }
     }),
   )
 })

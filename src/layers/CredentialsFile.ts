@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import { formatExpiration } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
-import { CredentialsFile } from "../services/CredentialsFile.js"
+import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
 import * as Lock from "./Lock.js"
 
 export interface Paths {
@@ -333,7 +333,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       ),
     )
 
-  const region = (profile: string) =>
+  const region = (profile: string, credentials: IniFile) =>
     Effect.gen(function* () {
       const fromEnv = yield* Config.nonEmptyString("AWS_REGION").pipe(
         Config.orElse(() => Config.nonEmptyString("AWS_DEFAULT_REGION")),
@@ -342,10 +342,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
       if (Option.isSome(fromEnv)) return fromEnv
       // As botocore merges them: the credentials file's [profile] over the config file's profile.
-      const credentials = yield* readIni(paths.credentials)
       const config = yield* readIni(paths.config)
       return Option.fromNullable(
-        credentials.get(profile)?.values.region ?? Ini.configProfile(config, profile)?.values.region,
+        credentials.sections.get(profile)?.values.region ?? Ini.configProfile(config, profile)?.values.region,
       )
     })
 

@@ -36,8 +36,11 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
     ) => Effect.Effect<A, E | FileError, R>
     /** Locked removal of every `[section]`, as `update` writes; false when there was none. */
     readonly remove: (section: string) => Effect.Effect<boolean, FileError | InvalidInput>
-    /** The region for a profile, found as the AWS CLI finds it (environment, then the config file). */
-    readonly region: (profile: string) => Effect.Effect<Option.Option<string>, FileError>
+    /** The region for a profile, found as the AWS CLI finds it: the environment, then `credentials` (the file as read), then the config file. */
+    readonly region: (
+      profile: string,
+      credentials: IniFile,
+    ) => Effect.Effect<Option.Option<string>, FileError>
   }
 >() {}
 
