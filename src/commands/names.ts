@@ -12,5 +12,7 @@ export const ownArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
 }
 
 /** Whether the command line asks for help (`--help` or `-h`, before any `--`). */
-export const asksForHelp = (args: ReadonlyArray<string>): boolean =>
-  ownArgs(args).includes("--help") || ownArgs(args).includes("-h")
+export const asksForHelp = (args: ReadonlyArray<string>): boolean => {
+  const own = ownArgs(args)
+  return own.includes("--help") || own.includes("-h")
+}
