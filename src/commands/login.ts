@@ -144,6 +144,7 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
       }
       const serialNumber = profile.mfa_serial
       if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
+      yield* files.writable()
       const code = yield* mfaCode(options.token, serialNumber, profile.mfa_process, options.noTerminal)
       const sts = yield* Sts
       const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)

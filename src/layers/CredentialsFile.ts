@@ -316,6 +316,21 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       return true
     }).pipe(Effect.scoped)
 
+  /** A new file may appear in the directory, and the rename may replace the old one there. */
+  const directoryWritable = (file: string) =>
+    fs
+      .access(path.dirname(file), { writable: true })
+      .pipe(Effect.mapError(explain(path.dirname(file), "write to")))
+
+  const writable = (named = paths.credentials) =>
+    Effect.gen(function* () {
+      const file = yield* realFile(named)
+      yield* replaceable(file)
+      yield* directoryWritable(file)
+      yield* Effect.scoped(lock(`${file}.lock`))
+      yield* Effect.logDebug(`${file} can be written: checked before anything is spent on the write`)
+    })
+
   const withSessionLock = <A, E, R>(profile: string, effect: Effect.Effect<A, E, R>) =>
     Effect.gen(function* () {
       const file = yield* realFile(paths.credentials)
@@ -348,7 +363,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       )
     })
 
-  return CredentialsFile.of({ read, readConfig, update, remove, withSessionLock, region })
+  return CredentialsFile.of({ read, readConfig, update, writable, remove, withSessionLock, region })
 })
 
 /** botocore's `os.path.expanduser(os.path.expandvars(path))`; `~user` of another user is refused. */
@@ -393,6 +408,7 @@ const unusable = (error: FileError) =>
     read: Effect.fail(error),
     readConfig: Effect.fail(error),
     update: () => Effect.fail(error),
+    writable: () => Effect.fail(error),
     remove: () => Effect.fail(error),
     withSessionLock: () => Effect.fail(error),
     region: () => Effect.fail(error),

@@ -34,6 +34,13 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
       profile: string,
       effect: Effect.Effect<A, E, R>,
     ) => Effect.Effect<A, E | FileError, R>
+    /**
+     * Fails as `update` of `file` (default the credentials file) would before writing anything: the
+     * file or its directory cannot be replaced, or the file's lock stays held by a live process
+     * (waited for as `update` waits, then released). Checked before anything is spent on the write:
+     * an MFA code, a new access key.
+     */
+    readonly writable: (file?: string) => Effect.Effect<void, FileError>
     /** Locked removal of every `[section]`, as `update` writes; false when there was none. */
     readonly remove: (section: string) => Effect.Effect<boolean, FileError | InvalidInput>
     /** The region for a profile, found as the AWS CLI finds it: the environment, then `credentials` (the file as read), then the config file. */

@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { type AwsCredentials, maskKeyId, type ProfileName } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
+import { CredentialsFile } from "../../services/CredentialsFile.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
 import type { Signer } from "../../services/Sts.js"
@@ -349,6 +350,8 @@ export const rotate = Command.make(
       )
     }
     const loaded = yield* loadProfile(name)
+    // Before any key is made: a file that cannot take the new key would leave it with the journal.
+    if (!dryRun) yield* (yield* CredentialsFile).writable(loaded.home.file.path)
     const userName = loaded.profile.username
     if (userName === undefined) {
       return yield* new InvalidInput({

@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bundle } from "../support/programs.js"
+import { available, aws_iam_login, launch, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+
+/** An MFA code is spent only when the session it buys can be written: everything else is checked first. */
+describe.runIf(available)(
+  "the built CLI against moto: nothing is spent on a write that cannot happen",
+  () => {
+    let moto: Moto
+    let locker = ""
+    const children: Array<ChildProcess> = []
+    beforeAll(async () => {
+      moto = await startMoto()
+      locker = await bundle("locker")
+    })
+    afterAll(async () => {
+      for (const child of children) child.kill("SIGKILL")
+      await moto?.stop()
+    })
+
+    /** An initialised [work] whose mfa_process leaves a mark when it is asked for a code. */
+    const initialised = async (name: string) => {
+      const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
+      const home = makeHome(user)
+      expect((await aws_iam_login(home, moto.endpoint, ["work", "init"])).code).toBe(0)
+      const asked = path.join(home.dir, "asked")
+      const script = path.join(home.dir, "code.sh")
+      fs.writeFileSync(script, `#!/bin/sh\ntouch ${asked}\necho 123456\n`, { mode: 0o755 })
+      home.write(home.read().replace("[other-tool]", `mfa_process = ${script}\r\n\r\n[other-tool]`))
+      return { home, asked: () => fs.existsSync(asked) }
+    }
+    const calls = (action: string) => moto.requests.filter((r) => r.action === action).length
+
+    it("a read-only credentials file: no code asked, no GetSessionToken, the file untouched, one sentence", async () => {
+      const { home, asked } = await initialised("rosa")
+      fs.chmodSync(home.credentials, 0o400)
+      const before = home.read()
+      const sent = calls("GetSessionToken")
+      const out = await aws_iam_login(home, moto.endpoint, ["work"])
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain(
+        `Could not write ${home.credentials}: it is read-only (mode 400), so it is left as it is: to let aws-iam-login update it, run \`chmod u+w ${home.credentials}\`.`,
+      )
+      expect(asked()).toBe(false)
+      expect(calls("GetSessionToken")).toBe(sent)
+      expect(home.read()).toBe(before)
+      expect(fs.statSync(home.credentials).mode & 0o777).toBe(0o400)
+    }, 90_000)
+
+    it("a read-only credentials file: rotate makes no key", async () => {
+      const { home } = await initialised("rudi")
+      fs.chmodSync(home.credentials, 0o400)
+      const before = home.read()
+      const created = calls("CreateAccessKey")
+      const out = await aws_iam_login(home, moto.endpoint, ["work", "rotate", "--yes"])
+      expect(out.code).toBe(1)
+      expect(out.stderr).toContain(`it is read-only (mode 400)`)
+      expect(calls("CreateAccessKey")).toBe(created)
+      expect(home.read()).toBe(before)
+    }, 90_000)
+
+    it("a credentials file whose lock a live process holds: the code is asked only once it is free", async () => {
+      const { home, asked } = await initialised("lena")
+      const lock = `${home.credentials}.lock`
+      const holder = await new Promise<ChildProcess>((resolve, reject) => {
+        const child = spawn(process.execPath, [locker, "hold", lock], {
+          stdio: ["ignore", "pipe", "inherit"],
+        })
+        children.push(child)
+        child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("held") && resolve(child))
+        child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)))
+      })
+      const sent = calls("GetSessionToken")
+      const login = launch(home, moto.endpoint, ["work"])
+      let stderr = ""
+      login.child.stderr?.on("data", (c: Buffer) => {
+        stderr += c.toString()
+      })
+      while (!stderr.includes("Waiting for pid")) await new Promise((r) => setTimeout(r, 50))
+      expect(stderr).toContain(`Waiting for pid ${holder.pid} (since `)
+      expect(stderr).toContain(`to release ${lock}…`)
+      expect(asked()).toBe(false)
+      expect(calls("GetSessionToken")).toBe(sent)
+      holder.kill("SIGKILL")
+      const ended = await login.ended
+      expect(ended.code).toBe(0)
+      expect(ended.stdout).toContain("Logged in: [work-sts]")
+      expect(asked()).toBe(true)
+      expect(calls("GetSessionToken")).toBe(sent + 1)
+    }, 90_000)
+  },
+)
