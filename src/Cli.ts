@@ -16,7 +16,7 @@ import { complete, script } from "./commands/completion.js"
 import { exec } from "./commands/exec.js"
 import { exportCommand } from "./commands/export.js"
 import { builtInFlags, flagsOf, shells } from "./commands/flags.js"
-import { type Grammar, toTree } from "./commands/grammar.js"
+import { type Grammar, separated, toTree } from "./commands/grammar.js"
 import { init } from "./commands/init.js"
 import { list } from "./commands/list.js"
 import { login } from "./commands/login.js"
@@ -60,6 +60,9 @@ export const grammar: Grammar = {
     { names: ["--profile"], values: [] },
   ],
 }
+
+/** The command line with `--` before the command `exec` runs: what follows is never read as ours. */
+export const withSeparator = (args: ReadonlyArray<string>) => separated(args, grammar)
 
 type Example = readonly [commandLine: string, what: string]
 
@@ -160,7 +163,7 @@ const originalOrder = (command: string): ReadonlyArray<string> => {
     return [`${name} <profile> [<command>] [options]`, `${name} <command> [<profile>] [options]`]
   if (!grammar.commands.get(command)) return []
   return [
-    `${name} <profile>${command === "login" ? "" : ` ${command}`} [options]${command === "exec" ? " -- <command>..." : ""}`,
+    `${name} <profile>${command === "login" ? "" : ` ${command}`} [options]${command === "exec" ? " [--] <command>..." : ""}`,
   ]
 }
 
@@ -205,7 +208,7 @@ const completion = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     if (args[0] === "__complete")
       return Option.some(yield* Effect.as(complete(args.slice(1), commandFlags), 0))
-    const at = args.indexOf("--completions")
+    const at = ownArgs(args).indexOf("--completions")
     if (at < 0 || asksForHelp(args.slice(0, at))) return Option.none<number>()
     const shell = shells.find((s) => s === args[at + 1])
     if (shell === undefined) {
@@ -241,7 +244,7 @@ const awsProfile = Config.option(Config.nonEmptyString("AWS_PROFILE")).pipe(
  */
 export const main = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const completed = yield* completion(args)
+    const completed = yield* completion(args[0] === "__complete" ? args : withSeparator(args))
     if (Option.isSome(completed)) return completed.value
     const mapped = toTree(args, grammar, yield* awsProfile)
     if (Either.isLeft(mapped)) return yield* Effect.as(Console.error(`${mapped.left}\n\n${usageHint}`), 2)

@@ -36,6 +36,16 @@ describe("the original order, mapped onto the command tree", () => {
     expect(mapped("work exec -- status")).toEqual(Either.right("exec -- work status"))
   })
 
+  it("gives exec's command everything from its name on, as if -- came before it", () => {
+    expect(mapped("exec work aws --version")).toEqual(Either.right("exec -- work aws --version"))
+    expect(mapped("work exec -t 123456 terraform apply -var env=prod")).toEqual(
+      Either.right("exec -t 123456 -- work terraform apply -var env=prod"),
+    )
+    expect(mapped("exec --profile work aws s3 ls --profile x")).toEqual(
+      Either.right("exec -- work aws s3 ls --profile x"),
+    )
+  })
+
   it("takes the profile from --profile, else AWS_PROFILE, only when none is named", () => {
     expect(mapped("status", "alice")).toEqual(Either.right("status -- alice"))
     expect(mapped("status --profile bob", "alice")).toEqual(Either.right("status -- bob"))

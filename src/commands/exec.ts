@@ -15,7 +15,9 @@ import { profile } from "./profile.js"
 export class CommandExited extends Data.TaggedError("CommandExited")<{ readonly status: number }> {}
 
 const commandLine = Args.text({ name: "command" }).pipe(
-  Args.withDescription("The command to run, after --, and its arguments"),
+  Args.withDescription(
+    "The command to run and its arguments, passed on exactly as given (a -- before it is optional)",
+  ),
   Args.atLeast(1),
 )
 

@@ -38,6 +38,35 @@ const takeProfileFlag = (args: ReadonlyArray<string>): [ReadonlyArray<string>, s
 }
 
 /**
+ * The command line with `--` before the command `exec` runs, when it has none there: everything from
+ * that command's name on is the command's, byte for byte, whatever it looks like. The command is the
+ * word after `exec <profile>` or `<profile> exec` (after `exec` alone when `--profile` names the
+ * profile); what comes before it is this tool's.
+ */
+export const separated = (args: ReadonlyArray<string>, grammar: Grammar): ReadonlyArray<string> => {
+  const words: Array<string> = []
+  let named = false
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--") return args
+    if (arg === "--profile" || arg.startsWith("--profile=")) {
+      named = true
+      if (arg === "--profile") i++
+      continue
+    }
+    if (arg.startsWith("-") && arg !== "-") {
+      if (!arg.includes("=") && flagNamed(grammar.flags, arg)?.values !== undefined) i++
+      continue
+    }
+    const exec = words.slice(0, 2).indexOf("exec")
+    if (exec >= 0 && words.length === (named && exec === 0 ? 1 : 2))
+      return [...args.slice(0, i), "--", ...args.slice(i)]
+    words.push(arg)
+  }
+  return args
+}
+
+/**
  * Maps a command line in the original tool's order, `<profile> [subcommand] …`, onto the command
  * tree, `<subcommand> <profile> …`: `work` is `login work`, `work status --json` is
  * `status work --json`, `status work` stays. `help [command]` and `version` are `--help` and
@@ -51,6 +80,10 @@ export const toTree = (
   awsProfile: string | undefined,
 ): Either.Either<ReadonlyArray<string>, string> => {
   const { commands } = grammar
+  if (args[0] !== "help") {
+    const explicit = separated(args, grammar)
+    if (explicit !== args) return toTree(explicit, grammar, awsProfile)
+  }
   if (args[0] === "help") {
     const topic = args[1]
     return Either.right(topic !== undefined && commands.has(topic) ? [topic, "--help"] : ["--help"])
