@@ -6,15 +6,15 @@ import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
 import { available, aws_iam_login, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { npmEnvironment } from "./node-builds.js"
 
 const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, "..", "..")
 
-/** npm as a user runs it: none of the npm_* settings that `npm test` hands its children. */
 const npm = (args: ReadonlyArray<string>, cwd: string) =>
   run("npm", [...args], {
     cwd,
-    env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name))),
+    env: npmEnvironment(),
     timeout: 120_000,
   })
 
