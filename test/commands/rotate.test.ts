@@ -362,6 +362,21 @@ describe("rotate", () => {
         s.sim.revocationDelay = Duration.seconds(30)
         s.sim.loseAnswerOf(operation)
         const out = yield* rotate(s)
+        if (operation === "iam:CreateAccessKey") {
+          // No id came back: the key AWS made cannot be told from one someone else made, so it is named and left.
+          const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+          expect(out.code).toBe(1)
+          expect(out.stderr).toContain(
+            `aws iam delete-access-key --user-name alice --access-key-id ${made.id}`,
+          )
+          expect(out.stderr).toContain(
+            "Rotate cannot tell, so it deleted nothing and left every key as it is",
+          )
+          expect(out.stderr).toContain("is still the one in [work], [work-copy], Active and working")
+          expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+          expect(fs.existsSync(s.journal)).toBe(true)
+          yield* unprovenKey(s)
+        }
         const key = yield* settled(s)
         if (operation === "iam:DeleteAccessKey" || operation === "iam:UpdateAccessKey") {
           // The call went through: the rotation carries on and finishes.
@@ -373,10 +388,6 @@ describe("rotate", () => {
           expect(out.code).toBe(1)
           expect(key.id).toBe(s.key.accessKeyId)
           expect(s.read()).toBe(s.original)
-        }
-        if (operation === "iam:CreateAccessKey") {
-          // The key it made, whose secret never arrived, was found and deleted with the old key.
-          expect(signers(s, "iam:DeleteAccessKey")).toEqual([s.key.accessKeyId])
         }
       }).pipe(Effect.provide(SimulatedAws)),
     )
@@ -655,6 +666,82 @@ describe("rotate", () => {
       expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
       expect(s.read()).toBe(s.original)
     }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  /** alice's keys as [id, status], in creation order. */
+  const keyList = (s: Setup) => s.sim.keysOf("alice").map((k) => [k.id, k.status])
+
+  it.effect(
+    "a key someone makes while CreateAccessKey is held, whose answer then is a 500, is named and never deleted",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const gate = yield* s.sim.pauseAt("iam:CreateAccessKey")
+        const run = yield* Effect.fork(rotate(s))
+        yield* reached(s, "iam:CreateAccessKey")
+        const other = yield* s.sim.addKey("alice")
+        s.sim.failOn("iam:CreateAccessKey", lostAnswer)
+        yield* Deferred.succeed(gate, undefined)
+        const out = yield* Fiber.join(run)
+        expect(out.code).toBe(1)
+        expect(keyList(s)).toEqual([
+          [s.key.accessKeyId, "Active"],
+          [other.accessKeyId, "Active"],
+        ])
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(out.stderr).toContain(`${other.accessKeyId} (Active, created `)
+        expect(out.stderr).toContain(
+          `remove it (aws iam delete-access-key --user-name alice --access-key-id ${other.accessKeyId})`,
+        )
+        expect(out.stderr).toContain("then run `aws-iam-login work rotate`")
+        expect(out.stderr).not.toContain("Undone:")
+        expect(s.read()).toBe(s.original)
+        expect(fs.existsSync(s.journal)).toBe(true)
+        yield* unprovenKey(s)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a key someone makes while CreateAccessKey hangs is left when Ctrl-C settles the call", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.sim.hangAt("iam:CreateAccessKey")
+      const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:CreateAccessKey")
+      const other = yield* s.sim.addKey("alice")
+      const exit = yield* Fiber.interrupt(run)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(keyList(s)).toEqual([
+        [s.key.accessKeyId, "Active"],
+        [other.accessKeyId, "Active"],
+      ])
+      expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+      expect(s.read()).toBe(s.original)
+      expect(fs.existsSync(s.journal)).toBe(true)
+      yield* unprovenKey(s)
+      expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a CreateAccessKey answer naming the old key as the new one stops the rotation, and no key is deleted or deactivated",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.forgeNextKey(s.key.accessKeyId)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("a key alice had before the call, as the new key: the answer is wrong")
+        expect(out.stderr).toContain("is still the one in [work], [work-copy], Active and working")
+        expect(out.stderr).not.toContain("Undone:")
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(signers(s, "iam:UpdateAccessKey")).toEqual([])
+        expect(s.sim.keys.get(s.key.accessKeyId)?.status).toBe("Active")
+        expect(s.read()).toBe(s.original)
+        // The key AWS did make has no secret anyone saw: the next rotate names it and leaves it.
+        yield* unprovenKey(s)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>

@@ -86,6 +86,8 @@ export class SimAccount {
   private readonly hangs = new Set<string>()
   private readonly faults: Array<{ operation: string; skip: number; fault: Fault }> = []
   private readonly lost: Array<{ operation: string; skip: number; fault: Fault }> = []
+  /** The id the next CreateAccessKey answer names instead of the key it made (`forgeNextKey`). */
+  private forged: AccessKeyId | undefined
   /** Deleted keys, still accepted for `revocationDelay`. */
   private readonly ghosts = new Map<string, SimKey>()
   private counter = 0
@@ -134,6 +136,11 @@ export class SimAccount {
   /** Does the call to `operation` (after `skip` others), then loses its answer: the caller sees `fault`. */
   loseAnswerOf(operation: string, fault: Fault = lostAnswer, skip = 0) {
     this.lost.push({ operation, skip, fault })
+  }
+
+  /** The next CreateAccessKey makes a key, and its answer names `id` instead (a forged or buggy answer). */
+  forgeNextKey(id: AccessKeyId) {
+    this.forged = id
   }
 
   /** Holds the next call to `operation` until the returned gate is opened (`after`: once AWS did it). */
@@ -329,7 +336,13 @@ export class SimAccount {
               detail: "Cannot exceed quota for AccessKeysPerUser: 2",
             })
           }
-          const key = this.storeKey(name, "Active", now, now + Duration.toMillis(this.propagation))
+          const made = this.storeKey(name, "Active", now, now + Duration.toMillis(this.propagation))
+          const forged = this.forged
+          this.forged = undefined
+          const key =
+            forged === undefined
+              ? made
+              : { accessKeyId: forged, secretAccessKey: Redacted.make(`forged/${forged}`) }
           return { key, created: new Date(now) }
         }),
       ),

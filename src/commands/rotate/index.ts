@@ -153,11 +153,13 @@ const rotation = (
         Effect.succeed(
           outcome.committed
             ? `The old key ${old} is deleted; the journal keeps the new key's secret. ${rerun(name)}`
-            : outcome.stopped
-              ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
-              : outcome.notUndone.length === 0
-                ? `Your key ${old} is still the one in [${name}], Active and working.`
-                : rerun(name),
+            : outcome.stoppedBy === "Unproven"
+              ? `Your key ${old} is still the one in ${profileList(r.profiles)}, Active and working; the journal stays until rotate ends the rotation.`
+              : outcome.stopped
+                ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
+                : outcome.notUndone.length === 0
+                  ? `Your key ${old} is still the one in [${name}], Active and working.`
+                  : rerun(name),
         ),
       finish: (c) =>
         Console.log(
@@ -302,10 +304,9 @@ const recovery = (
       return yield* unfinished(reason)
     }
     for (const made of keys.filter((k) => madeBy(entry, k))) {
-      const what = Option.isSome(newKey)
-        ? `the new key ${maskKeyId(made.accessKeyId)}`
-        : `the key ${maskKeyId(made.accessKeyId)} the rotation made (its secret never arrived)`
-      plan = plan.next(discardStep<Journaled>(r, made.accessKeyId, what))
+      plan = plan.next(
+        discardStep<Journaled>(r, made.accessKeyId, `the new key ${maskKeyId(made.accessKeyId)}`),
+      )
     }
     return choose(
       `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${holdsNew ? "the new key, which AWS no longer accepts" : old}. To undo it:`,

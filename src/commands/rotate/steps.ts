@@ -1,6 +1,5 @@
 import * as Terminal from "@effect/platform/Terminal"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -17,10 +16,10 @@ import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js
 import { type AccessKeyInfo, Iam, type KeyStatus } from "../../services/Iam.js"
 import { type Entry, Journal } from "../../services/Journal.js"
 import { type Signer, Sts } from "../../services/Sts.js"
-import { removeCommand } from "./keys.js"
-import { FileChanged, type Step } from "./transaction.js"
+import { describeKey, removeCommand } from "./keys.js"
+import { FileChanged, type Step, Unproven } from "./transaction.js"
 
-export type StepError = AwsError | FileError | InvalidInput | FileChanged
+export type StepError = AwsError | FileError | InvalidInput | FileChanged | Unproven
 export type StepContext = Iam | Sts | CredentialsFile | Terminal.Terminal | Journal
 type RotationStep<In, Out> = Step<In, Out, StepError, StepContext>
 
@@ -190,22 +189,31 @@ const keyNames = (s: Stage) => {
     : [old, [s.newKey, `the new key ${maskKeyId(s.newKey.accessKeyId)}`] as const]
 }
 
-/** How far AWS's clock may be from this machine's, for the creation time AWS gives a key. */
-const clockSkew = Duration.seconds(5)
-
 /**
- * Whether the journal proves the rotation made `key`: its new key. While the new key's id is
- * unknown (the answer to CreateAccessKey was lost), the same run, right after the call ended at
- * `callEnded`, takes for it a key made during the call itself; a later run takes no key for it,
- * since someone else may have made one since. Any other key is someone else's.
+ * Whether the journal proves the rotation made `key`: it is the new key whose id (and secret) the
+ * journal recorded. A key whose CreateAccessKey answer never arrived is not proved to be anyone's:
+ * no id came back, and a key someone else made meanwhile looks just the same.
  */
-export const madeBy = (entry: Entry, key: AccessKeyInfo, callEnded?: number) =>
-  !entry.before.includes(key.accessKeyId) &&
-  (entry.newKey !== undefined
-    ? key.accessKeyId === entry.newKey.id
-    : callEnded !== undefined &&
-      key.created.getTime() >= entry.started.getTime() - Duration.toMillis(clockSkew) &&
-      key.created.getTime() <= callEnded + Duration.toMillis(clockSkew))
+export const madeBy = (entry: Entry, key: AccessKeyInfo) =>
+  entry.newKey !== undefined && key.accessKeyId === entry.newKey.id && !entry.before.includes(key.accessKeyId)
+
+/** What a person needs to know about keys AWS lists that a lost CreateAccessKey answer may or may not have made. */
+export const unprovenKeys = (
+  rotation: Rotation,
+  keys: ReadonlyArray<{ readonly key: AccessKeyInfo; readonly lastUsed: Option.Option<Option.Option<Date>> }>,
+) => {
+  const named = keys.map(({ key, lastUsed }) =>
+    Option.match(lastUsed, { onNone: () => describeKey(key), onSome: (used) => describeKey(key, used) }),
+  )
+  const removal = keys.map(({ key }) => removeCommand(rotation.userName, key.accessKeyId)).join("; ")
+  const one = keys.length === 1
+  return (
+    `AWS now lists ${named.join(" and ")}, which ${one ? "was" : "were"} not there before the call: ` +
+    `${one ? "it" : "one"} may be the key the call made, whose secret never arrived (nobody can use it), or a key someone else made meanwhile (a CI job, another machine). ` +
+    `Rotate cannot tell, so it deleted nothing and left every key as it is. If nothing needs ${one ? "that key" : "them"}, remove ${one ? "it" : "them"} (${removal}), ` +
+    `then run \`aws-iam-login ${rotation.profile} rotate\`: it finds the journal and ends the rotation`
+  )
+}
 
 // The steps. Each takes the rotation so far and returns it, or the next stage of it.
 
@@ -255,21 +263,32 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           const { key } = yield* restore((yield* Iam).createAccessKey(signer, s.rotation.userName))
+          if (s.rotation.before.includes(key.accessKeyId)) {
+            // Undoing would delete a key the user already had, perhaps the only one.
+            return yield* new Unproven({
+              reason: `AWS's answer to CreateAccessKey names ${maskKeyId(key.accessKeyId)}, a key ${s.rotation.userName} had before the call, as the new key: the answer is wrong (a proxy or a fault on the way), so the rotation stopped and changed nothing more`,
+            })
+          }
           // The secret exists only in this answer: it goes into the journal before anything else.
           const entry: Entry = { ...s.entry, newKey: { id: key.accessKeyId, secret: key.secretAccessKey } }
           yield* (yield* Journal).record(entry)
           return { rotation: s.rotation, entry, newKey: key }
         }),
       ),
-    // The answer was lost: the key it made, if any, has no secret anyone knows. Delete it.
+    // The answer was lost: without a new key AWS shows nothing was made; with one, whose it is cannot be told.
     settle: (s) =>
       Effect.gen(function* () {
-        const ended = yield* Clock.currentTimeMillis
+        const iam = yield* Iam
         const keys = yield* listKeys(signer, s.rotation.userName)
-        for (const key of keys.filter((k) => madeBy(s.entry, k, ended))) {
-          yield* (yield* Iam).deleteAccessKey(signer, s.rotation.userName, key.accessKeyId)
-        }
-        return Option.none()
+        const unknown = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
+        if (unknown.length === 0) return Option.none()
+        const described = yield* Effect.forEach(unknown, (key) =>
+          Effect.map(Effect.option(iam.accessKeyLastUsed(signer, key.accessKeyId)), (lastUsed) => ({
+            key,
+            lastUsed,
+          })),
+        )
+        return yield* new Unproven({ reason: unprovenKeys(s.rotation, described) })
       }),
     undo: {
       name: "delete the new key (or, if that is denied, deactivate it)",

@@ -21,6 +21,25 @@ export class FileChanged extends Data.TaggedError("FileChanged")<{ readonly reas
 }
 
 /**
+ * The account shows something the run cannot prove is its own doing (an answer naming a key that
+ * existed before the call, or a key whose creation the run never saw answered): stop at once, and
+ * change nothing more, since undoing could delete a key someone else relies on.
+ */
+export class Unproven extends Data.TaggedError("Unproven")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+/** Failures that stop the run where it is: nothing more is done or undone. */
+const stops = new Set(["FileChanged", "Unproven"])
+const stopping = (cause: Cause.Cause<Failure>) =>
+  Option.filter(
+    Option.map(Cause.failureOption(cause), (e) => e._tag),
+    (tag) => stops.has(tag),
+  )
+
+/**
  * One step of a transaction: what it does with the state so far and the state it hands on, and
  * how to take it back.
  */
@@ -144,8 +163,10 @@ export interface Limits {
 const defaultLimits: Limits = { afterFailure: Duration.seconds(60), afterInterruption: Duration.seconds(8) }
 
 export interface Outcome {
-  /** The file changed under the run: it stopped and undid nothing. */
+  /** The file changed under the run, or the account showed what it cannot prove: it stopped and undid nothing. */
   readonly stopped: boolean
+  /** What stopped it: the tag of the failure. */
+  readonly stoppedBy?: string
   /** It stopped after the step that commits. */
   readonly committed?: boolean
   readonly undone: ReadonlyArray<string>
@@ -165,7 +186,7 @@ export interface RunOptions<Out, R> {
  * Runs the steps in order, each given what the one before returned. When one fails, or the run
  * is interrupted, the step's own call is settled against the account, then the undos of the steps
  * done run in reverse, uninterruptibly and within a deadline; `state` then says where that leaves
- * the user. A step that fails with FileChanged stops the run and nothing is undone.
+ * the user. A step (or its settling) that fails with FileChanged or Unproven stops the run and nothing is undone.
  */
 export const run = <In, Out, E extends Failure, R>(
   plan: Plan<In, Out, E, R>,
@@ -236,8 +257,10 @@ export const run = <In, Out, E extends Failure, R>(
         const now = yield* Clock.currentTimeMillis
         const deadline = now + Duration.toMillis(interrupted ? limits.afterInterruption : limits.afterFailure)
         const failure = Cause.failureOption(exit.cause)
-        if (Option.exists(failure, (e) => e._tag === "FileChanged")) {
-          return yield* fail(step, reasonOf(exit.cause), { ...nothing, stopped: true }, interrupted)
+        const stoppedBy = stopping(exit.cause)
+        if (Option.isSome(stoppedBy)) {
+          const outcome = { ...nothing, stopped: true, stoppedBy: stoppedBy.value }
+          return yield* fail(step, reasonOf(exit.cause), outcome, interrupted)
         }
         if (interrupted) yield* Console.error("Interrupted: undoing what was done…")
         const unclear = interrupted || !Option.exists(failure, (e) => refused.has(e._tag))
@@ -247,6 +270,12 @@ export const run = <In, Out, E extends Failure, R>(
                 bounded(step.settle(value), deadline, `reading the account after ${step.name}`),
               )
             : Exit.succeed(Option.none())
+        const settleStopped = Exit.isFailure(settled) ? stopping(settled.cause) : Option.none()
+        if (Exit.isFailure(settled) && Option.isSome(settleStopped)) {
+          const reason = `${reasonOf(exit.cause).replace(/\.$/, "")}. ${reasonOf(settled.cause)}`
+          const outcome = { ...nothing, stopped: true, stoppedBy: settleStopped.value }
+          return yield* fail(step, reason, outcome, interrupted)
+        }
         if (Exit.isFailure(settled)) {
           // Whether the call took effect is unknown: undoing anything before it could be wrong.
           const notUndone = done.flatMap((d) => (d.step.undo === undefined ? [] : [d.step.undo.name]))
