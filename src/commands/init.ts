@@ -5,6 +5,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { derivedMfaSerial, parseIamUser } from "../schema/Arn.js"
+import { mfaSerialProblem } from "../schema/Credentials.js"
 import { InvalidInput, NoMfaDevice } from "../schema/Errors.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
@@ -53,7 +54,12 @@ export const init = Command.make(
   { profile, force, yes },
   Effect.fn("init")(function* ({ profile: name, force, yes }) {
     const { home, profile, signer } = yield* loadProfile(name)
-    if (!force && profile.username !== undefined && profile.mfa_serial !== undefined) {
+    if (
+      !force &&
+      profile.username !== undefined &&
+      profile.mfa_serial !== undefined &&
+      mfaSerialProblem(profile.mfa_serial) === undefined
+    ) {
       return yield* Console.log(
         `[${name}] is already initialised: username ${profile.username}, mfa_serial ${profile.mfa_serial}. Use --force to read them again.`,
       )

@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import {
   formatExpiration,
   LongTermProfile,
+  mfaSerialProblem,
   type ProfileName,
   SessionProfile,
   sessionSection,
@@ -46,22 +47,44 @@ export const list = Command.make(
     const now = yield* Clock.currentTimeMillis
     const rows = []
     for (const name of profileNames(file)) {
-      const profile = yield* decodeSection(file, name, LongTermProfile).pipe(Effect.option)
-      if (Option.isNone(profile)) continue
+      if (file.sections.get(name)?.values.aws_access_key_id === undefined) continue
+      // A profile whose key cannot be used is listed, with the reason, never left out.
+      const decoded = yield* decodeSection(file, name, LongTermProfile).pipe(Effect.either)
+      const profile = Either.getRight(decoded)
+      const problem = Either.match(decoded, {
+        onLeft: (e) => e.message,
+        onRight: (p) =>
+          p.mfa_serial === undefined
+            ? undefined
+            : Option.match(Option.fromNullable(mfaSerialProblem(p.mfa_serial)), {
+                onNone: () => undefined,
+                onSome: (why) => `mfa_serial is ${why}: run aws-iam-login ${name} init`,
+              }),
+      })
       const expiration = yield* decodeSection(file, sessionSection(name as ProfileName), SessionProfile).pipe(
         Effect.map((s) => s.expiration),
         Effect.option,
       )
-      const age = keys
-        ? Option.some(yield* keyAge(name as ProfileName, profile.value.username, now))
-        : Option.none()
-      rows.push({ name, profile: profile.value, expiration, age })
+      const username = Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.username))
+      const age =
+        keys && Option.isSome(profile)
+          ? Option.some(yield* keyAge(name as ProfileName, username, now))
+          : Option.none()
+      rows.push({
+        name,
+        username,
+        mfaSerial: Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.mfa_serial)),
+        problem,
+        expiration,
+        age,
+      })
     }
     if (json) {
-      const report = rows.map(({ name, profile, expiration, age }) => ({
+      const report = rows.map(({ name, username, mfaSerial, problem, expiration, age }) => ({
         profile: name,
-        username: profile.username ?? null,
-        mfaSerial: profile.mfa_serial ?? null,
+        username: username ?? null,
+        mfaSerial: mfaSerial ?? null,
+        problem: problem ?? null,
         expiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
         valid: Option.exists(expiration, (e) => e.getTime() > now),
         ...(keys ? { keyAgeDays: Option.getOrNull(Option.flatMap(age, Either.getRight)) } : {}),
@@ -69,10 +92,10 @@ export const list = Command.make(
       return yield* Console.log(JSON.stringify(report, null, 2))
     }
     if (rows.length === 0) return yield* Console.log(`No profile with an access key in ${file.path}.`)
-    const table = rows.map(({ name, profile, expiration, age }) => [
+    const table = rows.map(({ name, username, mfaSerial, problem, expiration, age }) => [
       name,
-      profile.username ?? "-",
-      profile.mfa_serial ?? "- (run init)",
+      username ?? "-",
+      problem === undefined ? (mfaSerial ?? "- (run init)") : `invalid: ${problem}`,
       Option.match(expiration, {
         onNone: () => "none",
         onSome: (e) =>

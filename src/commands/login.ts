@@ -12,13 +12,14 @@ import * as Schema from "effect/Schema"
 import {
   formatExpiration,
   MfaCode,
+  MfaSerialToSend,
   type ProfileName,
   SessionDuration,
   sessionSection,
   sessionValues,
 } from "../schema/Credentials.js"
 import { firstIssue, InvalidInput, NotInitialised } from "../schema/Errors.js"
-import { CredentialsFile } from "../services/CredentialsFile.js"
+import { CredentialsFile, decodeSection } from "../services/CredentialsFile.js"
 import { Processes } from "../services/Processes.js"
 import { Sts } from "../services/Sts.js"
 import { ask, currentSession, loadProfile, timeLeft } from "./common.js"
@@ -137,13 +138,13 @@ export const ensureSession = Effect.fn("ensureSession")(function* (name: Profile
   return yield* files.withSessionLock(
     name,
     Effect.gen(function* () {
-      const { file, profile, signer, region } = yield* loadProfile(name)
+      const { file, home, profile, signer, region } = yield* loadProfile(name)
       if (!options.force) {
         const stored = yield* currentSession(file, name)
         if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
       }
-      const serialNumber = profile.mfa_serial
-      if (serialNumber === undefined) return yield* new NotInitialised({ profile: name })
+      if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
+      const { mfa_serial: serialNumber } = yield* decodeSection(home.file, home.section, MfaSerialToSend)
       yield* files.writable()
       const code = yield* mfaCode(options.token, serialNumber, profile.mfa_process, options.noTerminal)
       const sts = yield* Sts

@@ -6,7 +6,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { formatExpiration, maskKeyId, SessionProfile, sessionSection } from "../schema/Credentials.js"
+import {
+  formatExpiration,
+  maskKeyId,
+  mfaSerialProblem,
+  SessionProfile,
+  sessionSection,
+} from "../schema/Credentials.js"
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Journal } from "../services/Journal.js"
@@ -75,6 +81,8 @@ export const status = Command.make(
       keyStatus: Option.getOrNull(Option.map(mine, (k) => k.status)),
       username: profile.username ?? null,
       mfaSerial: profile.mfa_serial ?? null,
+      mfaSerialProblem:
+        profile.mfa_serial === undefined ? null : (mfaSerialProblem(profile.mfa_serial) ?? null),
       sessionProfile: section,
       sessionExpiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
       sessionValid: Option.exists(expiration, (e) => e.getTime() > now),
@@ -104,7 +112,13 @@ export const status = Command.make(
         `profile     ${name}`,
         `key         ${report.accessKeyIdMasked}, ${age}`,
         `username    ${report.username ?? init}`,
-        `mfa_serial  ${report.mfaSerial ?? init}`,
+        `mfa_serial  ${
+          report.mfaSerial === null
+            ? init
+            : report.mfaSerialProblem === null
+              ? report.mfaSerial
+              : `"${report.mfaSerial}" is invalid (${report.mfaSerialProblem}): login needs it; run aws-iam-login ${name} init`
+        }`,
         `session     [${section}] ${sessionLine}`,
         ...Option.toArray(Option.map(notice, (n) => `rotation    ${n}`)),
         ...Option.toArray(

@@ -1,4 +1,5 @@
 import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -33,6 +34,16 @@ export const MfaSerial = Schema.String.pipe(
     message: () => "not an MFA device ARN (arn:aws:iam::<account>:mfa/<name>) or hardware serial",
   }),
 )
+
+/** What is wrong with a profile's `mfa_serial`, as status and list show it; undefined when it can be sent. */
+export const mfaSerialProblem = (serial: string): string | undefined =>
+  Either.match(Schema.decodeUnknownEither(MfaSerial)(serial), {
+    onLeft: () =>
+      serial === ""
+        ? "empty"
+        : "not an MFA device ARN (arn:aws:iam::<account>:mfa/<name>) or hardware serial",
+    onRight: () => undefined,
+  })
 
 /** Authenticator apps show the code as `123 456`: spaces anywhere are ignored. */
 export const MfaCode = Schema.transform(Schema.String, Schema.String, {
@@ -121,16 +132,34 @@ export interface AwsCredentials {
   readonly sessionToken?: Redacted.Redacted<string>
 }
 
-/** `[<profile>]`: the long-term key and what init stored. */
+/**
+ * The keys whose value must be exactly what the line shows, or the profile is refused where they are
+ * read: a key id in quotes or a secret followed by `# comment` is sent to AWS as written, which the
+ * person surely did not mean. Every other value is used as botocore reads it (`mfa_process` runs
+ * through a shell, quotes and `;` included), and checked only where it is used.
+ */
+export const exactKeys: ReadonlySet<string> = new Set([
+  "aws_access_key_id",
+  "aws_secret_access_key",
+  "aws_session_token",
+])
+
+/**
+ * `[<profile>]`: the long-term key and what init stored. `mfa_serial` is checked (`MfaSerial`) only
+ * where it is sent: an invalid one does not stop a command that does not use it.
+ */
 export const LongTermProfile = Schema.Struct({
   aws_access_key_id: AccessKeyId,
   aws_secret_access_key: Secret,
-  mfa_serial: Schema.optional(MfaSerial),
+  mfa_serial: Schema.optional(Schema.String),
   username: Schema.optional(Schema.String),
   /** A command that prints an MFA code (aws-vault's name), run when no --token is given. */
   mfa_process: Schema.optional(Schema.String),
 })
 export type LongTermProfile = typeof LongTermProfile.Type
+
+/** The part of `[<profile>]` that login sends with the code. */
+export const MfaSerialToSend = Schema.Struct({ mfa_serial: MfaSerial })
 
 /** `[<profile>-sts]`: the session written by login. */
 export const SessionProfile = Schema.Struct({

@@ -2,6 +2,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { exactKeys } from "../schema/Credentials.js"
 import type { FileError, InvalidInput } from "../schema/Errors.js"
 import { firstIssue, MalformedFile, ProfileNotFound } from "../schema/Errors.js"
 import type { Edit, Sections } from "../schema/Ini.js"
@@ -55,7 +56,10 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
 export const profileNames = (file: IniFile): ReadonlyArray<string> =>
   [...file.sections.keys()].filter((name) => !(name.endsWith("-sts") && file.sections.has(name.slice(0, -4))))
 
-/** The first of the schema's keys in `[name]` that the AWS CLI reads otherwise than the line's plain text. */
+/**
+ * The first of the schema's keys in `[name]` that must be exact (`exactKeys`) and that the AWS CLI
+ * reads otherwise than the line's plain text.
+ */
 export const unclearValue = (
   file: IniFile,
   name: string,
@@ -63,6 +67,7 @@ export const unclearValue = (
 ): MalformedFile | undefined => {
   const section = file.sections.get(name)
   for (const field of Object.keys(schema.fields)) {
+    if (!exactKeys.has(field)) continue
     const key = section?.keys.get(field)
     if (key?.unclear !== undefined) {
       return new MalformedFile({
@@ -77,8 +82,9 @@ export const unclearValue = (
 }
 
 /**
- * Decodes one section with `schema`. A value it reads that the AWS CLI reads otherwise than the
- * line's plain text (continued, quoted, holding `;`), or a bad value, names the file, line and profile.
+ * Decodes one section with `schema`. A value that must be exact and that the AWS CLI reads otherwise
+ * than the line's plain text (continued, quoted, holding `;`), or a bad value, names the file, line
+ * and profile.
  */
 export const decodeSection = <A, I, R>(
   file: IniFile,
@@ -103,7 +109,8 @@ export const decodeSection = <A, I, R>(
         line: section.keys.get(key)?.line ?? under?.[1].line,
         profile: name,
         reason: section.keys.has(key)
-          ? `${key} is ${message}`
+          ? // A bad value the AWS CLI reads otherwise than its line: how it reads it says why.
+            `${key} ${section.keys.get(key)?.unclear ?? `is ${message}`}`
           : under === undefined
             ? `${key} is missing`
             : `${key} is missing: it is indented under ${under[0]}, so the AWS CLI reads it as part of that value`,

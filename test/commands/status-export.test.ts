@@ -44,6 +44,7 @@ describe("status", () => {
         keyStatus: "Active",
         username: "alice",
         mfaSerial: serial,
+        mfaSerialProblem: null,
         sessionProfile: "work-sts",
         sessionExpiration: "2026-11-24T07:00:00Z",
         sessionValid: true,
