@@ -65,4 +65,57 @@ describe("the rotation journal", () => {
       expect(error.message).toContain("not a rotation journal this tool can read")
     }),
   )
+
+  it.effect("one file's journal is found by that file alone, whatever the names", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      const work = `${home.credentials}.work`
+      const theirs = { ...entry(work), profile: "work" }
+      const file = yield* withJournal(work, (j) => j.begin(theirs))
+      expect(path.basename(file)).toBe("credentials%2Ework.work.json")
+      // A journal an earlier version named `credentials.work.<profile>.json` is told by the file it records.
+      fs.copyFileSync(file, path.join(path.dirname(file), "credentials.work.work.json"))
+      for (const profile of ["work", "work-copy", "work.work"]) {
+        expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find(profile)))).toBe(true)
+      }
+      const found = yield* withJournal(work, (j) => j.find("work"))
+      expect(Option.map(found, (f) => f.entry.credentials)).toEqual(Option.some(work))
+    }),
+  )
+
+  it.effect("an empty journal is removed only by the process holding the rotation lock", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      const dir = path.join(home.dir, ".aws-iam-login")
+      fs.mkdirSync(dir, { mode: 0o700 })
+      const empty = path.join(dir, "credentials.work.json")
+      fs.writeFileSync(empty, "", { mode: 0o600 })
+      // Unlocked (status, or a rotation that has just created it): left alone, and it records nothing.
+      expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find("work")))).toBe(true)
+      expect(fs.existsSync(empty)).toBe(true)
+      const found = yield* withJournal(home.credentials, (j) =>
+        Effect.scoped(
+          Effect.zipRight(
+            j.lock(() => Effect.void),
+            j.find("work"),
+          ),
+        ),
+      )
+      expect(Option.isNone(found)).toBe(true)
+      expect(fs.existsSync(empty)).toBe(false)
+    }),
+  )
+
+  it.effect("another profile's unreadable journal is named and skipped; this profile's still stops", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      const dir = path.join(home.dir, ".aws-iam-login")
+      fs.mkdirSync(dir, { mode: 0o700 })
+      fs.writeFileSync(path.join(dir, "credentials.other.json"), "{ half", { mode: 0o600 })
+      const found = yield* withJournal(home.credentials, (j) => j.find("work"))
+      expect(Option.isNone(found)).toBe(true)
+      const error = yield* withJournal(home.credentials, (j) => j.find("other")).pipe(Effect.flip)
+      expect(error.message).toContain("not a rotation journal this tool can read")
+    }),
+  )
 })

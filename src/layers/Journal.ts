@@ -1,5 +1,6 @@
 import * as path from "node:path"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -8,6 +9,9 @@ import { FileError } from "../schema/Errors.js"
 import { Entry, Journal } from "../services/Journal.js"
 import { pathsFromEnvironment } from "./CredentialsFile.js"
 import * as Lock from "./Lock.js"
+
+/** A name part with no "." in it (nor "/" or anything a file system treats specially). */
+const escape = (part: string) => encodeURIComponent(part).replaceAll(".", "%2E").replaceAll("*", "%2A")
 
 const toJson = Schema.encode(Schema.parseJson(Entry, { space: 2 }))
 const fromJson = Schema.decodeUnknown(Schema.parseJson(Entry))
@@ -20,7 +24,18 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   const fs = yield* FileSystem.FileSystem
   const dir = path.join(path.dirname(credentials), ".aws-iam-login")
   const base = path.basename(credentials)
-  const fileOf = (profile: string) => path.join(dir, `${base}.${encodeURIComponent(profile)}.json`)
+  // The first "." of a journal's name ends the file's part: `credentials.work` is not `credentials` and a profile.
+  const prefix = `${escape(base)}.`
+  const fileOf = (profile: string) => path.join(dir, `${prefix}${escape(profile)}.json`)
+  /** The profile a journal's name gives, or none for a name of an earlier version. */
+  const profileOf = (name: string) => {
+    const part = name.slice(prefix.length, -".json".length)
+    return name.startsWith(prefix) && !part.includes(".")
+      ? Option.liftThrowable(decodeURIComponent)(part)
+      : Option.none()
+  }
+  /** Whether this process holds the rotation lock: only then may a journal that records nothing go. */
+  let locked = false
   const fail = (file: string, action: string) => (error: { readonly message: string }) =>
     new FileError({ path: file, action, reason: error.message })
   const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
@@ -89,25 +104,49 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
       Effect.zipRight(Effect.logDebug(`journal ${fileOf(entry.profile)}: removed`)),
     )
 
+  const unreadable = (file: string) =>
+    new FileError({
+      path: file,
+      action: "read",
+      reason:
+        "it is not a rotation journal this tool can read; it may hold an access key's secret, so look at it before you move it away",
+    })
+
   const find = (profile: string) =>
     Effect.gen(function* () {
       if (!(yield* fs.exists(dir).pipe(Effect.orElseSucceed(() => false)))) return Option.none()
       yield* directory
       const names = yield* fs.readDirectory(dir).pipe(Effect.mapError(fail(dir, "read")))
-      for (const name of names.filter((n) => n.startsWith(`${base}.`) && n.endsWith(".json")).sort()) {
+      // Earlier versions named a journal `<file>.<profile>.json` unescaped: those of another file are told by what they record.
+      const legacy = `${base}.`
+      const ours = (n: string) => (n.startsWith(prefix) || n.startsWith(legacy)) && n.endsWith(".json")
+      for (const name of names.filter(ours).sort()) {
         const file = path.join(dir, name)
         const text = yield* fs.readFileString(file).pipe(Effect.mapError(fail(file, "read")))
-        const entry = yield* fromJson(text).pipe(
-          Effect.mapError(
-            () =>
-              new FileError({
-                path: file,
-                action: "read",
-                reason:
-                  "it is not a rotation journal this tool can read; it may hold an access key's secret, so look at it before you move it away",
-              }),
-          ),
-        )
+        if (text.length === 0) {
+          // Killed between creating the journal and writing it: it records no call, so no key.
+          if (locked) {
+            yield* fs.remove(file).pipe(Effect.mapError(fail(file, "remove")))
+            yield* Console.error(
+              `Removed ${file}: an empty rotation journal, left by a rotation stopped before it made any call.`,
+            )
+          }
+          continue
+        }
+        const decoded = yield* Effect.either(fromJson(text))
+        if (decoded._tag === "Left") {
+          const named = profileOf(name)
+          // Another profile's journal, by its name: it cannot name this profile's key any more than it can be read.
+          if (Option.isSome(named) && named.value !== profile) {
+            yield* Console.error(
+              `Skipped ${file} (the journal of [${named.value}]): ${unreadable(file).reason}.`,
+            )
+            continue
+          }
+          return yield* unreadable(file)
+        }
+        const entry = decoded.right
+        if (path.basename(entry.credentials) !== base) continue
         if (entry.profile === profile || entry.profiles.includes(profile))
           return Option.some({ entry, path: file })
       }
@@ -117,8 +156,21 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   const lock = (onWait: (pid: number) => Effect.Effect<void>) =>
     Effect.zipRight(
       directory,
-      Lock.acquire(path.join(dir, `${base}.rotate.lock`), { onWait: (holder) => onWait(holder.pid) }),
-    ).pipe(Effect.provideService(FileSystem.FileSystem, fs))
+      Lock.acquire(path.join(dir, `${prefix}rotate.lock`), { onWait: (holder) => onWait(holder.pid) }),
+    ).pipe(
+      Effect.zipRight(
+        Effect.acquireRelease(
+          Effect.sync(() => {
+            locked = true
+          }),
+          () =>
+            Effect.sync(() => {
+              locked = false
+            }),
+        ),
+      ),
+      Effect.provideService(FileSystem.FileSystem, fs),
+    )
 
   return Journal.of({ find, begin, record, remove, lock })
 })

@@ -744,6 +744,57 @@ describe("rotate", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "an empty journal (killed before it was written) is removed with a sentence, and the rotation goes on",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        fs.mkdirSync(s.journalDir, { mode: 0o700 })
+        fs.writeFileSync(s.journal, "", { mode: 0o600 })
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stderr).toBe(
+          `Removed ${s.journal}: an empty rotation journal, left by a rotation stopped before it made any call.`,
+        )
+        expect(out.stdout).toContain("Rotated: [work], [work-copy] now use")
+        yield* settled(s)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "another file's or another profile's journal does not stop this rotation, and is left as it is",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        fs.mkdirSync(s.journalDir, { mode: 0o700 })
+        // A rotation of [work] in credentials.work, cut off, and an unreadable journal of [other].
+        const theirs = path.join(s.journalDir, "credentials%2Ework.work.json")
+        const legacy = path.join(s.journalDir, "credentials.work.work.json")
+        const entry = JSON.stringify({
+          version: 1,
+          profile: "work",
+          credentials: `${s.files.credentials}.work`,
+          userName: "bob",
+          profiles: ["work"],
+          oldKey: { id: "AKIABOBBOBBOBBOBBOB1", secret: "bob/secret" },
+          before: ["AKIABOBBOBBOBBOBBOB1"],
+          newKey: { id: "AKIABOBBOBBOBBOBBOB2", secret: "bob/new" },
+          started: "2026-12-01T10:00:00.000Z",
+        })
+        for (const file of [theirs, legacy]) fs.writeFileSync(file, entry, { mode: 0o600 })
+        const broken = path.join(s.journalDir, "credentials.other.json")
+        fs.writeFileSync(broken, "{ half", { mode: 0o600 })
+        const status = yield* cli(s.files, ["work", "status"])
+        expect(status.stdout).not.toContain("rotation    unfinished")
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stderr).toContain(`Skipped ${broken} (the journal of [other])`)
+        expect(out.stdout + out.stderr).not.toContain("AKIABOB")
+        expect(out.stdout).toContain("Rotated: [work], [work-copy] now use")
+        for (const file of [theirs, legacy]) expect(fs.readFileSync(file, "utf8")).toBe(entry)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>
     Effect.gen(function* () {
       const s = yield* setup
