@@ -7,7 +7,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { main, withSeparator } from "./Cli.js"
+import { main, withSeparator } from "./cli/main.js"
 import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
@@ -80,9 +80,8 @@ export const start = () =>
   NodeRuntime.runMain(
     Effect.zipRight(
       onSignals,
-      withDebug(withSeparator(process.argv.slice(2)), main).pipe(
+      withDebug(withSeparator(process.argv.slice(2)), (args) => main(args, MainLive)).pipe(
         withPlainOutput,
-        Effect.provide(MainLive),
         Effect.catchTag("BadTimeout", (error) =>
           Console.error(`aws-iam-login: ${error.message}`).pipe(Effect.as(1)),
         ),

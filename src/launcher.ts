@@ -10,7 +10,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as vm from "node:vm"
-import { asksForHelp, commandNames } from "./commands/names.js"
+import { asksForHelp, commandNames } from "./cli/names.js"
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")
 /** All entries together stay below this: the oldest go first. */

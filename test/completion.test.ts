@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { commandFlags } from "../src/Cli.js"
-import { candidates } from "../src/commands/completion.js"
+import { candidates } from "../src/cli/completion.js"
+import { commandFlags } from "../src/cli/tree.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 const complete = (...words: ReadonlyArray<string>) =>

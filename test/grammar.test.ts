@@ -1,9 +1,9 @@
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import { describe, expect, it } from "@effect/vitest"
 import { Either, HashMap } from "effect"
-import { command, grammar } from "../src/Cli.js"
-import { toTree } from "../src/commands/grammar.js"
-import { commandNames } from "../src/commands/names.js"
+import { toTree } from "../src/cli/argv.js"
+import { commandNames } from "../src/cli/names.js"
+import { command, grammar } from "../src/cli/tree.js"
 
 const mapped = (line: string, awsProfile?: string) =>
   toTree(line === "" ? [] : line.split(" "), grammar, awsProfile).pipe(Either.map((args) => args.join(" ")))

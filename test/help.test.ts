@@ -4,7 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import fc from "fast-check"
 import pkg from "../package.json" with { type: "json" }
-import { renderHelp } from "../src/Help.js"
+import { renderHelp } from "../src/cli/render.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 describe("--help", () => {

@@ -5,7 +5,7 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import { Console, Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
-import { main } from "../../src/Cli.js"
+import { main } from "../../src/cli/main.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
 import * as JournalLayer from "../../src/layers/Journal.js"
 import { ProcessesLive } from "../../src/layers/Processes.js"
@@ -118,7 +118,7 @@ export const cli = (
   files: CredentialsFileLayer.Paths,
   args: ReadonlyArray<string>,
   options: RunOptions = {},
-) => capture(files, main(args), options)
+) => capture(files, main(args, Layer.empty), options)
 
 /** Runs `program` as `cli` runs the command line: same layers, output captured. */
 export const capture = <E, R>(

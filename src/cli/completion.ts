@@ -1,7 +1,10 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
-import { builtInFlags, type CommandFlags, type Flag, flagNamed, type shells } from "./flags.js"
+import { usageHint } from "./exit.js"
+import { builtInFlags, type CommandFlags, type Flag, flagNamed, shells } from "./flags.js"
+import { asksForHelp, ownArgs } from "./names.js"
 
 /**
  * Shell completion. The scripts call back `aws-iam-login __complete <index> <words…>`, so one
@@ -88,9 +91,26 @@ export const candidates = (
   return all.filter((candidate) => candidate.startsWith(current))
 }
 
-export const complete = (args: ReadonlyArray<string>, flags: CommandFlags) =>
+const complete = (args: ReadonlyArray<string>, flags: CommandFlags) =>
   Effect.gen(function* () {
     const file = yield* Effect.flatMap(CredentialsFile, (files) => files.read)
     const [index, ...words] = args
     yield* Console.log(candidates(Number(index), words, profileNames(file), flags).join("\n"))
   }).pipe(Effect.catchAll(() => Effect.void))
+
+/** The completion script `--completions SHELL` asks for (exit 0), or its usage error (exit 2). */
+export const completionScript = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const at = ownArgs(args).indexOf("--completions")
+    if (at < 0 || asksForHelp(args.slice(0, at))) return Option.none<number>()
+    const shell = shells.find((s) => s === args[at + 1])
+    if (shell === undefined) {
+      yield* Console.error(`--completions takes one of: ${shells.join(", ")}. ${usageHint}`)
+      return Option.some(2)
+    }
+    return Option.some(yield* Effect.as(Console.log(script(shell)), 0))
+  })
+
+/** The candidates for `__complete <index> <words…>`, the scripts' call back. */
+export const completeWords = (args: ReadonlyArray<string>, flags: CommandFlags) =>
+  Effect.as(complete(args, flags), 0)
