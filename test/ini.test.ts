@@ -4,7 +4,6 @@ import * as path from "node:path"
 import { fromIni } from "@aws-sdk/credential-provider-ini"
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { expandPath } from "../src/layers/CredentialsFile.js"
 import { applyEdits, configProfile, decode, describeRefusal, parse, read } from "../src/schema/Ini.js"
 
 const edit = (text: string, section: string, set: Record<string, string>) => {
@@ -233,23 +232,5 @@ describe("the credentials file reader", () => {
     expect(configProfile(config, "other")?.values.region).toBe("c")
     expect(configProfile(config, "default")?.values.region).toBe("e")
     expect(configProfile(config, '"open')).toBeUndefined()
-  })
-})
-
-describe("the paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", () => {
-  const env = { HOME: "/home/me", DIR: "/data" }
-  it("expand $VAR (braced or not) and ~ as botocore does", () => {
-    expect(expandPath("$HOME/.aws/credentials", env, "/elsewhere")).toEqual(
-      Either.right("/home/me/.aws/credentials"),
-    )
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the braced $VAR botocore expands
-    expect(expandPath("${DIR}/aws/$NOPE/x", env, "/elsewhere")).toEqual(Either.right("/data/aws/$NOPE/x"))
-    expect(expandPath("~/.aws/config", env, "/elsewhere")).toEqual(Either.right("/home/me/.aws/config"))
-    expect(expandPath("~", {}, "/elsewhere/")).toEqual(Either.right("/elsewhere"))
-    expect(expandPath("/plain/~/path", env, "/elsewhere")).toEqual(Either.right("/plain/~/path"))
-  })
-
-  it("refuse another user's ~name rather than read a different file", () => {
-    expect(Either.isLeft(expandPath("~nobody-else/.aws/credentials", env, "/elsewhere"))).toBe(true)
   })
 })

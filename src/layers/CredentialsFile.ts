@@ -10,10 +10,12 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { formatExpiration } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
+import { Platform, type PlatformShape } from "../services/Platform.js"
 import * as Lock from "./Lock.js"
 
 export interface Paths {
@@ -26,12 +28,11 @@ const sessionLockWait = Duration.minutes(5)
 /** As many links as the kernel follows before ELOOP. */
 const maxLinks = 40
 
-/** What to do about a failed file-system call, by its error code. */
-const advice: Record<string, (file: string) => string> = {
-  EACCES: (f) =>
-    `permission denied (EACCES): check the owner and mode of the file and of its directory (ls -ld ${path.dirname(f)} ${f})`,
-  EPERM: (f) =>
-    `the operation is not permitted (EPERM): check the owner, mode and attributes of the file and of its directory (ls -ld ${path.dirname(f)} ${f}; lsattr ${f})`,
+/** What to do about a failed file-system call, by its error code, in the words of the platform. */
+const adviceOn = (platform: PlatformShape): Record<string, (file: string) => string> => ({
+  EACCES: (f) => platform.advice.denied(f, path.dirname(f)),
+  EPERM: (f) => platform.advice.notPermitted(f, path.dirname(f)),
+  EBUSY: (f) => platform.advice.busy(f),
   EISDIR: () => "it is a directory (EISDIR): point the path at a file",
   ENOTDIR: () => "a part of the path is not a directory (ENOTDIR): check the path",
   EEXIST: () => "a file is in the way of a directory (EEXIST): check the path",
@@ -40,7 +41,7 @@ const advice: Record<string, (file: string) => string> = {
   EDQUOT: () => "your disk quota is used up (EDQUOT): free some space and run the command again",
   EFBIG: () => "the file is larger than this system allows (EFBIG): check `ulimit -f` and the file's size",
   EROFS: () => "the file system is read-only (EROFS): keep the file on a writable disk",
-}
+})
 
 const codeOf = (error: unknown): string | undefined => {
   if (typeof error !== "object" || error === null) return undefined
@@ -49,17 +50,20 @@ const codeOf = (error: unknown): string | undefined => {
 }
 
 /** A failed file-system call as one sentence: which path, what failed, what to do. */
-const explain = (file: string, action: string) => (error: unknown) => {
-  if (error instanceof FileError) return error
-  const code = codeOf(error)
-  const reason =
-    code === undefined
-      ? error instanceof Error
-        ? error.message
-        : String(error)
-      : (advice[code]?.(file) ?? `the system answered ${code}: check the path and the disk it is on`)
-  return new FileError({ path: file, action, reason })
-}
+const explainWith =
+  (advice: Record<string, (file: string) => string>) =>
+  (file: string, action: string) =>
+  (error: unknown) => {
+    if (error instanceof FileError) return error
+    const code = codeOf(error)
+    const reason =
+      code === undefined
+        ? error instanceof Error
+          ? error.message
+          : String(error)
+        : (advice[code]?.(file) ?? `the system answered ${code}: check the path and the disk it is on`)
+    return new FileError({ path: file, action, reason })
+  }
 
 const kinds: Partial<Record<FileSystem.File.Type, string>> = {
   Directory: "a directory",
@@ -68,8 +72,6 @@ const kinds: Partial<Record<FileSystem.File.Type, string>> = {
   CharacterDevice: "a device",
   BlockDevice: "a device",
 }
-
-const myUid = process.getuid?.()
 
 /**
  * The mode a rewritten file gets: its own, with what others may do removed, and never wider. Group
@@ -93,6 +95,10 @@ const tempOwner = (file: string, name: string): number | undefined => {
 
 export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const fs = yield* FileSystem.FileSystem
+  const platform = yield* Platform
+  const advice = adviceOn(platform)
+  const explain = explainWith(advice)
+  const myUid = platform.uid
   const notFound = (e: { readonly _tag: string; readonly reason?: string }) =>
     e._tag === "SystemError" && e.reason === "NotFound"
   const variable = (file: string) =>
@@ -166,21 +172,30 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
           Effect.orElseSucceed(() => [file]),
         )
 
-  /** A directory that holds the file or a link to it must be one only its owner can change. */
+  /**
+   * A directory that holds the file or a link to it must be one only its owner can change, where
+   * owners and modes mean something. On a WSL mount of a Windows drive without `metadata`, where
+   * every directory shows 0777 and chmod changes nothing, it is used as the AWS CLI uses it, with a
+   * warning that says how to protect it.
+   */
   const checkDirectory = (dir: string) =>
     Effect.gen(function* () {
+      if (myUid === undefined) return
       const info = yield* fs.stat(yield* fs.realPath(dir))
       const uid = Option.getOrElse(info.uid, () => myUid)
       const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
-      if (myUid === undefined) return
       if (uid !== myUid && uid !== 0)
         return yield* refuse(
           `it belongs to another user (uid ${uid}), who could swap the file: keep your credentials in a directory of your own`,
         )
-      if ((info.mode & 0o022) !== 0)
-        return yield* refuse(
-          `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
+      if ((info.mode & 0o022) === 0) return
+      if (platform.modesIgnored(dir))
+        return yield* Console.error(
+          `aws-iam-login: warning: ${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${(info.mode & 0o777).toString(8)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``,
         )
+      return yield* refuse(
+        `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
+      )
     }).pipe(Effect.mapError(explain(dir, "use")))
 
   /** The file a write replaces, its directory made (0700) when missing and every directory on the way checked. */
@@ -225,13 +240,13 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       const refuse = (reason: string) => new FileError({ path: file, action: "write", reason })
       if (info.type !== "File") return yield* notAFile(file, "write", info.type)
       const uid = Option.getOrElse(info.uid, () => myUid)
-      if (uid !== myUid)
+      if (myUid !== undefined && uid !== myUid)
         return yield* refuse(
-          `it belongs to another user (uid ${uid}), so it is left as it is: make it yours with \`sudo chown $(id -un) ${file}\``,
+          `it belongs to another user (uid ${uid}), so it is left as it is: ${platform.advice.notYours(file)}`,
         )
       if ((info.mode & 0o200) === 0)
         return yield* refuse(
-          `it is read-only (mode ${(info.mode & 0o777).toString(8)}), so it is left as it is: to let aws-iam-login update it, run \`chmod u+w ${file}\``,
+          `it is read-only${myUid === undefined ? "" : ` (mode ${(info.mode & 0o777).toString(8)})`}, so it is left as it is: ${platform.advice.readOnly(file)}`,
         )
       return { mode: keptMode(info.mode), gid: info.gid }
     }).pipe(Effect.mapError(explain(file, "write")))
@@ -242,7 +257,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       Effect.map((names) =>
         names.filter((name) => {
           const pid = tempOwner(file, name)
-          return pid !== undefined && pid !== process.pid && !Lock.running(pid)
+          return pid !== undefined && pid !== process.pid && !platform.running(pid)
         }),
       ),
       Effect.flatMap((names) =>
@@ -281,7 +296,15 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
         })
         yield* nodeCall(() => handle.chmod(sameGroup ? keep.mode : keep.mode & 0o600))
         yield* nodeCall(() => handle.sync())
-        yield* fs.rename(temp, file)
+        // Windows refuses to replace a file another program holds open (an editor, antivirus, the
+        // indexer): that passes, so the rename is tried again for about two seconds.
+        yield* fs.rename(temp, file).pipe(
+          Effect.retry({
+            while: (error) => platform.busyCodes.includes(codeOf(error) ?? ""),
+            schedule: Schedule.spaced(Duration.millis(100)),
+            times: 20,
+          }),
+        )
         yield* Effect.logDebug(`wrote ${file}: ${text.length} characters, through ${temp}`)
       }).pipe(Effect.onError(() => fs.remove(temp).pipe(Effect.ignore)))
       // The rename lasts through a crash only once the directory is on disk too: a rotation deletes
@@ -366,30 +389,13 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   return CredentialsFile.of({ read, readConfig, update, writable, remove, withSessionLock, region })
 })
 
-/** botocore's `os.path.expanduser(os.path.expandvars(path))`; `~user` of another user is refused. */
-export const expandPath = (file: string, env: Readonly<Record<string, string | undefined>>, home: string) => {
-  const expanded = file.replace(/\$(\w+|\{[^}]*\})/g, (text, name: string) => {
-    const value = env[name.startsWith("{") ? name.slice(1, -1) : name]
-    return value ?? text
-  })
-  if (!expanded.startsWith("~")) return Either.right(expanded)
-  const slash = expanded.indexOf("/", 1)
-  const user = expanded.slice(1, slash < 0 ? undefined : slash)
-  if (user !== "" && user !== os.userInfo().username) {
-    return Either.left(
-      `~${user} is another user's home, which aws-iam-login does not look up: give the full path`,
-    )
-  }
-  const root = (user === "" ? (env.HOME ?? home) : home).replace(/\/+$/, "")
-  return Either.right(root + expanded.slice(slash < 0 ? expanded.length : slash) || "/")
-}
-
 /** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, expanded as botocore expands them. */
 export const pathsFromEnvironment = Effect.gen(function* () {
+  const platform = yield* Platform
   const fromEnv = (name: string, fallback: string) =>
     Config.withDefault(Config.string(name), fallback).pipe(
       Effect.flatMap((file) =>
-        Either.match(expandPath(file, process.env, os.homedir()), {
+        Either.match(platform.expandPath(file), {
           onLeft: (reason) => Effect.fail(new FileError({ path: file, action: `use ${name}`, reason })),
           onRight: (expanded) => Effect.succeed(expanded),
         }),

@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { FileError } from "../schema/Errors.js"
 import { Entry, Journal } from "../services/Journal.js"
+import { Platform } from "../services/Platform.js"
 import { pathsFromEnvironment } from "./CredentialsFile.js"
 import * as Lock from "./Lock.js"
 
@@ -22,6 +23,7 @@ const fromJson = Schema.decodeUnknown(Schema.parseJson(Entry))
  */
 export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   const fs = yield* FileSystem.FileSystem
+  const platform = yield* Platform
   const dir = path.join(path.dirname(credentials), ".aws-iam-login")
   const base = path.basename(credentials)
   // The first "." of a journal's name ends the file's part: `credentials.work` is not `credentials` and a profile.
@@ -40,7 +42,11 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
     new FileError({ path: file, action, reason: error.message })
   const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
 
-  /** The directory, made if missing; refused when someone else could put or swap files in it. */
+  /**
+   * The directory, made if missing; refused when someone else could put or swap files in it, where
+   * owners and modes mean something (not on Windows, nor on a WSL drive that takes no modes: the
+   * credentials file's check warns about that drive).
+   */
   const directory = Effect.gen(function* () {
     yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 }).pipe(Effect.mapError(fail(dir, "create")))
     if (yield* fs.readLink(dir).pipe(Effect.isSuccess)) {
@@ -48,10 +54,11 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
     }
     const info = yield* fs.stat(dir).pipe(Effect.mapError(fail(dir, "read")))
     if (info.type !== "Directory") return yield* refuse("it is not a directory")
-    if (Option.isSome(info.uid) && process.getuid !== undefined && info.uid.value !== process.getuid()) {
+    if (platform.uid === undefined) return
+    if (Option.isSome(info.uid) && info.uid.value !== platform.uid) {
       return yield* refuse("it belongs to another user")
     }
-    if ((info.mode & 0o022) !== 0) {
+    if ((info.mode & 0o022) !== 0 && !platform.modesIgnored(dir)) {
       return yield* refuse(
         `others can write to it (mode ${(info.mode & 0o777).toString(8)}); run chmod 700 on it`,
       )

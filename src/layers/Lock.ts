@@ -1,5 +1,4 @@
 import * as crypto from "node:crypto"
-import * as nodeFs from "node:fs"
 import * as os from "node:os"
 import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -9,6 +8,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { FileError } from "../schema/Errors.js"
+import { Platform, type PlatformShape } from "../services/Platform.js"
 import * as Debug from "./Debug.js"
 
 /** Who holds a lock, as its file says. */
@@ -25,46 +25,41 @@ interface Owner extends Holder {
   readonly started: string
   /** Names this one holding of the lock. */
   readonly nonce: string
+  /** It keeps its proof file open (see `alive`). */
+  readonly proof?: boolean
 }
 
 /** A lock from another host cannot be checked; past this age its holder is taken to be gone. */
 const foreignLockAge = Duration.hours(1)
 const pollEvery = Duration.millis(50)
 
-/** A file of the kernel's (Linux /proc); "" where there is none. */
-const proc = (file: string) => {
-  try {
-    return nodeFs.readFileSync(file, "utf8").trim()
-  } catch {
-    return ""
-  }
-}
+const bootOf = (platform: PlatformShape) => (platform.liveness._tag === "Proc" ? platform.liveness.boot : "")
 
-/** The fields of /proc/<pid>/stat from the third (the state) on: the command name before them may hold spaces and parentheses. */
-const stat = (pid: number): ReadonlyArray<string> => {
-  const text = proc(`/proc/${pid}/stat`)
-  return text.slice(text.lastIndexOf(")") + 2).split(" ")
-}
-
-/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
-const startTime = (pid: number): string => stat(pid)[19] ?? ""
-
-const boot = proc("/proc/sys/kernel/random/boot_id")
-
-const me = (): Owner => ({
+const me = (platform: PlatformShape): Owner => ({
   pid: process.pid,
   host: os.hostname(),
   since: new Date(),
-  boot,
-  started: startTime(process.pid),
+  boot: bootOf(platform),
+  started: platform.liveness._tag === "Proc" ? platform.liveness.started(process.pid) : "",
   nonce: crypto.randomBytes(12).toString("hex"),
+  proof: platform.liveness._tag === "HeldFile",
 })
 
+/** The file a holding's process keeps open where the OS has no /proc to prove it alive. */
+const proofOf = (file: string, nonce: string) => `${file}.alive-${nonce}`
+
 /** The holder a lock file names; an earlier version of the tool wrote only its pid. */
-const decode = (text: string): Owner | undefined => {
+const decode = (platform: PlatformShape, text: string): Owner | undefined => {
   if (/^\d+$/.test(text.trim())) {
     const pid = Number(text.trim())
-    return { pid, host: os.hostname(), since: new Date(0), boot, started: "", nonce: `pid-${pid}` }
+    return {
+      pid,
+      host: os.hostname(),
+      since: new Date(0),
+      boot: bootOf(platform),
+      started: "",
+      nonce: `pid-${pid}`,
+    }
   }
   try {
     const o = JSON.parse(text) as Partial<Record<keyof Owner, unknown>>
@@ -81,6 +76,7 @@ const decode = (text: string): Owner | undefined => {
           boot: o.boot,
           started: o.started,
           nonce: o.nonce,
+          ...(o.proof === true ? { proof: true } : {}),
         }
       : undefined
   } catch {
@@ -88,25 +84,21 @@ const decode = (text: string): Owner | undefined => {
   }
 }
 
-/** Whether a process with this pid runs on this machine (another user's counts). */
-export const running = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH"
-  }
-}
-
-const alive = (owner: Owner): boolean => {
+/**
+ * Whether the holding `owner` of `file` may still be live. Its pid alone proves nothing: the OS
+ * gives it to another process once the holder ends. On Linux the process's start time (and the
+ * boot) tell the holder from a later process with its pid; elsewhere the file the holder keeps open.
+ */
+const alive = (platform: PlatformShape, file: string, owner: Owner): Effect.Effect<boolean> => {
   if (owner.host !== os.hostname())
-    return Date.now() - owner.since.getTime() < Duration.toMillis(foreignLockAge)
-  if (owner.boot !== boot || !running(owner.pid)) return false
-  const fields = stat(owner.pid)
-  // A holder killed but not yet reaped by its parent is a zombie: gone, though its pid answers.
-  if (fields[0] === "Z") return false
-  const started = fields[19] ?? ""
-  return owner.started === "" || started === "" || started === owner.started
+    return Effect.succeed(Date.now() - owner.since.getTime() < Duration.toMillis(foreignLockAge))
+  if (!platform.running(owner.pid)) return Effect.succeed(false)
+  const liveness = platform.liveness
+  if (liveness._tag === "HeldFile")
+    return owner.proof ? liveness.held(proofOf(file, owner.nonce)) : Effect.succeed(true)
+  if (owner.boot !== liveness.boot || liveness.zombie(owner.pid)) return Effect.succeed(false)
+  const started = liveness.started(owner.pid)
+  return Effect.succeed(owner.started === "" || started === "" || started === owner.started)
 }
 
 const isError = (reason: string) => (e: PlatformError) => e._tag === "SystemError" && e.reason === reason
@@ -122,10 +114,15 @@ type Attempt =
  * and only after re-reading that the file still names that holding: no process ever removes a lock
  * it has not proved dead, and two takers cannot both win.
  */
-const attempt = (fs: FileSystem.FileSystem, file: string): Effect.Effect<Attempt, PlatformError> =>
+const attempt = (
+  fs: FileSystem.FileSystem,
+  platform: PlatformShape,
+  file: string,
+  holding: Owner,
+): Effect.Effect<Attempt, PlatformError> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const owner = me()
+      const owner = { ...holding, since: new Date() }
       const aside = `${file}.${owner.nonce}`
       yield* Effect.addFinalizer(() => fs.remove(aside).pipe(Effect.ignore))
       yield* fs.writeFileString(aside, JSON.stringify(owner), { flag: "wx", mode: 0o600 })
@@ -134,31 +131,30 @@ const attempt = (fs: FileSystem.FileSystem, file: string): Effect.Effect<Attempt
         Effect.catchIf(isError("AlreadyExists"), () => Effect.succeed(false)),
       )
       if (linked) return { _tag: "Taken", nonce: owner.nonce } as const
-      const current = yield* fs.readFileString(file).pipe(
-        Effect.map(decode),
+      const read = fs.readFileString(file).pipe(
+        Effect.map((text) => decode(platform, text)),
         Effect.catchIf(isError("NotFound"), () => Effect.succeed(undefined)),
       )
-      if (current === undefined || alive(current)) {
+      const current = yield* read
+      if (current === undefined || (yield* alive(platform, file, current))) {
         return { _tag: "Busy", holder: Option.fromNullable(current) } as const
       }
       const marker = `${file}.takeover-${current.nonce}`
-      const taking = yield* attempt(fs, marker)
+      const taking = yield* attempt(fs, platform, marker, holding)
       if (taking._tag === "Busy") return { _tag: "Busy", holder: Option.some(current) } as const
-      yield* Effect.addFinalizer(() => release(fs, marker, taking.nonce))
-      const still = yield* fs.readFileString(file).pipe(
-        Effect.map(decode),
-        Effect.catchIf(isError("NotFound"), () => Effect.succeed(undefined)),
-      )
+      yield* Effect.addFinalizer(() => release(fs, platform, marker, taking.nonce))
+      const still = yield* read
       if (still?.nonce !== current.nonce) return { _tag: "Busy", holder: Option.fromNullable(still) } as const
       yield* fs.rename(aside, file)
+      if (current.proof) yield* fs.remove(proofOf(file, current.nonce)).pipe(Effect.ignore)
       return { _tag: "Taken", nonce: owner.nonce } as const
     }),
   )
 
 /** Removes `file` only while it still names this holding. */
-const release = (fs: FileSystem.FileSystem, file: string, nonce: string) =>
+const release = (fs: FileSystem.FileSystem, platform: PlatformShape, file: string, nonce: string) =>
   fs.readFileString(file).pipe(
-    Effect.flatMap((text) => (decode(text)?.nonce === nonce ? fs.remove(file) : Effect.void)),
+    Effect.flatMap((text) => (decode(platform, text)?.nonce === nonce ? fs.remove(file) : Effect.void)),
     Effect.ignore,
   )
 
@@ -183,16 +179,26 @@ export const acquire = (
 ): Effect.Effect<void, FileError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
+    const platform = yield* Platform
+    const holding = me(platform)
     const deadline = Date.now() + Duration.toMillis(options.wait ?? Duration.seconds(60))
     const fail = (reason: string) => new FileError({ path: file, action: "lock", reason })
     let told = false
     // Each try runs whole, and a lock it takes is released with the scope; waiting can be interrupted.
     yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
+        if (platform.liveness._tag === "HeldFile") {
+          // Held before the lock file names it; closed (by the OS, if this process dies) after, then removed.
+          const proof = proofOf(file, holding.nonce)
+          yield* Effect.addFinalizer(() => fs.remove(proof).pipe(Effect.ignore))
+          yield* platform.liveness.hold(proof).pipe(Effect.mapError((e) => fail(e.message)))
+        }
         for (;;) {
-          const result = yield* attempt(fs, file).pipe(Effect.mapError((e) => fail(e.message)))
+          const result = yield* attempt(fs, platform, file, holding).pipe(
+            Effect.mapError((e) => fail(e.message)),
+          )
           if (result._tag === "Taken") {
-            return yield* Effect.addFinalizer(() => release(fs, file, result.nonce))
+            return yield* Effect.addFinalizer(() => release(fs, platform, file, result.nonce))
           }
           if (!told && Option.isSome(result.holder) && options.onWait) {
             told = true

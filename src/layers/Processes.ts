@@ -2,12 +2,10 @@ import type { ChildProcess } from "node:child_process"
 import * as os from "node:os"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { Platform, type PlatformShape } from "../services/Platform.js"
 import { CommandFailed, Processes } from "../services/Processes.js"
 
 const forwarded = ["SIGINT", "SIGTERM", "SIGHUP"] as const
-
-/** Node's child_process, loaded on first use: most runs start no process. */
-const childProcess = Effect.promise(() => import("node:child_process"))
 
 /** Resumes once with the child's end: its exit status (128 + signal) or why it could not run. */
 const ended = (
@@ -29,46 +27,44 @@ const ended = (
   })
 }
 
-const run = (
-  command: string,
-  args: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>>,
-) =>
-  Effect.flatMap(childProcess, ({ spawn }) =>
-    Effect.async<number, CommandFailed>((resume) => {
-      const environment = { ...process.env, ...env }
-      for (const [name, value] of Object.entries(env)) if (value === undefined) delete environment[name]
-      const child = spawn(command, [...args], { stdio: "inherit", env: environment })
-      // While the command runs these signals are its own: passed on to it, and not acted on here
-      // (the runtime would otherwise end this process first and lose the command's exit status).
-      const saved = forwarded.map((signal) => [signal, process.listeners(signal)] as const)
-      const forward = (signal: NodeJS.Signals) => void child.kill(signal)
-      for (const [signal] of saved) {
-        process.removeAllListeners(signal)
-        process.on(signal, forward)
-      }
-      const restore = () => {
-        for (const [signal, listeners] of saved) {
-          process.removeListener(signal, forward)
-          for (const listener of listeners) process.on(signal, listener)
+const run =
+  (platform: PlatformShape) =>
+  (command: string, args: ReadonlyArray<string>, env: Readonly<Record<string, string | undefined>>) =>
+    Effect.flatMap(platform.spawner, (spawn) =>
+      Effect.async<number, CommandFailed>((resume) => {
+        const environment = { ...process.env, ...env }
+        for (const [name, value] of Object.entries(env)) if (value === undefined) delete environment[name]
+        const child = spawn(command, args, { stdio: "inherit", env: environment })
+        // While the command runs these signals are its own: passed on to it, and not acted on here
+        // (the runtime would otherwise end this process first and lose the command's exit status).
+        const saved = forwarded.map((signal) => [signal, process.listeners(signal)] as const)
+        const forward = (signal: NodeJS.Signals) => Effect.runFork(platform.passOn(child, signal))
+        for (const [signal] of saved) {
+          process.removeAllListeners(signal)
+          process.on(signal, forward)
         }
-      }
-      ended(command, child, (status) => {
-        restore()
-        resume(status)
-      })
-      return Effect.sync(() => {
-        restore()
-        child.kill("SIGTERM")
-      })
-    }),
-  )
+        const restore = () => {
+          for (const [signal, listeners] of saved) {
+            process.removeListener(signal, forward)
+            for (const listener of listeners) process.on(signal, listener)
+          }
+        }
+        ended(command, child, (status) => {
+          restore()
+          resume(status)
+        })
+        return Effect.suspend(() => {
+          restore()
+          return platform.passOn(child, "SIGTERM")
+        })
+      }),
+    )
 
-const output = (line: string) =>
-  Effect.flatMap(childProcess, ({ spawn }) =>
+const output = (platform: PlatformShape) => (line: string) =>
+  Effect.flatMap(platform.spawner, (spawn) =>
     Effect.async<string, CommandFailed>((resume) => {
-      // A group of its own, so that ending it ends what the shell started too.
-      const child = spawn("/bin/sh", ["-c", line], { stdio: ["ignore", "pipe", "inherit"], detached: true })
+      const shell = platform.shell(line)
+      const child = spawn(shell.file, shell.args, { ...shell.options, stdio: ["ignore", "pipe", "inherit"] })
       const chunks: Array<Buffer> = []
       child.stdout?.on("data", (chunk: Buffer) => chunks.push(chunk))
       ended(line, child, (status) =>
@@ -80,10 +76,11 @@ const output = (line: string) =>
           ),
         ),
       )
-      return Effect.try(() => child.pid !== undefined && process.kill(-child.pid, "SIGKILL")).pipe(
-        Effect.ignore,
-      )
+      return child.pid === undefined ? Effect.void : platform.killTree(child.pid)
     }),
   )
 
-export const ProcessesLive = Layer.succeed(Processes, Processes.of({ run, output }))
+export const ProcessesLive = Layer.effect(
+  Processes,
+  Effect.map(Platform, (platform) => Processes.of({ run: run(platform), output: output(platform) })),
+)

@@ -5,14 +5,16 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { Platform } from "../services/Platform.js"
 
 /**
  * Node's terminal, changed where a credential tool needs it: interactive means stdin is a
- * terminal; prompts go to the terminal itself (stdout and stderr may be captured, as under
+ * terminal; prompts go to the terminal itself, `/dev/tty` or Windows' console (stdout and stderr may be captured, as under
  * `credential_process`); lines are read in cooked mode, so typing echoes and editing works.
  */
 export const make = Effect.gen(function* () {
   const base = yield* NodeTerminal.make()
+  const platform = yield* Platform
   const lines: Array<string> = []
   const waiting: Array<(line: string | undefined) => void> = []
   let closed = false
@@ -53,7 +55,9 @@ export const make = Effect.gen(function* () {
   const output = (): number => {
     if (tty === undefined) {
       try {
-        tty = process.stdin.isTTY ? fs.openSync("/dev/tty", "w") : process.stderr.fd
+        tty = process.stdin.isTTY
+          ? fs.openSync(platform.console.output, platform.console.flags)
+          : process.stderr.fd
       } catch {
         tty = process.stderr.fd
       }

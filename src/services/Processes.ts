@@ -27,7 +27,7 @@ export class Processes extends Context.Tag("aws-iam-login/Processes")<
       env: Readonly<Record<string, string | undefined>>,
     ) => Effect.Effect<number, CommandFailed>
     /**
-     * What `line`, run by /bin/sh (as aws-vault runs `mfa_process`), prints on stdout, once it exits
+     * What `line`, run by the shell (/bin/sh; cmd.exe on Windows: as aws-vault runs `mfa_process`), prints on stdout, once it exits
      * with 0; its stderr is ours, its stdin empty. Interrupting it kills the process.
      */
     readonly output: (line: string) => Effect.Effect<string, CommandFailed>

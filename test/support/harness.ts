@@ -150,9 +150,12 @@ export const cliTimed = (
   files: CredentialsFileLayer.Paths,
   args: ReadonlyArray<string>,
   options: RunOptions = {},
-) =>
+) => passingTime(cli(files, args, options))
+
+/** Runs `effect` while moving the TestClock on, so that its waits and retries pass in no time. */
+export const passingTime = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
-    const fiber = yield* Effect.fork(cli(files, args, options))
+    const fiber = yield* Effect.fork(effect)
     for (let i = 0; i < 1000; i++) {
       const done = yield* Fiber.poll(fiber)
       if (Option.isSome(done)) return yield* done.value

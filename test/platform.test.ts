@@ -1,0 +1,315 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: paths with ${VAR} in them, as botocore expands them
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { SystemError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Layer } from "effect"
+import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
+import * as Lock from "../src/layers/Lock.js"
+import { ProcessesLive } from "../src/layers/Processes.js"
+import { CredentialsFile } from "../src/services/CredentialsFile.js"
+import { Platform, type PlatformShape } from "../src/services/Platform.js"
+import { Processes } from "../src/services/Processes.js"
+import { passingTime, tempHome } from "./support/harness.js"
+import { fakePlatform } from "./support/platforms.js"
+
+/** What Python's ntpath or posixpath (botocore's os.path on Windows or elsewhere) makes of each path, in `env`. */
+const python = (
+  module: "ntpath" | "posixpath",
+  env: Record<string, string>,
+  paths: ReadonlyArray<string>,
+) => {
+  const script = `import sys, json, ${module} as p\nprint(json.dumps([p.expanduser(p.expandvars(x)) for x in json.loads(sys.stdin.read())]))`
+  const out = spawnSync("python3", ["-c", script], { input: JSON.stringify(paths), env, encoding: "utf8" })
+  return JSON.parse(out.stdout) as Array<string>
+}
+
+describe("paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", () => {
+  it("on Windows, expand %VAR%, $VAR, ${VAR} and ~ (USERPROFILE) exactly as botocore's ntpath does", () => {
+    const env = {
+      USERPROFILE: "C:\\Users\\me",
+      APPDATA: "C:\\Users\\me\\AppData",
+      DIR: "D:\\aws",
+      USERNAME: "me",
+    }
+    const paths = [
+      "~\\.aws\\credentials",
+      "~/.aws/config",
+      "%USERPROFILE%\\.aws\\credentials",
+      "%APPDATA%/aws/%NOPE%/x",
+      "$DIR\\credentials",
+      "${DIR}\\c-$DIR-x",
+      "'%DIR%'\\%DIR%",
+      "100%% %DIR",
+      "$$DIR $",
+      "${DIR",
+      "C:\\plain\\~\\path",
+      "~",
+    ]
+    const platform = fakePlatform("win32", { env, homedir: "C:\\Elsewhere" })
+    const ours = paths.map((p) => Either.getOrThrow(platform.expandPath(p)))
+    expect(ours).toEqual(python("ntpath", env, paths))
+    expect(ours[0]).toBe("C:\\Users\\me\\.aws\\credentials")
+  })
+
+  it("on Windows, find variables whatever their case, and the home in HOMEDRIVE and HOMEPATH without USERPROFILE", () => {
+    const platform = fakePlatform("win32", {
+      env: { HOMEDRIVE: "C:", HOMEPATH: "\\Users\\me", Dir: "D:\\x" },
+    })
+    expect(platform.expandPath("~\\.aws\\credentials")).toEqual(
+      Either.right("C:\\Users\\me\\.aws\\credentials"),
+    )
+    expect(platform.expandPath("%DIR%\\credentials")).toEqual(Either.right("D:\\x\\credentials"))
+  })
+
+  it("elsewhere, expand $VAR, ${VAR} and ~ (HOME) exactly as botocore's posixpath does, and leave %VAR% alone", () => {
+    const env = { HOME: "/home/me/", DIR: "/data" }
+    const paths = [
+      "$HOME/.aws/credentials",
+      "${DIR}/aws/$NOPE/x",
+      "~/.aws/config",
+      "~",
+      "/plain/~/path",
+      "%DIR%/x",
+    ]
+    for (const os of ["linux", "darwin"] as const) {
+      const platform = fakePlatform(os, { env, homedir: "/elsewhere" })
+      expect(paths.map((p) => Either.getOrThrow(platform.expandPath(p)))).toEqual(
+        python("posixpath", env, paths),
+      )
+    }
+    expect(fakePlatform("linux", { homedir: "/elsewhere/" }).expandPath("~")).toEqual(
+      Either.right("/elsewhere"),
+    )
+  })
+
+  it("refuse another user's ~name rather than read a different file", () => {
+    for (const os of ["linux", "darwin", "win32"] as const) {
+      const platform = fakePlatform(os, { env: { HOME: "/home/me", USERPROFILE: "C:\\Users\\me" } })
+      expect(Either.isLeft(platform.expandPath("~nobody-else/.aws/credentials"))).toBe(true)
+    }
+  })
+})
+
+const withPlatform =
+  (platform: PlatformShape, fileSystem = NodeFileSystem.layer) =>
+  (credentials: string) =>
+    Effect.provide(
+      CredentialsFileLayer.layer({ credentials, config: `${credentials}.config` }).pipe(
+        Layer.provide(Layer.merge(fileSystem, Layer.succeed(Platform, platform))),
+      ),
+    )
+
+const save = Effect.flatMap(CredentialsFile, (files) =>
+  files.update([{ section: "work-sts", set: { aws_session_token: "new" } }]),
+)
+
+/** A credentials file as Windows shows it: 0666, in a 0777 directory, owned by "uid 0". */
+const windowsLooking = () => {
+  const dir = path.join(tempHome().dir, "aws")
+  fs.mkdirSync(dir, { mode: 0o777 })
+  fs.chmodSync(dir, 0o777)
+  const credentials = path.join(dir, "credentials")
+  fs.writeFileSync(credentials, "[work]\r\naws_access_key_id = AKIA\r\n# mine\r\n", { mode: 0o666 })
+  fs.chmodSync(credentials, 0o666)
+  return credentials
+}
+
+describe("the credentials file on each platform", () => {
+  it.effect(
+    "on Windows, a file reported as 0666 in a 0777 folder owned by uid 0 is written, other lines kept",
+    () =>
+      Effect.gen(function* () {
+        const credentials = windowsLooking()
+        yield* save.pipe(withPlatform(fakePlatform("win32"))(credentials))
+        expect(fs.readFileSync(credentials, "utf8")).toBe(
+          "[work]\r\naws_access_key_id = AKIA\r\n# mine\r\n\r\n[work-sts]\r\naws_session_token = new\r\n",
+        )
+      }),
+  )
+
+  it.effect("on Linux the same file is refused, naming chmod", () =>
+    Effect.gen(function* () {
+      const credentials = windowsLooking()
+      const message = yield* Effect.flip(
+        save.pipe(withPlatform(fakePlatform("linux", { uid: 4242 }))(credentials)),
+      )
+      expect(message.message).toMatch(/other users can write to it \(mode 777\).*chmod 700/)
+    }),
+  )
+
+  it.effect(
+    "under WSL, a Windows drive that takes no modes is used with a one-line warning that names the fix",
+    () =>
+      Effect.gen(function* () {
+        const credentials = windowsLooking()
+        fs.chmodSync(credentials, 0o600)
+        const wsl = fakePlatform(
+          "linux",
+          { release: "5.15.153.1-microsoft-standard-WSL2" },
+          { modesIgnored: () => true },
+        )
+        const warnings: Array<string> = []
+        yield* save.pipe(
+          withPlatform(wsl)(credentials),
+          Effect.withConsole({
+            ...console,
+            error: (line: string) => Effect.sync(() => void warnings.push(line)),
+          } as never),
+        )
+        expect(fs.readFileSync(credentials, "utf8")).toContain("aws_session_token = new")
+        expect(warnings).toHaveLength(1)
+        expect(warnings[0]).toMatch(/metadata.*\/etc\/wsl\.conf.*wsl --shutdown.*chmod 700/)
+      }),
+  )
+
+  it.effect(
+    "a read-only file is left alone, with the fix of each platform: chmod, or attrib on Windows",
+    () =>
+      Effect.gen(function* () {
+        const answers: Record<string, string> = {}
+        for (const os of ["linux", "darwin", "win32"] as const) {
+          const credentials = path.join(tempHome().dir, "credentials")
+          fs.writeFileSync(credentials, "[work]\n", { mode: 0o444 })
+          answers[os] = (yield* Effect.flip(save.pipe(withPlatform(fakePlatform(os))(credentials)))).message
+        }
+        expect(answers.linux).toMatch(/chmod u\+w/)
+        expect(answers.darwin).toMatch(/chmod u\+w/)
+        expect(answers.win32).toMatch(/it is read-only, so it is left as it is: .*attrib -R/)
+        expect(answers.win32).not.toMatch(/chmod|sudo|lsattr|mode/)
+      }),
+  )
+})
+
+/** The file system, its renames failing with `code` the first `times` times (all when undefined), as Windows fails them while another program holds the file. */
+const busyRenames = (code: string, times?: number) => {
+  let failures = 0
+  return Layer.effect(
+    FileSystem.FileSystem,
+    Effect.map(FileSystem.FileSystem, (fs) => ({
+      ...fs,
+      rename: (from: string, to: string) =>
+        Effect.suspend(() =>
+          times === undefined || failures++ < times
+            ? Effect.fail(
+                new SystemError({
+                  reason: "Busy",
+                  module: "FileSystem",
+                  method: "rename",
+                  pathOrDescriptor: to,
+                  cause: Object.assign(new Error(`${code}: resource busy or locked`), { code }),
+                }),
+              )
+            : fs.rename(from, to),
+        ),
+    })),
+  ).pipe(Layer.provide(NodeFileSystem.layer))
+}
+
+describe("replacing the file while another program holds it open", () => {
+  it.effect("on Windows, EBUSY, EPERM or EACCES for a moment only delays the write", () =>
+    Effect.gen(function* () {
+      for (const code of ["EBUSY", "EPERM", "EACCES"]) {
+        const credentials = windowsLooking()
+        yield* passingTime(save.pipe(withPlatform(fakePlatform("win32"), busyRenames(code, 5))(credentials)))
+        expect(fs.readFileSync(credentials, "utf8")).toContain("aws_session_token = new")
+      }
+    }),
+  )
+
+  it.effect(
+    "on Windows, a file held open for good fails in one sentence, the file whole and no temporary file left",
+    () =>
+      Effect.gen(function* () {
+        const credentials = windowsLooking()
+        const before = fs.readFileSync(credentials, "utf8")
+        const error = yield* passingTime(
+          Effect.flip(save.pipe(withPlatform(fakePlatform("win32"), busyRenames("EBUSY"))(credentials))),
+        )
+        expect(error.message).toBe(
+          `Could not write ${credentials}: another program (an editor, antivirus or the search indexer) keeps it open: close that program and run the command again.`,
+        )
+        expect(fs.readFileSync(credentials, "utf8")).toBe(before)
+        expect(fs.readdirSync(path.dirname(credentials)).filter((n) => n.endsWith(".tmp"))).toEqual([])
+      }),
+  )
+})
+
+/** A lock file as a holder with pid `pid` leaves it on a platform without /proc. */
+const leftBy = (lock: string, pid: number, nonce: string) =>
+  fs.writeFileSync(
+    lock,
+    JSON.stringify({
+      pid,
+      host: os.hostname(),
+      since: new Date().toISOString(),
+      boot: "",
+      started: "",
+      nonce,
+      proof: true,
+    }),
+  )
+
+describe("the lock without /proc (macOS, Windows)", () => {
+  // Every pid answers as running, as a pid the OS gave to a new process does.
+  const reused = (os: "darwin" | "win32") => fakePlatform(os, {}, { running: () => true })
+  const take = (platform: PlatformShape, lock: string) =>
+    Effect.scoped(Lock.acquire(lock, { wait: 0 })).pipe(
+      Effect.provide(NodeFileSystem.layer),
+      Effect.provideService(Platform, platform),
+    )
+
+  it.effect("a holder that died is taken over at once, though its pid now names another live process", () =>
+    Effect.gen(function* () {
+      for (const system of ["darwin", "win32"] as const) {
+        const lock = path.join(tempHome().dir, "credentials.lock")
+        leftBy(lock, process.ppid, "dead-holder")
+        fs.writeFileSync(`${lock}.alive-dead-holder`, "")
+        yield* take(reused(system), lock)
+        expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+      }
+    }),
+  )
+
+  it.effect("a live holder's lock is never taken, and is still there when it lets go", () =>
+    Effect.gen(function* () {
+      for (const system of ["darwin", "win32"] as const) {
+        const lock = path.join(tempHome().dir, "credentials.lock")
+        const platform = reused(system)
+        yield* Effect.scoped(
+          Effect.gen(function* () {
+            yield* Lock.acquire(lock).pipe(
+              Effect.provide(NodeFileSystem.layer),
+              Effect.provideService(Platform, platform),
+            )
+            const second = yield* Effect.flip(take(platform, lock))
+            expect(second.message).toMatch(new RegExp(`process ${process.pid} on .+ holds it`))
+            expect(fs.existsSync(lock)).toBe(true)
+          }),
+        )
+        expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+        yield* take(platform, lock)
+      }
+    }),
+  )
+})
+
+describe("mfa_process on Windows", () => {
+  it.effect("runs through %ComSpec% /d /s /c with the line quoted whole, as cmd.exe needs", () =>
+    Effect.gen(function* () {
+      const dir = tempHome().dir
+      const comspec = path.join(dir, "cmd.exe")
+      fs.writeFileSync(comspec, '#!/bin/sh\nprintf "%s|" "$@"\n', { mode: 0o755 })
+      const platform = fakePlatform("win32", { env: { ComSpec: comspec } })
+      const out = yield* Effect.flatMap(Processes, (p) => p.output("ykman oath accounts code -s aws")).pipe(
+        Effect.provide(ProcessesLive),
+        Effect.provideService(Platform, platform),
+      )
+      expect(out).toBe('/d|/s|/c|"ykman oath accounts code -s aws"|')
+    }),
+  )
+})
