@@ -12,7 +12,7 @@ import { pathsFromEnvironment } from "./CredentialsFile.js"
 import * as Lock from "./Lock.js"
 
 /** A name part with no "." in it (nor "/" or anything a file system treats specially). */
-const escape = (part: string) => encodeURIComponent(part).replaceAll(".", "%2E").replaceAll("*", "%2A")
+const nameEscape = (part: string) => encodeURIComponent(part).replaceAll(".", "%2E").replaceAll("*", "%2A")
 
 const toJson = Schema.encode(Schema.parseJson(Entry, { space: 2 }))
 const fromJson = Schema.decodeUnknown(Schema.parseJson(Entry))
@@ -27,8 +27,8 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   const dir = path.join(path.dirname(credentials), ".aws-iam-login")
   const base = path.basename(credentials)
   // The first "." of a journal's name ends the file's part: `credentials.work` is not `credentials` and a profile.
-  const prefix = `${escape(base)}.`
-  const fileOf = (profile: string) => path.join(dir, `${prefix}${escape(profile)}.json`)
+  const prefix = `${nameEscape(base)}.`
+  const fileOf = (profile: string) => path.join(dir, `${prefix}${nameEscape(profile)}.json`)
   /** The profile a journal's name gives, or none for a name of an earlier version. */
   const profileOf = (name: string) => {
     const part = name.slice(prefix.length, -".json".length)
