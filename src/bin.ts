@@ -14,6 +14,7 @@ import { CredentialsFileLive } from "./layers/CredentialsFile.js"
 import { withDebug } from "./layers/Debug.js"
 import { JournalLive } from "./layers/Journal.js"
 import { ProcessesLive } from "./layers/Processes.js"
+import { SessionLive } from "./layers/Session.js"
 import { TerminalLive } from "./layers/Terminal.js"
 import { stoppedNote } from "./signals.js"
 
@@ -35,10 +36,11 @@ const MainLive = Layer.scopedContext(
       Layer.build(JournalLive),
       Layer.build(ProcessesLive),
     ]).pipe(Effect.provide(platform))
-    return Context.merge(
+    const services = Context.merge(
       Context.merge(platform, Context.merge(journal, processes)),
       Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)),
     )
+    return Context.merge(services, yield* Layer.build(SessionLive).pipe(Effect.provide(services)))
   }),
 )
 

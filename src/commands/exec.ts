@@ -8,7 +8,8 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, sessionSection } from "../schema/Credentials.js"
 import { Processes } from "../services/Processes.js"
-import { ensureSession, token } from "./login.js"
+import { Session } from "../services/Session.js"
+import { token } from "./login.js"
 import { profile } from "./profile.js"
 
 /** The command `exec` ran ended with a status other than 0: the tool exits with it, saying nothing. */
@@ -25,7 +26,7 @@ export const exec = Command.make(
   "exec",
   { profile, token, commandLine },
   Effect.fn("exec")(function* ({ profile: name, token, commandLine }) {
-    const { session, fresh, region } = yield* ensureSession(name, {
+    const { session, fresh, region } = yield* (yield* Session).ensure(name, {
       token,
       duration: Duration.hours(12),
       force: false,

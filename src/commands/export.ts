@@ -5,8 +5,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { formatExpiration, type Session, sessionSection } from "../schema/Credentials.js"
-import { ensureSession } from "./login.js"
+import { formatExpiration, type Session as Stored, sessionSection } from "../schema/Credentials.js"
+import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
 
 const formats = ["credential-process", "env", "fish", "powershell", "json"] as const
@@ -29,7 +29,7 @@ const shellLine: Record<
   powershell: (name, value) => `$Env:${name}="${value}"`,
 }
 
-const render = (session: Session, region: Option.Option<string>, as: Format): string => {
+const render = (session: Stored, region: Option.Option<string>, as: Format): string => {
   const c = session.credentials
   const fields = {
     AccessKeyId: c.accessKeyId,
@@ -59,7 +59,7 @@ export const exportCommand = Command.make(
   "export",
   { profile, format },
   Effect.fn("export")(function* ({ profile, format }) {
-    const { session, fresh, region } = yield* ensureSession(profile, {
+    const { session, fresh, region } = yield* (yield* Session).ensure(profile, {
       token: Option.none(),
       duration: Duration.hours(12),
       force: false,

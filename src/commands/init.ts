@@ -9,8 +9,9 @@ import { mfaSerialProblem } from "../schema/Credentials.js"
 import { InvalidInput, NoMfaDevice } from "../schema/Errors.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
+import { Session } from "../services/Session.js"
 import { Sts } from "../services/Sts.js"
-import { ask, loadProfile } from "./common.js"
+import { ask } from "../services/Terminal.js"
 import { profile } from "./profile.js"
 
 const force = Options.boolean("force").pipe(
@@ -53,7 +54,7 @@ export const init = Command.make(
   "init",
   { profile, force, yes },
   Effect.fn("init")(function* ({ profile: name, force, yes }) {
-    const { home, profile, signer } = yield* loadProfile(name)
+    const { home, profile, signer } = yield* (yield* Session).load(name)
     if (
       !force &&
       profile.username !== undefined &&

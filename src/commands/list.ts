@@ -13,10 +13,11 @@ import {
   type ProfileName,
   SessionProfile,
   sessionSection,
+  timeLeft,
 } from "../schema/Credentials.js"
 import { CredentialsFile, decodeSection, profileNames } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
-import { loadProfile, timeLeft } from "./common.js"
+import { Session } from "../services/Session.js"
 
 const keys = Options.boolean("keys").pipe(
   Options.withDescription("Also ask IAM how old each profile's key is (one call per profile)"),
@@ -28,10 +29,10 @@ const keyAge = (
   name: ProfileName,
   userName: string | undefined,
   now: number,
-): Effect.Effect<Either.Either<number, string>, never, CredentialsFile | Iam> =>
+): Effect.Effect<Either.Either<number, string>, never, Session | Iam> =>
   Effect.gen(function* () {
     if (userName === undefined) return Either.left("no username: run init")
-    const { signer } = yield* loadProfile(name)
+    const { signer } = yield* (yield* Session).load(name)
     const listed = yield* (yield* Iam).listAccessKeys(signer, userName)
     const mine = listed.find((key) => key.accessKeyId === signer.credentials.accessKeyId)
     return mine === undefined

@@ -12,11 +12,12 @@ import {
   mfaSerialProblem,
   SessionProfile,
   sessionSection,
+  timeLeft,
 } from "../schema/Credentials.js"
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Journal } from "../services/Journal.js"
-import { loadProfile, timeLeft } from "./common.js"
+import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
 import { explain, keyState } from "./rotate/keys.js"
 
@@ -29,7 +30,7 @@ export const status = Command.make(
   "status",
   { profile, json },
   Effect.fn("status")(function* ({ profile: name, json }) {
-    const { file, profile, signer } = yield* loadProfile(name)
+    const { file, profile, signer } = yield* (yield* Session).load(name)
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(name)
     const expiration = Option.map(

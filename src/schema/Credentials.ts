@@ -1,3 +1,4 @@
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -59,6 +60,16 @@ export const MfaCode = Schema.transform(Schema.String, Schema.String, {
   ),
 )
 export type MfaCode = typeof MfaCode.Type
+
+/** A profile's `mfa_process` failed; the message says how and what to do. */
+export class MfaProcessFailed extends Data.TaggedError("MfaProcessFailed")<{
+  readonly command: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `mfa_process \`${this.command}\` failed: ${this.reason}; fix it in the profile, or pass --token CODE.`
+  }
+}
 
 /** AWS's own bounds for GetSessionToken as an IAM user. */
 export const minSessionDuration = Duration.minutes(15)
@@ -126,6 +137,15 @@ export const Expiration = Schema.transformOrFail(Schema.String, Schema.DateFromS
 
 export const formatExpiration = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`
 
+/** `11h 59m`, `4m`: how long until `date`. */
+export const timeLeft = (date: Date, now: number): string => {
+  const minutes = Math.max(0, Math.floor((date.getTime() - now) / 60_000))
+  const days = Math.floor(minutes / 1440)
+  const hours = Math.floor((minutes % 1440) / 60)
+  const parts = [days > 0 ? `${days}d` : "", hours > 0 ? `${hours}h` : "", `${minutes % 60}m`]
+  return parts.filter((p) => p !== "").join(" ")
+}
+
 export interface AwsCredentials {
   readonly accessKeyId: AccessKeyId
   readonly secretAccessKey: Redacted.Redacted<string>
@@ -174,6 +194,9 @@ export interface Session {
   readonly credentials: AwsCredentials
   readonly expiration: Date
 }
+
+/** A session must outlive this to be reused rather than renewed. */
+export const sessionMargin = Duration.minutes(5)
 
 export const sessionSection = (profile: ProfileName): string => `${profile}-sts`
 

@@ -9,6 +9,7 @@ import { main } from "../../src/cli/main.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
 import * as JournalLayer from "../../src/layers/Journal.js"
 import { ProcessesLive } from "../../src/layers/Processes.js"
+import { SessionLive } from "../../src/layers/Session.js"
 import { FileError } from "../../src/schema/Errors.js"
 import { CredentialsFile } from "../../src/services/CredentialsFile.js"
 import { SimulatedAws } from "./SimulatedAws.js"
@@ -128,12 +129,17 @@ export const capture = <E, R>(
 ) =>
   Effect.gen(function* () {
     const io: Io = options.io ?? { stdout: [], stderr: [], shown: [] }
-    const layer = Layer.mergeAll(
-      filesLayer(files, options.failWrite),
-      JournalLayer.layer(files.credentials),
-      scriptedTerminal(io, options.input ?? [], options.tty ?? false),
-      ProcessesLive,
-    ).pipe(Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)))
+    const layer = SessionLive.pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(
+          filesLayer(files, options.failWrite),
+          JournalLayer.layer(files.credentials),
+          scriptedTerminal(io, options.input ?? [], options.tty ?? false),
+          ProcessesLive,
+        ),
+      ),
+      Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)),
+    )
     const code = yield* program.pipe(Effect.provide(layer), Effect.withConsole(capturingConsole(io)))
     return {
       code,

@@ -12,10 +12,10 @@ import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { CredentialsFile } from "../../services/CredentialsFile.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
+import { type LoadedProfile, Session } from "../../services/Session.js"
 import type { Signer } from "../../services/Sts.js"
+import { ask } from "../../services/Terminal.js"
 import { noteIfStopped } from "../../signals.js"
-import { ask, type LoadedProfile, loadProfile } from "../common.js"
-import { ensureSession } from "../login.js"
 import { profile } from "../profile.js"
 import { describeKey, explain, keyState, removeCommand } from "./keys.js"
 import {
@@ -350,7 +350,7 @@ export const rotate = Command.make(
         Console.error(`Another rotation (process ${pid}) is running: waiting for it to end…`),
       )
     }
-    const loaded = yield* loadProfile(name)
+    const loaded = yield* (yield* Session).load(name)
     // Before any key is made: a file that cannot take the new key would leave it with the journal.
     if (!dryRun) yield* (yield* CredentialsFile).writable(loaded.home.file.path)
     const userName = loaded.profile.username
@@ -361,7 +361,7 @@ export const rotate = Command.make(
     }
     const mfaSession = mfa
       ? Option.some({
-          credentials: (yield* ensureSession(name, {
+          credentials: (yield* (yield* Session).ensure(name, {
             token: Option.none(),
             duration: Duration.hours(1),
             force: false,

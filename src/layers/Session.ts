@@ -1,0 +1,187 @@
+import * as Terminal from "@effect/platform/Terminal"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import {
+  formatExpiration,
+  LongTermProfile,
+  longTermKey,
+  MfaCode,
+  MfaProcessFailed,
+  MfaSerialToSend,
+  type ProfileName,
+  SessionProfile,
+  type Session as Stored,
+  sessionMargin,
+  sessionOf,
+  sessionSection,
+  sessionValues,
+} from "../schema/Credentials.js"
+import { firstIssue, InvalidInput, NotInitialised } from "../schema/Errors.js"
+import * as Ini from "../schema/Ini.js"
+import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
+import { Processes } from "../services/Processes.js"
+import { type LoadedProfile, type LoginOptions, Session } from "../services/Session.js"
+import { Sts } from "../services/Sts.js"
+import { ask } from "../services/Terminal.js"
+
+/** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
+const fallbackRegion = "us-east-1"
+
+/** How long `mfa_process` may take: a hardware key may wait for a touch. */
+const mfaProcessTimeout = Duration.seconds(30)
+
+/**
+ * Where the AWS CLI reads the profile's key from (botocore's shared-credentials-file provider, then
+ * its config-file one): `[name]` in the credentials file when it holds aws_access_key_id, else
+ * `[profile name]` (`[default]`) in the config file when that does.
+ */
+const keyHome = (file: IniFile, name: ProfileName) =>
+  Effect.gen(function* () {
+    if (file.sections.get(name)?.values.aws_access_key_id !== undefined) return { file, section: name }
+    const config = yield* (yield* CredentialsFile).readConfig
+    const section = Ini.configProfile(config.sections, name)
+    const inConfig = section !== undefined && section.values.aws_access_key_id !== undefined
+    yield* Effect.logDebug(
+      `the key of [${name}] is ${inConfig ? `in [${section.name}] of ${config.path}` : "not in the config file either"}`,
+    )
+    return inConfig ? { file: config, section: section.name } : { file, section: name }
+  })
+
+const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
+  const files = yield* CredentialsFile
+  const file = yield* files.read
+  const home = yield* keyHome(file, name)
+  const profile = yield* decodeSection(home.file, home.section, LongTermProfile)
+  const region = yield* files.region(name, file)
+  return {
+    file,
+    home,
+    profile,
+    signer: {
+      credentials: longTermKey(profile),
+      region: Option.getOrElse(region, () => fallbackRegion),
+      profile: name,
+    },
+    region,
+  } satisfies LoadedProfile
+})
+
+/** The session in `[<profile>-sts]`, when it is still valid for longer than the margin. */
+const currentSession = (file: IniFile, name: ProfileName) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const stored = file.sections.get(sessionSection(name))
+    if (stored === undefined) return Option.none<Stored>()
+    const unclear = unclearValue(file, sessionSection(name), SessionProfile)
+    if (unclear !== undefined) return yield* unclear
+    const decoded = Schema.decodeUnknownEither(SessionProfile)(stored.values)
+    return Either.isRight(decoded) &&
+      decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)
+      ? Option.some(sessionOf(decoded.right))
+      : Option.none<Stored>()
+  })
+
+const decodeCode = (answer: string) =>
+  Schema.decodeUnknownEither(MfaCode)(answer).pipe(Either.mapLeft((error) => firstIssue(error).message))
+
+/** The code that `mfa_process` prints (alone on stdout, surrounding space aside). */
+const codeFromProcess = (command: string) =>
+  Effect.gen(function* () {
+    const output = yield* (yield* Processes).output(command).pipe(
+      Effect.mapError((e) => new MfaProcessFailed({ command, reason: e.reason })),
+      Effect.timeoutFail({
+        duration: mfaProcessTimeout,
+        onTimeout: () => new MfaProcessFailed({ command, reason: "it did not finish within 30 seconds" }),
+      }),
+    )
+    return yield* Schema.decodeUnknown(MfaCode)(output).pipe(
+      Effect.mapError(() => new MfaProcessFailed({ command, reason: "it printed no 6-digit code" })),
+    )
+  })
+
+/**
+ * The MFA code: from --token, else the profile's mfa_process, else asked on a terminal, else one
+ * line of stdin (or, when `noTerminal` says why stdin will not do, that sentence).
+ */
+const mfaCode = (
+  token: Option.Option<MfaCode>,
+  serial: string,
+  process: string | undefined,
+  noTerminal: string | undefined,
+) =>
+  Effect.gen(function* () {
+    if (Option.isSome(token)) return token.value
+    if (process !== undefined) return yield* codeFromProcess(process)
+    const terminal = yield* Terminal.Terminal
+    if (yield* terminal.isTTY) return yield* ask(`MFA code for ${serial}: `, decodeCode)
+    if (noTerminal !== undefined) return yield* new InvalidInput({ reason: noTerminal })
+    const line = yield* terminal.readLine.pipe(
+      Effect.catchTag(
+        "QuitException",
+        () =>
+          new InvalidInput({
+            reason: "No MFA code: pass --token CODE, or give the code on stdin.",
+          }),
+      ),
+    )
+    return yield* decodeCode(line).pipe(Either.mapLeft((reason) => new InvalidInput({ reason })))
+  })
+
+/**
+ * The profile's session: the stored one while it stays valid past the margin, else a new one
+ * from STS GetSessionToken, written to `[<profile>-sts]`. A new one is made under the profile's
+ * login lock, and only after reading the file again under it: a login that waited for another
+ * finds that one's session and asks for no code.
+ */
+const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, options: LoginOptions) {
+  const { file, profile, region } = yield* loadProfile(name)
+  if (!options.force) {
+    const stored = yield* currentSession(file, name)
+    yield* Effect.logDebug(
+      Option.match(stored, {
+        onNone: () => `no session in [${sessionSection(name)}] valid past the margin: logging in`,
+        onSome: (s) =>
+          `session in [${sessionSection(name)}] valid until ${formatExpiration(s.expiration)}: reused, no AWS call`,
+      }),
+    )
+    if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
+  }
+  if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
+  const files = yield* CredentialsFile
+  return yield* files.withSessionLock(
+    name,
+    Effect.gen(function* () {
+      const { file, home, profile, signer, region } = yield* loadProfile(name)
+      if (!options.force) {
+        const stored = yield* currentSession(file, name)
+        if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
+      }
+      if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
+      const { mfa_serial: serialNumber } = yield* decodeSection(home.file, home.section, MfaSerialToSend)
+      yield* files.writable()
+      const code = yield* mfaCode(options.token, serialNumber, profile.mfa_process, options.noTerminal)
+      const sts = yield* Sts
+      const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
+      yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
+      return { session, fresh: true, region }
+    }),
+  )
+})
+
+/** The Session service over the credentials file, STS, the terminal and `mfa_process`, taken when built. */
+export const SessionLive = Layer.effect(
+  Session,
+  Effect.gen(function* () {
+    const context = yield* Effect.context<CredentialsFile | Sts | Processes | Terminal.Terminal>()
+    return Session.of({
+      load: (name) => loadProfile(name).pipe(Effect.provide(context)),
+      current: (file, name) => currentSession(file, name),
+      ensure: (name, options) => ensureSession(name, options).pipe(Effect.provide(context)),
+    })
+  }),
+)
