@@ -22,7 +22,7 @@ import {
  * so the proof that a deactivated key never signs again comes from this log.
  */
 
-const which = (command: string) =>
+export const which = (command: string) =>
   (process.env.PATH ?? "").split(path.delimiter).some((dir) => fs.existsSync(path.join(dir, command)))
 
 /** Outside CI a machine without moto or the AWS CLI skips these suites; under CI that is a failure. */
@@ -358,10 +358,13 @@ export interface Home {
   readonly write: (text: string) => void
 }
 
-/** A fresh HOME with a messy, hand-kept credentials file around `[profile]`. */
-export const makeHome = (user: SeededUser, profile = "work"): Home => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-e2e-"))
-  fs.mkdirSync(path.join(dir, ".aws"), { mode: 0o700 })
+/** A fresh HOME (or `dir`) with a messy, hand-kept credentials file around `[profile]`. */
+export const makeHome = (
+  user: SeededUser,
+  profile = "work",
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-e2e-")),
+): Home => {
+  fs.mkdirSync(path.join(dir, ".aws"), { mode: 0o700, recursive: true })
   const credentials = path.join(dir, ".aws", "credentials")
   const config = path.join(dir, ".aws", "config")
   fs.writeFileSync(
