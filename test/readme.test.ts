@@ -110,16 +110,17 @@ describe("the README", () => {
           expect(out.stderr, line).toContain("Did you mean '--force'?")
           continue
         }
-        // Off a terminal, as the README says, rotate refuses without --yes and export without a
-        // session; everything else succeeds.
+        // Off a terminal, as the README says, rotate refuses without --yes, export without a
+        // session, and exec without a code that is not on stdin; everything else succeeds.
         const refused =
           (line.includes(" rotate") && !line.includes("--yes") && !line.includes("--dry-run")) ||
-          / export\b/.test(line)
+          / export\b/.test(line) ||
+          (/ exec\b/.test(line) && !line.includes(validCode))
         expect({ line, code: out.code, stderr: out.stderr }).toEqual({
           line,
           code: refused ? 1 : 0,
           stderr: refused
-            ? expect.stringMatching(/pass --yes|in a terminal first/)
+            ? expect.stringMatching(/pass --yes|in a terminal first|exec leaves stdin to the command/)
             : expect.not.stringContaining("Run `aws-iam-login --help`"),
         })
       }

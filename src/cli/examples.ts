@@ -46,7 +46,11 @@ const examples: Record<string, ReadonlyArray<Example>> = {
       "aws-iam-login exec work -- aws s3 ls",
       "runs aws with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION and AWS_REGION set, AWS_PROFILE unset",
     ],
-    ["aws-iam-login work exec -- terraform plan", "the original order works too"],
+    ["aws-iam-login work exec terraform plan -var env=prod", "the original order works too; -- is optional"],
+    [
+      "aws-iam-login exec work -d 1h",
+      "your $SHELL with a one-hour session, AWS_IAM_LOGIN_PROFILE=work in it",
+    ],
   ],
   list: [
     ["aws-iam-login list", "every profile: username, MFA device, session expiry (no network)"],

@@ -42,7 +42,7 @@ const originalOrder = (command: string): ReadonlyArray<string> => {
     return [`${name} <profile> [<command>] [options]`, `${name} <command> [<profile>] [options]`]
   if (!grammar.commands.get(command)) return []
   return [
-    `${name} <profile>${command === "login" ? "" : ` ${command}`} [options]${command === "exec" ? " [--] <command>..." : ""}`,
+    `${name} <profile>${command === "login" ? "" : ` ${command}`} [options]${command === "exec" ? " [[--] <command>...]" : ""}`,
   ]
 }
 

@@ -22,7 +22,7 @@ export const token = Options.text("token").pipe(
   Options.withDescription("The 6-digit MFA code (else asked on the terminal, or read from stdin)"),
 )
 
-const duration = Options.text("duration").pipe(
+export const duration = Options.text("duration").pipe(
   Options.withAlias("d"),
   Options.mapEffect(validateOption(SessionDuration)),
   Options.withDefault(Duration.hours(12)),

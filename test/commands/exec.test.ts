@@ -77,7 +77,7 @@ describe("exec", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  it.effect("a command that cannot be run is one sentence and exit 1; none at all is a usage error", () =>
+  it.effect("a command that cannot be run is one sentence and exit 1", () =>
     Effect.gen(function* () {
       const { files } = yield* setup
       const missing = yield* cli(files, ["exec", "work", "-t", validCode, "--", "no-such-command-here"])
@@ -85,8 +85,53 @@ describe("exec", () => {
       expect(missing.stderr).toBe(
         "Logged in: [work-sts] refreshed.\naws-iam-login: Could not run no-such-command-here: no such command on PATH.",
       )
-      const none = yield* cli(files, ["exec", "work"])
-      expect(none.code).toBe(2)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "without a command runs $SHELL, with the profile named in AWS_IAM_LOGIN_PROFILE, for -d's length",
+    () =>
+      Effect.gen(function* () {
+        const { files } = yield* setup
+        const envFile = path.join(files.dir, "env")
+        const shell = path.join(files.dir, "shell.sh")
+        fs.writeFileSync(shell, `#!/bin/sh\nenv > ${envFile}\n`, { mode: 0o755 })
+        process.env.SHELL = shell
+        const out = yield* cli(files, ["exec", "work", "-t", validCode, "-d", "1h"])
+        expect(out.code).toBe(0)
+        const env = seenEnv(envFile)
+        expect(env.AWS_IAM_LOGIN_PROFILE).toBe("work")
+        expect(env.AWS_CREDENTIAL_EXPIRATION).toBe("2026-11-23T20:00:00Z")
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("inside another exec's command is refused with a sentence, before any login", () =>
+    Effect.gen(function* () {
+      const { sim, files, read } = yield* setup
+      const before = read()
+      process.env.AWS_IAM_LOGIN_PROFILE = "work"
+      const out = yield* cli(files, ["exec", "work", "-t", validCode, "--", "true"])
+      delete process.env.AWS_IAM_LOGIN_PROFILE
+      expect(out.code).toBe(1)
+      expect(out.stderr).toBe(
+        "aws-iam-login: Already inside `aws-iam-login exec` for [work] (AWS_IAM_LOGIN_PROFILE is set): exit that shell first, or unset AWS_IAM_LOGIN_PROFILE to run one inside it anyway.",
+      )
+      expect(sim.calls).toEqual([])
+      expect(read()).toBe(before)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("never reads the MFA code from stdin, which is the command's", () =>
+    Effect.gen(function* () {
+      const { sim, files, read } = yield* setup
+      const before = read()
+      const out = yield* cli(files, ["exec", "work", "--", "true"], { input: [validCode] })
+      expect(out.code).toBe(1)
+      expect(out.stderr).toBe(
+        "aws-iam-login: No valid session in [work-sts]: exec leaves stdin to the command, so give the MFA code with --token CODE, or run `aws-iam-login work` first.",
+      )
+      expect(sim.calls).toEqual([])
+      expect(read()).toBe(before)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 })

@@ -36,8 +36,21 @@ describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_p
 
   it("exec logs in, runs aws sts get-caller-identity signed with the session, and returns its exit status", async () => {
     const { user, home } = await initialised("erin")
-    const ok = await run(home, ["exec", "work", "-t", "123456", "--", "aws", "sts", "get-caller-identity"])
+    const started = Date.now()
+    const ok = await run(home, [
+      "exec",
+      "work",
+      "-t",
+      "123456",
+      "-d",
+      "1h",
+      "aws",
+      "sts",
+      "get-caller-identity",
+    ])
     expect(ok.code).toBe(0)
+    const expiration = Date.parse(/\[work-sts\][^[]*expiration = (\S+)/.exec(home.read())?.[1] ?? "")
+    expect(Math.round((expiration - started) / 60_000)).toBe(60)
     expect(ok.stdout).toContain('"Account": "123456789012"')
     expect(ok.stderr).toContain("Logged in: [work-sts] refreshed.")
     const session = sessionKey(home)

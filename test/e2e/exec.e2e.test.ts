@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { aws_iam_login, environment, type Home, makeHome } from "./moto.js"
+import { aws_iam_login, bin, environment, type Home, makeHome } from "./moto.js"
 
 /**
  * `exec` through the built CLI with a valid session stored, so no AWS call is made (the endpoint
@@ -14,6 +14,9 @@ const setup = () => {
     secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
     serials: [],
   })
+  home.write(
+    home.read().replace("[work]\r\n", "[work]\r\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\r\n"),
+  )
   fs.appendFileSync(
     home.credentials,
     "\n[work-sts]\naws_access_key_id = ASIAIOSFODNN7EXAMPLE\naws_secret_access_key = session/secret\n" +
@@ -32,8 +35,15 @@ const setup = () => {
 
 const closedPort = "http://127.0.0.1:9"
 
-const run = (home: Home, PATH: string, args: ReadonlyArray<string>) =>
-  aws_iam_login(home, closedPort, args, { env: { PATH } })
+const run = (
+  home: Home,
+  PATH: string,
+  args: ReadonlyArray<string>,
+  options: { input?: string; env?: Record<string, string> } = {},
+) => aws_iam_login(home, closedPort, args, { ...options, env: { PATH, ...options.env } })
+
+/** The session in [work-sts] ended a while ago: exec has to log in. */
+const expire = (home: Home) => home.write(home.read().replace("2099-01-01T00:00:00Z", "2000-01-01T00:00:00Z"))
 
 const commands: ReadonlyArray<ReadonlyArray<string>> = [
   ["aws", "s3", "rm", "s3://b/p", "--recursive", "--exclude", "*", "--include", "*.log"],
@@ -70,5 +80,57 @@ describe("exec through the built CLI", () => {
     expect(out.code).toBe(0)
     expect(out.stdout).toBe(`${JSON.stringify(["aws", "--debug"])}\n`)
     expect(out.stderr).toContain("[debug] session in [work-sts] valid until 2099-01-01T00:00:00Z")
+  }, 60_000)
+
+  it("starts $SHELL when no command is given, with AWS_IAM_LOGIN_PROFILE naming the profile", async () => {
+    const { home, PATH } = setup()
+    const shell = path.join(home.dir, "bin", "fake-shell")
+    fs.writeFileSync(
+      shell,
+      '#!/bin/sh\necho "shell=$AWS_IAM_LOGIN_PROFILE key=$AWS_ACCESS_KEY_ID args=$#"\n',
+      {
+        mode: 0o755,
+      },
+    )
+    for (const shape of [
+      ["exec", "work"],
+      ["work", "exec"],
+      ["exec", "work", "--"],
+    ]) {
+      const out = await run(home, PATH, shape, { env: { SHELL: shell } })
+      expect({ shape, code: out.code, stdout: out.stdout, stderr: out.stderr }).toEqual({
+        shape,
+        code: 0,
+        stdout: "shell=work key=ASIAIOSFODNN7EXAMPLE args=0\n",
+        stderr: "",
+      })
+    }
+  }, 60_000)
+
+  it("refuses an exec inside what an exec runs, with a sentence", async () => {
+    const { home, PATH } = setup()
+    const nested = `"${process.execPath}" "${bin}" exec work aws --version; echo "nested=$?"`
+    const out = await run(home, PATH, ["exec", "work", "sh", "-c", nested])
+    expect(out.code).toBe(0)
+    expect(out.stdout).toBe("nested=1\n")
+    expect(out.stderr).toBe(
+      "aws-iam-login: Already inside `aws-iam-login exec` for [work] (AWS_IAM_LOGIN_PROFILE is set): exit that shell first, or unset AWS_IAM_LOGIN_PROFILE to run one inside it anyway.\n",
+    )
+  }, 60_000)
+
+  it("leaves piped stdin to the command: passed on whole, and never read as an MFA code", async () => {
+    const { home, PATH } = setup()
+    const input = "123456\nline two\n"
+    const passed = await run(home, PATH, ["exec", "work", "cat"], { input })
+    expect(passed).toEqual({ code: 0, stdout: input, stderr: "" })
+    expire(home)
+    const before = home.read()
+    const refused = await run(home, PATH, ["exec", "work", "cat"], { input })
+    expect(refused.code).toBe(1)
+    expect(refused.stdout).toBe("")
+    expect(refused.stderr).toBe(
+      "aws-iam-login: No valid session in [work-sts]: exec leaves stdin to the command, so give the MFA code with --token CODE, or run `aws-iam-login work` first.\n",
+    )
+    expect(home.read()).toBe(before)
   }, 60_000)
 })
