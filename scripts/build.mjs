@@ -17,6 +17,9 @@ const common = {
   logLevel: "warning",
 }
 
+/** Found in each SDK chunk when the SDK's own file reading is replaced. */
+const sdkReadsNoFile = "aws-iam-login hands the SDK its settings: it reads no AWS file"
+
 await rm("dist", { recursive: true, force: true })
 await build({
   ...common,
@@ -27,6 +30,19 @@ await build({
   // brings (SSO, STS web identity, IMDS) stay out.
   alias: { "@aws-sdk/credential-provider-node": "./src/layers/sdk/noDefaultCredentials.ts" },
   plugins: [
+    {
+      // The SDK would read ~/.aws/config and credentials for every setting it is not handed, with a
+      // parser that reads many files otherwise than the AWS CLI: the tool hands it every setting,
+      // read by its own botocore-exact reader, and the SDK's file reading fails (as a missing file).
+      name: "no-sdk-file-reading",
+      setup: (b) =>
+        b.onLoad(
+          { filter: /[\\/]@smithy[\\/]core[\\/].*[\\/]shared-ini-file-loader[\\/]readFile\.js$/ },
+          () => ({
+            contents: `export const filePromises = {}\nexport const fileIntercept = {}\nexport const readFile = () => Promise.reject(new Error("${sdkReadsNoFile}"))\n`,
+          }),
+        ),
+    },
     {
       // The clients warn on stderr, once per process, about the Node versions future SDK releases
       // will need: the user can do nothing with that (engines in package.json says what we need).
@@ -57,11 +73,15 @@ await build({
     },
   ],
 })
-for (const file of ["sdk/sts.cjs", "sdk/iam.cjs"])
-  if ((await readFile(`dist/${file}`, "utf8")).includes("NodeVersionSupportWarning"))
+for (const file of ["sdk/sts.cjs", "sdk/iam.cjs"]) {
+  const chunk = await readFile(`dist/${file}`, "utf8")
+  if (chunk.includes("NodeVersionSupportWarning"))
     throw new Error(
       `dist/${file} still prints the SDK's NodeVersionSupportWarning: fix the no-node-version-warning plugin`,
     )
+  if (!chunk.includes(sdkReadsNoFile))
+    throw new Error(`dist/${file} may still read the AWS files itself: fix the no-sdk-file-reading plugin`)
+}
 await build({
   ...common,
   entryPoints: ["src/launcher.ts"],

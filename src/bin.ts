@@ -28,14 +28,16 @@ const MainLive = Layer.scopedContext(
       yield* Layer.build(NodeFileSystem.layer),
       yield* Layer.build(NodePath.layer),
     )
-    const [sts, iam, terminal, files, journal, processes] = yield* Effect.all([
-      Layer.build(StsLive),
-      Layer.build(IamLive),
+    const [terminal, files, journal, processes] = yield* Effect.all([
       Layer.build(TerminalLive),
       Layer.build(CredentialsFileLive),
       Layer.build(JournalLive),
       Layer.build(ProcessesLive),
     ]).pipe(Effect.provide(platform))
+    // The AWS layers read each profile's settings from the files.
+    const [sts, iam] = yield* Effect.all([Layer.build(StsLive), Layer.build(IamLive)]).pipe(
+      Effect.provide(files),
+    )
     const services = Context.merge(
       Context.merge(platform, Context.merge(journal, processes)),
       Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)),

@@ -1,6 +1,7 @@
 import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -8,6 +9,7 @@ import {
   AccessDenied,
   type AwsError,
   AwsFailure,
+  BadSetting,
   BadTimeout,
   InvalidCredentials,
   LimitExceeded,
@@ -18,10 +20,12 @@ import {
   Unreachable,
 } from "../schema/AwsErrors.js"
 import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
+import type { FileError } from "../schema/Errors.js"
+import { type CallSettings, callSettings, type Service, type SettingRefusal } from "../schema/Settings.js"
+import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type KeyStatus } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import * as Debug from "./Debug.js"
-import type { configuredEndpoint } from "./sdk/endpoint.js"
 import type * as IamSdk from "./sdk/iam.js"
 import type { Observed } from "./sdk/observe.js"
 import type * as StsSdk from "./sdk/sts.js"
@@ -101,27 +105,49 @@ const connectLimit = 5
  */
 type Attempts = "retry" | "once"
 
+/** A profile's settings, read once per process: the files' settings do not change under the tool's edits. */
+const settingsReader = Effect.gen(function* () {
+  const files = yield* CredentialsFile
+  return yield* Effect.cachedFunction((profile: string | undefined) =>
+    profile === undefined
+      ? Effect.succeed(callSettings(process.env, noFile, noFile, ""))
+      : Effect.map(Effect.all([files.read, files.readConfig]), ([credentials, config]) =>
+          callSettings(process.env, credentials, config, profile),
+        ),
+  )
+})
+const noFile = { path: "", sections: new Map() }
+
+/** botocore's attempts when none is configured: legacy retries make 5, the others 3. */
+const defaultAttempts = (settings: CallSettings) => (settings.retryMode === "legacy" ? 5 : 3)
+
 /**
- * A client for `signer`: its key, its region, and its profile, from which the SDK reads the
- * profile's retry and FIPS settings; the endpoint URL is found for that profile here (see
- * endpoint.ts). A call sent once gets one attempt whatever the profile says.
+ * A client for `signer`, configured with everything the AWS CLI would use for the profile (see
+ * Settings.ts): the SDK reads neither file (scripts/build.mjs), and looks for no endpoint itself. A
+ * call sent once gets one attempt whatever the profile says.
  */
-const clientConfig = async (
-  sdk: { readonly configuredEndpoint: typeof configuredEndpoint },
-  operation: string,
+export const clientConfig = (
+  settings: CallSettings,
+  service: Service,
   signer: Signer,
   seconds: number,
   attempts: Attempts,
   seen: Observed,
 ) => {
-  const endpoint = await sdk.configuredEndpoint(operation.split(":")[0]!.toUpperCase(), signer.profile)
+  const endpoint = settings.endpoint
   return {
     seen,
     region: signer.region,
-    ...(signer.profile === undefined ? {} : { profile: signer.profile }),
     ...(endpoint === undefined ? {} : { endpoint }),
-    // Found above, env included: the SDK's own lookup would read another profile's.
     ignoreConfiguredEndpointUrls: true,
+    // As botocore: a configured endpoint turns the FIPS and dual-stack variants off.
+    useFipsEndpoint: endpoint === undefined && settings.useFipsEndpoint,
+    useDualstackEndpoint: endpoint === undefined && settings.useDualstackEndpoint,
+    ...(service === "sts" ? { useGlobalEndpoint: settings.stsGlobalEndpoint } : {}),
+    // "auto" would ask the instance metadata service which region the machine is in.
+    defaultsMode: "legacy" as const,
+    retryMode: settings.retryMode === "adaptive" ? "adaptive" : "standard",
+    maxAttempts: attempts === "once" ? 1 : (settings.maxAttempts ?? defaultAttempts(settings)),
     credentials: {
       accessKeyId: signer.credentials.accessKeyId,
       secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
@@ -129,7 +155,6 @@ const clientConfig = async (
         ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
         : {}),
     },
-    ...(attempts === "once" ? { maxAttempts: 1 } : {}),
     requestHandler: {
       connectionTimeout: Math.min(connectLimit, seconds) * 1000,
       requestTimeout: seconds * 1000,
@@ -140,7 +165,7 @@ const clientConfig = async (
 
 /** What a call's SDK client is built and sent with. */
 interface Wire {
-  readonly config: Awaited<ReturnType<typeof clientConfig>>
+  readonly config: ReturnType<typeof clientConfig>
   /** For `send`: the request is aborted when the deadline passes or the call is interrupted. */
   readonly options: { readonly abortSignal: AbortSignal }
 }
@@ -149,7 +174,10 @@ interface Wire {
  * One SDK call with a deadline, the SDK module loaded only when a call is made; the client notes in
  * `seen` where it sent the request, for the message when AWS does not answer and for `--debug`.
  */
-const call = <M extends { readonly configuredEndpoint: typeof configuredEndpoint }, A>(
+const call = <M, A>(
+  settingsOf: (
+    profile: string | undefined,
+  ) => Effect.Effect<Readonly<Record<Service, Either.Either<CallSettings, SettingRefusal>>>, FileError>,
   load: () => Promise<M>,
   operation: string,
   signer: Signer,
@@ -159,18 +187,28 @@ const call = <M extends { readonly configuredEndpoint: typeof configuredEndpoint
 ) =>
   Effect.suspend(() => {
     const seen: Observed = {}
-    const endpoint = () =>
-      seen.endpoint ?? `the ${operation.split(":")[0]!.toUpperCase()} endpoint for ${signer.region}`
-    return Effect.tryPromise({
-      try: (signal) =>
-        load().then(async (sdk) =>
-          run(sdk, {
-            config: await clientConfig(sdk, operation, signer, seconds, attempts, seen),
-            options: { abortSignal: signal },
-          }),
-        ),
-      catch: toAwsError(operation, signer, endpoint, Math.min(connectLimit, seconds)),
-    }).pipe(
+    const service = operation.split(":")[0] as Service
+    const endpoint = () => seen.endpoint ?? `the ${service.toUpperCase()} endpoint for ${signer.region}`
+    const refused = (where: string, reason: string) =>
+      new BadSetting({ operation, signer: maskKeyId(signer.credentials.accessKeyId), where, reason })
+    return settingsOf(signer.profile).pipe(
+      Effect.mapError((e) => refused(e.path, e.reason)),
+      Effect.flatMap((settings) =>
+        Either.match(settings[service], {
+          onLeft: (refusal) => Effect.fail(refused(refusal.where, refusal.reason)),
+          onRight: (settings) =>
+            Effect.tryPromise({
+              try: (signal) =>
+                load().then((sdk) =>
+                  run(sdk, {
+                    config: clientConfig(settings, service, signer, seconds, attempts, seen),
+                    options: { abortSignal: signal },
+                  }),
+                ),
+              catch: toAwsError(operation, signer, endpoint, Math.min(connectLimit, seconds)),
+            }),
+        }),
+      ),
       Effect.timeoutFail({
         duration: Duration.seconds(seconds),
         onTimeout: () =>
@@ -195,14 +233,16 @@ const required = <A>(value: A | undefined, what: string): A => {
 
 export const StsLive = Layer.effect(
   Sts,
-  Effect.map(deadline, (seconds) => {
+  Effect.gen(function* () {
+    const seconds = yield* deadline
+    const settingsOf = yield* settingsReader
     const sts = <A>(
       operation: string,
       signer: Signer,
       attempts: Attempts,
       run: (sdk: typeof StsSdk, client: StsSdk.STSClient, wire: Wire) => Promise<A>,
     ) =>
-      call(loadSts, `sts:${operation}`, signer, seconds, attempts, (sdk, wire) => {
+      call(settingsOf, loadSts, `sts:${operation}`, signer, seconds, attempts, (sdk, wire) => {
         return run(sdk, new sdk.STSClient(wire.config), wire)
       })
     return Sts.of({
@@ -241,14 +281,16 @@ export const StsLive = Layer.effect(
 
 export const IamLive = Layer.effect(
   Iam,
-  Effect.map(deadline, (seconds) => {
+  Effect.gen(function* () {
+    const seconds = yield* deadline
+    const settingsOf = yield* settingsReader
     const iam = <A>(
       operation: string,
       signer: Signer,
       attempts: Attempts,
       run: (sdk: typeof IamSdk, client: IamSdk.IAMClient, wire: Wire) => Promise<A>,
     ) =>
-      call(loadIam, `iam:${operation}`, signer, seconds, attempts, (sdk, wire) => {
+      call(settingsOf, loadIam, `iam:${operation}`, signer, seconds, attempts, (sdk, wire) => {
         return run(sdk, new sdk.IAMClient(wire.config), wire)
       })
     return Iam.of({

@@ -74,6 +74,15 @@ export class AwsFailure extends Data.TaggedError("AwsFailure")<
   }
 }
 
+/** A setting the AWS CLI would fail on (an endpoint URL it cannot call, an unknown retry mode): nothing was sent. */
+export class BadSetting extends Data.TaggedError("BadSetting")<
+  Call & { readonly where: string; readonly reason: string }
+> {
+  override get message() {
+    return `${this.where}: ${this.reason}. The AWS CLI would fail on it too, so ${this.operation} was not sent; fix it and try again.`
+  }
+}
+
 export type AwsError =
   | InvalidCredentials
   | AccessDenied
@@ -84,3 +93,4 @@ export type AwsError =
   | Unreachable
   | TimedOut
   | AwsFailure
+  | BadSetting

@@ -633,20 +633,37 @@ const shlexSplit = (text: string): Array<string> | undefined => {
 }
 
 /**
- * A profile of the config file, found as botocore's `build_profile_map` finds it: `[default]`, or a
- * section whose name starts with `profile` and splits (as a shell would) into two words, the second
- * the profile's name (`[profile work]`, `[profile "my work"]`); where several match, the last wins.
+ * A section of the config file named `<kind> <name>`, found as botocore's `build_profile_map` finds
+ * it: a section whose name starts with `kind` and splits (as a shell would) into two words, the
+ * second `name` (`[profile work]`, `[profile "my work"]`, `[services local]`); where several match,
+ * the last wins. `[default]` is the profile `default` too.
  */
-export const configProfile = (config: Sections, profile: string): Section | undefined => {
+const namedSection = (
+  config: Sections,
+  kind: "profile" | "services",
+  wanted: string,
+): Section | undefined => {
   let found: Section | undefined
   for (const [name, section] of config) {
-    if (name.startsWith("profile")) {
+    // botocore sorts a section by the first of these prefixes its name starts with.
+    const sort = ["profile", "sso-session", "services"].find((prefix) => name.startsWith(prefix))
+    if (sort === undefined) {
+      if (kind === "profile" && name === "default" && wanted === "default") found = section
+    } else if (sort === kind) {
       const words = shlexSplit(name)
-      if (words?.length === 2 && words[1] === profile) found = section
-    } else if (name === "default" && profile === "default") found = section
+      if (words?.length === 2 && words[1] === wanted) found = section
+    }
   }
   return found
 }
+
+/** A profile of the config file: `[profile <name>]`, or `[default]`, as botocore finds it. */
+export const configProfile = (config: Sections, profile: string): Section | undefined =>
+  namedSection(config, "profile", profile)
+
+/** A `[services <name>]` section of the config file, as botocore finds it. */
+export const servicesSection = (config: Sections, name: string): Section | undefined =>
+  namedSection(config, "services", name)
 
 /**
  * Removes the `[name]` section: its header and its lines up to its last value, with the blank lines

@@ -427,8 +427,12 @@ export const aws_iam_login = async (
     : runIn(home, endpoint, options.command, args, options)
 
 /** The real AWS CLI with the same files and endpoint. */
-export const aws = (home: Home, endpoint: string, args: ReadonlyArray<string>) =>
-  runIn(home, endpoint, "aws", [...args, "--output", "json"], {})
+export const aws = (
+  home: Home,
+  endpoint: string,
+  args: ReadonlyArray<string>,
+  env?: Record<string, string>,
+) => runIn(home, endpoint, "aws", [...args, "--output", "json"], env === undefined ? {} : { env })
 
 /** The environment the built CLI and `aws` run in: their own HOME, files and endpoint, nothing inherited from AWS_*. */
 export const environment = (home: Home, endpoint: string, extra: Record<string, string> = {}) => ({

@@ -18,4 +18,3 @@ export class IAMClient extends Client {
     this.middlewareStack.add(observe(config.seen), observerOptions)
   }
 }
-export { configuredEndpoint } from "./endpoint.js"

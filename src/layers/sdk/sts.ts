@@ -11,4 +11,3 @@ export class STSClient extends Client {
     this.middlewareStack.add(observe(config.seen), observerOptions)
   }
 }
-export { configuredEndpoint } from "./endpoint.js"
