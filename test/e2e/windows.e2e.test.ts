@@ -1,6 +1,10 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { available, keyOf, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
-import { startWine, type Wine, wineAvailable } from "./wine.js"
+import { startWine, type Wine, windowsEnvironment, windowsPath, wineAvailable } from "./wine.js"
 
 describe.runIf(available && wineAvailable)(
   "the built CLI under Node's Windows build (Wine), against moto with signature checks on",
@@ -51,6 +55,126 @@ describe.runIf(available && wineAvailable)(
       expect(exported.stdout).toContain(`$Env:AWS_ACCESS_KEY_ID="${keyOf(before, "work-sts").id}"\n`)
       expect(exported.stdout).toContain(`$Env:AWS_SESSION_TOKEN="${session.token}"\n`)
       expect(home.read()).toBe(before)
+    }, 120_000)
+
+    const initialised = async (name: string) => {
+      const user = await seedUser(moto, name)
+      const home = makeHome(user)
+      const env = windowsEnvironment(home, moto.endpoint)
+      expect(await wine.cli(["work", "init"], env)).toMatchObject({ code: 0, stderr: "" })
+      return { user, home, env }
+    }
+
+    it("a first init, login, status, export, rotate and logout in %USERPROFILE%\\.aws keep every other byte of a CRLF file with comments", async () => {
+      const user = await seedUser(moto, "wendy", { devices: ["wendys-phone"] })
+      const home = makeHome(user, "work", wine.profile)
+      const original = home.read()
+      const env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: "us-east-1" }
+
+      const init = await wine.cli(["work", "init"], env)
+      expect(init).toMatchObject({ code: 0, stderr: "" })
+      expect(init.stdout).toContain("username wendy, mfa_serial arn:aws:iam::123456789012:mfa/wendys-phone")
+      const initialised = original.replace(
+        "region   =   us-east-1\r\n",
+        "region   =   us-east-1\r\nusername = wendy\r\nmfa_serial = arn:aws:iam::123456789012:mfa/wendys-phone\r\n",
+      )
+      expect(home.read()).toBe(initialised)
+
+      const login = await wine.cli(["work", "--token", "123456"], env)
+      expect(login).toMatchObject({ code: 0, stderr: "" })
+      expect(login.stdout).toContain("Logged in: [work-sts]")
+      const loggedIn = home.read()
+      expect(loggedIn.startsWith(initialised)).toBe(true)
+      expect(loggedIn.slice(initialised.length)).toMatch(
+        /^\r\n\r\n\[work-sts\]\r\naws_access_key_id = \w+\r\n/,
+      )
+      const session = keyOf(loggedIn, "work-sts")
+
+      const status = await wine.cli(["work", "status", "--json"], env)
+      expect(status).toMatchObject({ code: 0, stderr: "" })
+      expect(JSON.parse(status.stdout)).toMatchObject({ username: "wendy", sessionValid: true })
+
+      const exported = await wine.cli(["work", "export"], env)
+      expect(exported).toMatchObject({ code: 0, stderr: "" })
+      expect(JSON.parse(exported.stdout)).toMatchObject({
+        Version: 1,
+        AccessKeyId: session.id,
+        SecretAccessKey: session.secret,
+      })
+
+      const start = moto.requests.length
+      const rotated = await wine.cli(["work", "rotate", "--yes"], env)
+      expect(rotated).toMatchObject({ code: 0, stderr: "" })
+      const fresh = keyOf(home.read(), "work")
+      expect(fresh.id).not.toBe(user.accessKeyId)
+      expect(home.read()).toBe(
+        loggedIn.replace(user.accessKeyId, fresh.id).replace(user.secretAccessKey, fresh.secret),
+      )
+      const keys = await moto.admin.send(new ListAccessKeysCommand({ UserName: "wendy" }))
+      expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([[fresh.id, "Active"]])
+      const rotation = moto.requests.slice(start)
+      expect(rotation.find((r) => r.action === "CreateAccessKey")?.accessKeyId).toBe(user.accessKeyId)
+      expect(rotation.find((r) => r.action === "DeleteAccessKey")?.accessKeyId).toBe(fresh.id)
+
+      const logout = await wine.cli(["logout", "work"], env)
+      expect(logout).toMatchObject({ code: 0, stderr: "" })
+      expect(home.read()).toBe(
+        initialised.replace(user.accessKeyId, fresh.id).replace(user.secretAccessKey, fresh.secret),
+      )
+    }, 120_000)
+
+    it("mfa_process runs through cmd.exe, with %VARIABLES% as cmd expands them", async () => {
+      const { home, env } = await initialised("mallory")
+      home.write(home.read().replace("[other-tool]", "mfa_process = echo %MFA_CODE%\r\n\r\n[other-tool]"))
+      const calls = moto.requests.length
+      const login = await wine.cli(["work"], { ...env, MFA_CODE: "123456" })
+      expect(login).toMatchObject({ code: 0, stderr: "" })
+      expect(login.stdout).toContain("Logged in: [work-sts]")
+      expect(moto.requests.slice(calls).map((r) => r.action)).toContain("GetSessionToken")
+    }, 120_000)
+
+    it("exec finds a .cmd shim through PATHEXT, as npm makes them, passes its arguments intact and exits with its status", async () => {
+      const { home, env } = await initialised("ezra")
+      const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-wine-tools-"))
+      const script = path.join(tools, "deploy.js")
+      fs.writeFileSync(
+        script,
+        "console.log(JSON.stringify({ key: process.env.AWS_ACCESS_KEY_ID, args: process.argv.slice(2) }))\nprocess.exitCode = 3\n",
+      )
+      fs.writeFileSync(
+        path.join(tools, "deploy.cmd"),
+        `@"${windowsPath(wine.node)}" "${windowsPath(script)}" %*\r\n`,
+      )
+      const out = await wine.cli(
+        ["exec", "work", "--token", "123456", "--", "deploy", "one", "two words", "--stage=prod"],
+        env,
+        { path: [tools] },
+      )
+      expect(out.stderr).toContain("Logged in: [work-sts]")
+      expect(JSON.parse(out.stdout)).toEqual({
+        key: keyOf(home.read(), "work-sts").id,
+        args: ["one", "two words", "--stage=prod"],
+      })
+      expect(out.code).toBe(3)
+    }, 120_000)
+
+    it("after a login holding its lock is killed, the next login takes the lock at once and logs in", async () => {
+      const { home, env } = await initialised("kurt")
+      const before = home.read()
+      const proxy = await moto.proxy()
+      const held = proxy.inject("GetSessionToken", "hold")
+      const first = wine.launch(["work", "--token", "123456"], { ...env, AWS_ENDPOINT_URL: proxy.endpoint })
+      await held.reached
+      expect(fs.existsSync(`${home.credentials}.work.login.lock`)).toBe(true)
+      first.child.kill("SIGKILL")
+      await first.ended
+      held.release()
+
+      const next = await wine.cli(["work", "--token", "123456"], env)
+      expect(next).toMatchObject({ code: 0, stderr: "" })
+      expect(next.stdout).toContain("Logged in: [work-sts]")
+      expect(home.read().startsWith(before)).toBe(true)
+      expect(fs.existsSync(`${home.credentials}.work.login.lock`)).toBe(false)
     }, 120_000)
   },
 )

@@ -31,6 +31,8 @@ export interface WindowsRun {
 }
 
 export interface Wine {
+  /** Node's Windows build, as a path of this machine. */
+  readonly node: string
   /** %USERPROFILE% of the prefix's user, as a path of this machine. */
   readonly profile: string
   /**
@@ -126,6 +128,7 @@ export const startWine = async (): Promise<Wine> => {
   const profile = path.join(prefix, "drive_c", "users", os.userInfo().username)
   if (!fs.existsSync(profile)) throw new Error(`Wine made no profile directory ${profile}`)
   return {
+    node,
     profile,
     launch,
     cli: (args, env, options) => launch(args, env, options).ended,
