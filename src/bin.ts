@@ -12,6 +12,7 @@ import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
 import { withDebug } from "./layers/Debug.js"
+import { FilePathsLive } from "./layers/FilePaths.js"
 import { JournalLive } from "./layers/Journal.js"
 import { ProcessesLive } from "./layers/Processes.js"
 import { SessionLive } from "./layers/Session.js"
@@ -25,8 +26,8 @@ import { stoppedNote } from "./signals.js"
 const MainLive = Layer.scopedContext(
   Effect.gen(function* () {
     const platform = Context.merge(
-      yield* Layer.build(NodeFileSystem.layer),
-      yield* Layer.build(NodePath.layer),
+      Context.merge(yield* Layer.build(NodeFileSystem.layer), yield* Layer.build(NodePath.layer)),
+      yield* Layer.build(FilePathsLive),
     )
     const [terminal, files, journal, processes] = yield* Effect.all([
       Layer.build(TerminalLive),

@@ -1,5 +1,3 @@
-import * as crypto from "node:crypto"
-import * as nodeFs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -10,60 +8,22 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import { formatExpiration } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
-import { Platform, type PlatformShape } from "../services/Platform.js"
+import { FilePaths, type Paths } from "../services/FilePaths.js"
+import { Platform } from "../services/Platform.js"
+import * as AtomicWrite from "./AtomicWrite.js"
+import { adviceOn, explainer } from "./FileFailure.js"
 import * as Lock from "./Lock.js"
 
-export interface Paths {
-  readonly credentials: string
-  readonly config: string
-}
+export type { Paths }
 
 /** A login holds its profile's lock while a person types the code: the next one waits that long. */
 const sessionLockWait = Duration.minutes(5)
 /** As many links as the kernel follows before ELOOP. */
 const maxLinks = 40
-
-/** What to do about a failed file-system call, by its error code, in the words of the platform. */
-const adviceOn = (platform: PlatformShape): Record<string, (file: string) => string> => ({
-  EACCES: (f) => platform.advice.denied(f, path.dirname(f)),
-  EPERM: (f) => platform.advice.notPermitted(f, path.dirname(f)),
-  EBUSY: (f) => platform.advice.busy(f),
-  EISDIR: () => "it is a directory (EISDIR): point the path at a file",
-  ENOTDIR: () => "a part of the path is not a directory (ENOTDIR): check the path",
-  EEXIST: () => "a file is in the way of a directory (EEXIST): check the path",
-  ELOOP: () => "it is a loop of symbolic links (ELOOP): point the link at the real file",
-  ENOSPC: () => "the disk is full (ENOSPC): free some space and run the command again",
-  EDQUOT: () => "your disk quota is used up (EDQUOT): free some space and run the command again",
-  EFBIG: () => "the file is larger than this system allows (EFBIG): check `ulimit -f` and the file's size",
-  EROFS: () => "the file system is read-only (EROFS): keep the file on a writable disk",
-})
-
-const codeOf = (error: unknown): string | undefined => {
-  if (typeof error !== "object" || error === null) return undefined
-  if ("code" in error && typeof error.code === "string") return error.code
-  return "cause" in error ? codeOf(error.cause) : undefined
-}
-
-/** A failed file-system call as one sentence: which path, what failed, what to do. */
-const explainWith =
-  (advice: Record<string, (file: string) => string>) =>
-  (file: string, action: string) =>
-  (error: unknown) => {
-    if (error instanceof FileError) return error
-    const code = codeOf(error)
-    const reason =
-      code === undefined
-        ? error instanceof Error
-          ? error.message
-          : String(error)
-        : (advice[code]?.(file) ?? `the system answered ${code}: check the path and the disk it is on`)
-    return new FileError({ path: file, action, reason })
-  }
 
 const kinds: Partial<Record<FileSystem.File.Type, string>> = {
   Directory: "a directory",
@@ -80,24 +40,12 @@ const kinds: Partial<Record<FileSystem.File.Type, string>> = {
  */
 const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
 
-/** `.credentials.<pid>.<random>.tmp`; the older `.credentials.<pid>.tmp` is recognised too. */
-const tempName = (file: string) =>
-  path.join(
-    path.dirname(file),
-    `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(8).toString("hex")}.tmp`,
-  )
-const tempOwner = (file: string, name: string): number | undefined => {
-  const prefix = `.${path.basename(file)}.`
-  if (!name.startsWith(prefix) || !name.endsWith(".tmp")) return undefined
-  const match = /^(\d+)(\.[0-9a-f]{16})?$/.exec(name.slice(prefix.length, -".tmp".length))
-  return match ? Number(match[1]) : undefined
-}
-
 export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const fs = yield* FileSystem.FileSystem
   const platform = yield* Platform
   const advice = adviceOn(platform)
-  const explain = explainWith(advice)
+  const explain = explainer(platform)
+  const writes = AtomicWrite.make(fs, platform)
   const myUid = platform.uid
   const notFound = (e: { readonly _tag: string; readonly reason?: string }) =>
     e._tag === "SystemError" && e.reason === "NotFound"
@@ -220,6 +168,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const lock = (lockFile: string, wait?: Duration.Duration) =>
     Lock.acquire(lockFile, { ...(wait ? { wait } : {}), onWait: waiting(lockFile) }).pipe(
       Effect.provideService(FileSystem.FileSystem, fs),
+      Effect.provideService(Platform, platform),
       // The lock reports a failed file-system call in the platform's words, code included.
       Effect.mapError((error) => {
         const code = /\b(E[A-Z]{2,}): /.exec(error.reason)?.[1]
@@ -251,70 +200,6 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       return { mode: keptMode(info.mode), gid: info.gid }
     }).pipe(Effect.mapError(explain(file, "write")))
 
-  /** Temporary files of processes that died while writing: each is a whole copy of the file, secrets included. */
-  const removeLeftovers = (file: string) =>
-    fs.readDirectory(path.dirname(file)).pipe(
-      Effect.map((names) =>
-        names.filter((name) => {
-          const pid = tempOwner(file, name)
-          return pid !== undefined && pid !== process.pid && !platform.running(pid)
-        }),
-      ),
-      Effect.flatMap((names) =>
-        Effect.forEach(names, (name) => fs.remove(path.join(path.dirname(file), name)), { discard: true }),
-      ),
-      Effect.ignore,
-    )
-
-  const nodeCall = <A>(run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: (e) => e })
-
-  /**
-   * Writes `text` to a new file of an unpredictable name beside `file` (created exclusively, never
-   * through a symlink), syncs it and renames it over `file`.
-   */
-  const writeAtomically = (file: string, text: string, keep: { mode: number; gid: Option.Option<number> }) =>
-    Effect.gen(function* () {
-      const temp = tempName(file)
-      const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = nodeFs.constants
-      const handle = yield* Effect.acquireRelease(
-        nodeCall(() => nodeFs.promises.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)),
-        (h) => nodeCall(() => h.close()).pipe(Effect.ignore),
-      )
-      yield* Effect.gen(function* () {
-        yield* nodeCall(() => handle.writeFile(text))
-        // A group that may read the file keeps reading it, or nobody but the owner does.
-        const sameGroup = yield* Option.match(keep.gid, {
-          onNone: () => Effect.succeed(false),
-          onSome: (gid) =>
-            nodeCall(() => handle.stat()).pipe(
-              Effect.flatMap((info) =>
-                info.gid === gid ? Effect.void : nodeCall(() => handle.chown(info.uid, gid)),
-              ),
-              Effect.as(true),
-              Effect.orElseSucceed(() => false),
-            ),
-        })
-        yield* nodeCall(() => handle.chmod(sameGroup ? keep.mode : keep.mode & 0o600))
-        yield* nodeCall(() => handle.sync())
-        // Windows refuses to replace a file another program holds open (an editor, antivirus, the
-        // indexer): that passes, so the rename is tried again for about two seconds.
-        yield* fs.rename(temp, file).pipe(
-          Effect.retry({
-            while: (error) => platform.busyCodes.includes(codeOf(error) ?? ""),
-            schedule: Schedule.spaced(Duration.millis(100)),
-            times: 20,
-          }),
-        )
-        yield* Effect.logDebug(`wrote ${file}: ${text.length} characters, through ${temp}`)
-      }).pipe(Effect.onError(() => fs.remove(temp).pipe(Effect.ignore)))
-      // The rename lasts through a crash only once the directory is on disk too: a rotation deletes
-      // the old key right after. Not every platform opens directories, so this is best effort.
-      yield* fs.open(path.dirname(file), { flag: "r" }).pipe(
-        Effect.flatMap((dir) => dir.sync),
-        Effect.ignore,
-      )
-    }).pipe(Effect.scoped, Effect.mapError(explain(file, "write")))
-
   /**
    * Locked read-modify-write of `named` (the credentials file, or the config file where a profile's
    * key is kept): `change` maps the text to the new text (undefined: nothing to write), or says why
@@ -334,8 +219,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
         return yield* new InvalidInput({ reason: `Refusing to write ${named}: ${edited.left}.` })
       }
       if (edited.right === undefined) return false
-      yield* removeLeftovers(file)
-      yield* writeAtomically(file, edited.right, keep)
+      yield* writes.replace(file, edited.right, keep)
       return true
     }).pipe(Effect.scoped)
 
@@ -389,23 +273,6 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   return CredentialsFile.of({ read, readConfig, update, writable, remove, withSessionLock, region })
 })
 
-/** Paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE, expanded as botocore expands them. */
-export const pathsFromEnvironment = Effect.gen(function* () {
-  const platform = yield* Platform
-  const fromEnv = (name: string, fallback: string) =>
-    Config.withDefault(Config.string(name), fallback).pipe(
-      Effect.flatMap((file) =>
-        Either.match(platform.expandPath(file), {
-          onLeft: (reason) => Effect.fail(new FileError({ path: file, action: `use ${name}`, reason })),
-          onRight: (expanded) => Effect.succeed(expanded),
-        }),
-      ),
-    )
-  const credentials = yield* fromEnv("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
-  const config = yield* fromEnv("AWS_CONFIG_FILE", "~/.aws/config")
-  return { credentials, config }
-})
-
 export const layer = (paths: Paths) => Layer.effect(CredentialsFile, make(paths))
 
 /** A path that cannot be used fails every command that needs the files, with its reason, once it does. */
@@ -422,7 +289,7 @@ const unusable = (error: FileError) =>
 
 export const CredentialsFileLive = Layer.effect(
   CredentialsFile,
-  pathsFromEnvironment.pipe(
+  Effect.flatMap(FilePaths, (files) => files.paths).pipe(
     Effect.flatMap(make),
     Effect.catchTag("FileError", (error) => Effect.succeed(unusable(error))),
   ),

@@ -6,9 +6,10 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { FileError } from "../schema/Errors.js"
+import { FilePaths } from "../services/FilePaths.js"
 import { Entry, Journal } from "../services/Journal.js"
 import { Platform } from "../services/Platform.js"
-import { pathsFromEnvironment } from "./CredentialsFile.js"
+import * as AtomicWrite from "./AtomicWrite.js"
 import * as Lock from "./Lock.js"
 
 /** A name part with no "." in it (nor "/" or anything a file system treats specially). */
@@ -65,11 +66,8 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
     }
   })
 
-  const syncDirectory = fs.open(dir, { flag: "r" }).pipe(
-    Effect.flatMap((handle) => handle.sync),
-    Effect.scoped,
-    Effect.ignore,
-  )
+  const writes = AtomicWrite.make(fs, platform)
+  const syncDirectory = writes.syncDirectory(dir)
 
   const write = (file: string, entry: Entry, flag: "wx" | "w") =>
     Effect.gen(function* () {
@@ -92,13 +90,10 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   const record = (entry: Entry) =>
     Effect.gen(function* () {
       const file = fileOf(entry.profile)
-      const temp = `${file}.${process.pid}.tmp`
-      yield* Effect.addFinalizer(() => fs.remove(temp).pipe(Effect.ignore))
-      yield* write(temp, entry, "w").pipe(Effect.mapError(fail(temp, "write")))
-      yield* fs.rename(temp, file).pipe(Effect.mapError(fail(file, "write")))
-      yield* syncDirectory
+      const text = yield* toJson(entry).pipe(Effect.orDie)
+      yield* writes.replace(file, `${text}\n`, { mode: 0o600, gid: Option.none() })
       yield* Effect.logDebug(`journal ${file}: recorded${entry.newKey ? " the new key" : ""}`)
-    }).pipe(Effect.scoped)
+    })
 
   const remove = (entry: Entry) =>
     fs.remove(fileOf(entry.profile)).pipe(
@@ -177,6 +172,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
         ),
       ),
       Effect.provideService(FileSystem.FileSystem, fs),
+      Effect.provideService(Platform, platform),
     )
 
   return Journal.of({ find, begin, record, remove, lock })
@@ -186,5 +182,5 @@ export const layer = (credentials: string) => Layer.effect(Journal, make(credent
 
 export const JournalLive = Layer.effect(
   Journal,
-  Effect.flatMap(pathsFromEnvironment, (paths) => make(paths.credentials)),
+  Effect.flatMap(FilePaths, (files) => files.paths).pipe(Effect.flatMap((paths) => make(paths.credentials))),
 )
