@@ -92,23 +92,18 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       ),
     )
 
-  /**
-   * The AWS SDK reads the config file itself, for the profile's settings: anything but a regular
-   * file there is refused before any call, so that nothing can hang opening a FIFO.
-   */
-  const configUsable = fs.stat(paths.config).pipe(
-    Effect.flatMap((info) =>
-      info.type === "File" ? Effect.void : Effect.fail(notAFile(paths.config, "read", info.type)),
-    ),
-    Effect.catchIf(notFound, () => Effect.void),
-    Effect.mapError(explain(paths.config, "read")),
-  )
+  const readConfig = readIni(paths.config).pipe(Effect.map((sections) => ({ path: paths.config, sections })))
 
+  /**
+   * The credentials file, read only when the config file is one the AWS CLI reads too: where it
+   * refuses the config file (a repeated section, a byte order mark, bytes that are not UTF-8, a
+   * nested line without "="), every `aws` command fails, so this tool refuses it before any call,
+   * naming the line.
+   */
   const read = readIni(paths.credentials).pipe(
     Effect.map((sections) => ({ path: paths.credentials, sections })),
-    Effect.zipLeft(configUsable),
+    Effect.zipLeft(readConfig),
   )
-  const readConfig = readIni(paths.config).pipe(Effect.map((sections) => ({ path: paths.config, sections })))
 
   /** `file` and the symlinks it leads through, to the file a write replaces (last; followed even when dangling). */
   const chain = (file: string, depth = 0): Effect.Effect<ReadonlyArray<string>> =>

@@ -238,3 +238,42 @@ describe("the built SDK chunk reads no AWS file (issue 24)", () => {
     }
   })
 })
+
+describe.runIf(available)(
+  "a config file the AWS CLI refuses is refused, naming the line, before any call (issue 24.2)",
+  () => {
+    let moto: Moto
+    beforeAll(async () => {
+      moto = await startMoto()
+    })
+    afterAll(async () => {
+      await moto?.stop()
+    })
+
+    const latin1 = (text: string) => Buffer.from(text, "latin1")
+    const files: ReadonlyArray<readonly [string, Buffer, number]> = [
+      ["[profile work] twice", Buffer.from("[profile work]\nregion = us-east-1\n[profile work]\n"), 3],
+      ["a byte order mark", Buffer.from("\ufeff[default]\nregion = us-east-1\n"), 1],
+      ["a byte that is not UTF-8", latin1("[default]\n# caf\xe9\n"), 2],
+      ["a nested line without =", Buffer.from("[profile work]\ns3 =\n  addressing_style\n"), 3],
+    ]
+
+    for (const [name, bytes, line] of files)
+      it(`${name}: the AWS CLI fails, and init and status stop at line ${line} without calling AWS`, {
+        timeout: 120_000,
+      }, async () => {
+        const user = await seedUser(moto, `refused${Math.random().toString(36).slice(2, 8)}`)
+        const home = makeHome(user)
+        fs.writeFileSync(home.config, bytes)
+        const theirs = await aws(home, moto.endpoint, ["configure", "list", "--profile", "work"])
+        expect(theirs.code).not.toBe(0)
+        const calls = moto.requests.length
+        for (const command of ["init", "status"]) {
+          const ours = await aws_iam_login(home, moto.endpoint, ["work", command])
+          expect(ours.code).toBe(1)
+          expect(ours.stderr).toContain(`${home.config}: line ${line}:`)
+        }
+        expect(moto.requests.length).toBe(calls)
+      })
+  },
+)
