@@ -23,10 +23,20 @@ describe("the original order, mapped onto the command tree", () => {
     expect(mapped("")).toEqual(Either.right("login"))
   })
 
-  it("puts a mistyped flag first, for @effect/cli to suggest the right one, and an unknown one after the profile", () => {
-    expect(mapped("work --forse")).toEqual(Either.right("login --forse -- work"))
-    expect(mapped("work --no-such-flag")).toEqual(Either.right("login -- work --no-such-flag"))
-    expect(mapped("exec work --no-such-flag -- ls")).toEqual(Either.right("exec --no-such-flag -- work ls"))
+  it("refuses a flag the command does not take, or takes once, with a sentence", () => {
+    expect(mapped("work --forse")).toEqual(
+      Either.left("The flag '--forse' is not recognized. Did you mean '--force'?"),
+    )
+    expect(mapped("work --no-such-flag")).toEqual(
+      Either.left(
+        "--no-such-flag is not an option of login: `aws-iam-login login --help` lists its options.",
+      ),
+    )
+    expect(mapped("exec work --no-such-flag -- ls")).toEqual(
+      Either.left("--no-such-flag is not an option of exec: `aws-iam-login exec --help` lists its options."),
+    )
+    expect(mapped("work --force -f")).toEqual(Either.left("-f is given twice."))
+    expect(mapped("work status --json --debug")).toEqual(Either.right("status --json --debug -- work"))
   })
 
   it("leaves what follows -- to the command exec runs", () => {

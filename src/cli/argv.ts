@@ -1,7 +1,7 @@
 import * as AutoCorrect from "@effect/cli/AutoCorrect"
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as Either from "effect/Either"
-import { type Flag, flagNamed } from "./flags.js"
+import { builtInFlags, type Flag, flagNamed } from "./flags.js"
 
 /** What the mapping needs to know of the command tree. */
 export interface Grammar {
@@ -9,6 +9,38 @@ export interface Grammar {
   readonly commands: ReadonlyMap<string, boolean>
   /** Every flag of every command, so that a flag's value is not taken for a word. */
   readonly flags: ReadonlyArray<Flag>
+  /** The flags each subcommand takes, besides those every command line takes (builtInFlags). */
+  readonly own: ReadonlyMap<string, ReadonlyArray<Flag>>
+}
+
+/**
+ * The first flag in `flags` (the line's flags and their values, before any `--`) that `command`
+ * does not take, or that is given twice, as the sentence that says so. Clustered short flags
+ * (`-ft`) are left for @effect/cli to split.
+ */
+const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Grammar) => {
+  const own = grammar.own.get(command) ?? []
+  const taken = [...own, ...builtInFlags]
+  const seen = new Set<Flag>()
+  for (let i = 0; i < flags.length; i++) {
+    const arg = flags[i]!
+    if (/^-[a-zA-Z]{2,}$/.test(arg)) continue
+    const flag = flagNamed(taken, arg)
+    if (flag === undefined) {
+      const name = arg.split("=")[0]!
+      const suggestion = closest(
+        name,
+        own.flatMap((f) => f.names.filter((n) => n.startsWith("--"))),
+      )
+      return suggestion === undefined
+        ? `${name} is not an option of ${command}: \`aws-iam-login ${command} --help\` lists its options.`
+        : `The flag '${name}' is not recognized. Did you mean '${suggestion}'?`
+    }
+    if (seen.has(flag)) return `${arg.split("=")[0]} is given twice.`
+    seen.add(flag)
+    if (!arg.includes("=") && flag.values !== undefined) i++
+  }
+  return undefined
 }
 
 const closest = (word: string, names: Iterable<string>): string | undefined => {
@@ -71,8 +103,9 @@ export const separated = (args: ReadonlyArray<string>, grammar: Grammar): Readon
  * tree, `<subcommand> <profile> …`: `work` is `login work`, `work status --json` is
  * `status work --json`, `status work` stays. `help [command]` and `version` are `--help` and
  * `--version`. When no profile is named, `--profile NAME` or else `awsProfile` (AWS_PROFILE) is it.
- * Everything after `--` is left alone. A word in a subcommand's place that is close to one is
- * refused with a suggestion (Left); every other mistake is left for @effect/cli to report.
+ * Everything after `--` is left alone. A word in a subcommand's place that is close to one, a flag
+ * the command does not have, and a flag given twice are refused with a sentence (Left); every
+ * other mistake is left for @effect/cli to report.
  */
 export const toTree = (
   args: ReadonlyArray<string>,
@@ -117,20 +150,13 @@ export const toTree = (
   if (own.includes("--help") || own.includes("-h")) return Either.right([...about, "--help"])
   if (own.includes("--version")) return Either.right(["--version"])
   const positionals = words.filter((_, i) => i !== at).map((i) => own[i]!)
-  // An unknown flag that is like none of ours goes after the profile, where @effect/cli names it as
-  // an unknown argument (before it, it would be read as the profile); not past a command for exec.
-  const longNames = grammar.flags.flatMap((flag) => flag.names.filter((n) => n.startsWith("--")))
-  const stray = (i: number) =>
-    forced.length === 0 &&
-    own[i]!.startsWith("-") &&
-    flagNamed(grammar.flags, own[i]!) === undefined &&
-    closest(own[i]!.split("=")[0]!, longNames) === undefined
-  const flags = own.filter((_, i) => !words.includes(i) && !stray(i))
-  const strays = own.filter((_, i) => !words.includes(i) && stray(i))
+  const flags = own.filter((_, i) => !words.includes(i))
+  const mistake = flagMistake(flags, command, grammar)
+  if (mistake !== undefined) return Either.left(mistake)
   const profile = positionals.length === 0 && commands.get(command) ? (named ?? awsProfile) : undefined
   const unused = positionals.length > 0 && named !== undefined ? ["--profile", named] : []
   // Flags first, then `--` and the words: @effect/cli suggests a flag for a mistyped one only when
   // it comes first, and after `--` no word is taken for a flag's value (a profile named `yes`).
-  const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...strays, ...forced.slice(1)]
+  const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...forced.slice(1)]
   return Either.right([command, ...flags, ...unused, ...(after.length > 0 ? ["--", ...after] : [])])
 }

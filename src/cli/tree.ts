@@ -47,4 +47,5 @@ export const grammar: Grammar = {
     ...builtInFlags,
     { names: ["--profile"], values: [] },
   ],
+  own: commandFlags.subcommands,
 }

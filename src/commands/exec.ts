@@ -9,7 +9,7 @@ import * as Redacted from "effect/Redacted"
 import { formatExpiration, sessionSection } from "../schema/Credentials.js"
 import { Processes } from "../services/Processes.js"
 import { Session } from "../services/Session.js"
-import { duration, token } from "./login.js"
+import { checkedToken, duration, token } from "./login.js"
 import { profile } from "./profile.js"
 
 /** The command `exec` ran ended with a status other than 0: the tool exits with it, saying nothing. */
@@ -49,8 +49,9 @@ export const exec = Command.make(
   Effect.fn("exec")(function* ({ profile: name, token, duration, commandLine }) {
     const outer = yield* outerProfile
     if (Option.isSome(outer)) return yield* new NestedExec({ profile: outer.value })
+    const code = yield* checkedToken(token)
     const { session, fresh, region } = yield* (yield* Session).ensure(name, {
-      token,
+      token: code,
       duration,
       force: false,
       // stdin is the command's: a code read from it would be input the command never sees.

@@ -4,6 +4,8 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import {
   formatExpiration,
   MfaCode,
@@ -11,16 +13,29 @@ import {
   sessionSection,
   timeLeft,
 } from "../schema/Credentials.js"
+import { firstIssue, InvalidInput } from "../schema/Errors.js"
 import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
 import { validateOption } from "./validate.js"
 
+/**
+ * `--token CODE`, checked by the command (checkedToken) rather than as a usage error: a malformed
+ * code gets the same sentence and exit code whether it came from here or from stdin.
+ */
 export const token = Options.text("token").pipe(
   Options.withAlias("t"),
-  Options.mapEffect(validateOption(MfaCode)),
   Options.optional,
   Options.withDescription("The 6-digit MFA code (else asked on the terminal, or read from stdin)"),
 )
+
+export const checkedToken = (token: Option.Option<string>) =>
+  Effect.transposeOption(
+    Option.map(token, (code) =>
+      Schema.decodeUnknown(MfaCode)(code).pipe(
+        Effect.mapError((error) => new InvalidInput({ reason: firstIssue(error).message })),
+      ),
+    ),
+  )
 
 export const duration = Options.text("duration").pipe(
   Options.withAlias("d"),
@@ -40,7 +55,8 @@ export const login = Command.make(
   "login",
   { profile, token, duration, force },
   Effect.fn("login")(function* (config) {
-    const { session, fresh } = yield* (yield* Session).ensure(config.profile, config)
+    const token = yield* checkedToken(config.token)
+    const { session, fresh } = yield* (yield* Session).ensure(config.profile, { ...config, token })
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(config.profile)
     const until = `${formatExpiration(session.expiration)} (${timeLeft(session.expiration, now)} left)`

@@ -6,9 +6,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 
 export const ProfileName = Schema.String.pipe(
-  Schema.filter((s) =>
-    s.startsWith("-") ? `${s} is not an option here, and a profile name cannot start with -` : undefined,
-  ),
+  Schema.filter((s) => (s.startsWith("-") ? `"${s}" cannot be a profile name: it starts with -` : undefined)),
   Schema.filter((s) =>
     /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s && s !== "__proto__"
       ? undefined

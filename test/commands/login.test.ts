@@ -147,24 +147,28 @@ describe("login", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  it.effect("checks --token and --duration before any call: usage errors, exit 2", () =>
-    Effect.gen(function* () {
-      const { sim, files, read } = yield* setup()
-      const before = read()
-      for (const args of [
-        ["work", "-t", "12345"],
-        ["work", "-t", validCode, "-d", "14m"],
-        ["work", "-t", validCode, "-d", "37h"],
-        ["work", "-t", validCode, "-d", "soon"],
-      ]) {
-        const out = yield* cli(files, args)
-        expect(out.code).toBe(2)
-      }
-      expect(sim.calls).toEqual([])
-      expect(read()).toBe(before)
-      const ok = yield* cli(files, ["work", "-t", validCode, "-d", "1h30m"])
-      expect(ok.stdout).toContain("2026-11-23T20:30:00Z")
-    }).pipe(Effect.provide(SimulatedAws)),
+  it.effect(
+    "checks --token and --duration before any call: a malformed code as from stdin, a duration as a usage error",
+    () =>
+      Effect.gen(function* () {
+        const { sim, files, read } = yield* setup()
+        const before = read()
+        const malformed = yield* cli(files, ["work", "-t", "12345"])
+        expect(malformed.code).toBe(1)
+        expect(malformed.stderr).toBe("aws-iam-login: The MFA code must be exactly 6 digits.")
+        for (const args of [
+          ["work", "-t", validCode, "-d", "14m"],
+          ["work", "-t", validCode, "-d", "37h"],
+          ["work", "-t", validCode, "-d", "soon"],
+        ]) {
+          const out = yield* cli(files, args)
+          expect(out.code).toBe(2)
+        }
+        expect(sim.calls).toEqual([])
+        expect(read()).toBe(before)
+        const ok = yield* cli(files, ["work", "-t", validCode, "-d", "1h30m"])
+        expect(ok.stdout).toContain("2026-11-23T20:30:00Z")
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("a rejected code is one sentence and writes nothing", () =>

@@ -134,3 +134,37 @@ describe("exec through the built CLI", () => {
     expect(home.read()).toBe(before)
   }, 60_000)
 })
+
+describe("the same mistake, the same answer, through the built CLI", () => {
+  it("a malformed code is one sentence and exit 1, from -t or from stdin", async () => {
+    const { home, PATH } = setup()
+    expire(home)
+    const before = home.read()
+    const said = { code: 1, stdout: "", stderr: "aws-iam-login: The MFA code must be exactly 6 digits.\n" }
+    expect(await run(home, PATH, ["work", "-t", "12345"])).toEqual(said)
+    expect(await run(home, PATH, ["work", "--token=12345"])).toEqual(said)
+    expect(await run(home, PATH, ["work"], { input: "12345\n" })).toEqual(said)
+    expect(await run(home, PATH, ["exec", "work", "-t", "12345", "aws"])).toEqual(said)
+    expect(home.read()).toBe(before)
+  }, 60_000)
+
+  it("a flag the command does not take is named as such, not taken for a profile", async () => {
+    const { home, PATH } = setup()
+    const hint = "\n\nRun `aws-iam-login --help` for usage.\n"
+    for (const [args, says] of [
+      [
+        ["work", "export", "-t", "123456"],
+        "-t is not an option of export: `aws-iam-login export --help` lists its options.",
+      ],
+      [
+        ["status", "-f", "work"],
+        "-f is not an option of status: `aws-iam-login status --help` lists its options.",
+      ],
+      [["work", "-f", "-f"], "-f is given twice."],
+      [["--", "-f"], '"-f" cannot be a profile name: it starts with -'],
+    ] as const) {
+      const out = await run(home, PATH, args)
+      expect({ args, ...out }).toEqual({ args, code: 2, stdout: "", stderr: `${says}${hint}` })
+    }
+  }, 60_000)
+})

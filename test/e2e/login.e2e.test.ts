@@ -134,11 +134,15 @@ describe.runIf(available)("the built CLI against moto: init and login", () => {
         1,
         /^aws-iam-login: Profile \[work\] has no mfa_serial: run `aws-iam-login work init` first\.\n$/,
       ],
-      [["work", "-t", "12345"], 2, /The MFA code must be exactly 6 digits\./],
+      [["work", "-t", "12345"], 1, /^aws-iam-login: The MFA code must be exactly 6 digits\.\n$/],
       [["work", "-t", "123456", "-d", "40h"], 2, /outside AWS's limits for IAM users: 15m to 36h/],
       [["bad[name"], 2, /cannot be a profile name/],
-      [["work", "--no-such-flag"], 2, /^Received unknown argument: '--no-such-flag'\n/],
-      [["--", "-weird"], 2, /^-weird is not an option here, and a profile name cannot start with -\n/],
+      [
+        ["work", "--no-such-flag"],
+        2,
+        /^--no-such-flag is not an option of login: `aws-iam-login login --help` lists its options\.\n/,
+      ],
+      [["--", "-weird"], 2, /^"-weird" cannot be a profile name: it starts with -\n/],
     ]
     for (const [args, code, message] of cases) {
       const result = await login(home, args)
