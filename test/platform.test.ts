@@ -143,7 +143,7 @@ describe("the credentials file on each platform", () => {
   )
 
   it.effect(
-    "under WSL, a Windows drive that takes no modes is used with a one-line warning that names the fix",
+    "under WSL, a Windows drive that takes no modes is used with a one-line warning, once, that names the fix",
     () =>
       Effect.gen(function* () {
         const credentials = windowsLooking()
@@ -154,7 +154,7 @@ describe("the credentials file on each platform", () => {
           { modesIgnored: () => true },
         )
         const warnings: Array<string> = []
-        yield* save.pipe(
+        yield* Effect.zipRight(save, save).pipe(
           withPlatform(wsl)(credentials),
           Effect.withConsole({
             ...console,

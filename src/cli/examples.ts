@@ -39,6 +39,10 @@ const examples: Record<string, ReadonlyArray<Example>> = {
   ],
   export: [
     ["credential_process = aws-iam-login work export", "in ~/.aws/config: the AWS CLI logs in by itself"],
+    [
+      "credential_process = aws-iam-login.cmd work export",
+      "the same on Windows, where npm's shim needs its full name",
+    ],
     ['eval "$(aws-iam-login work export --format env)"', "the session as environment variables"],
   ],
   exec: [

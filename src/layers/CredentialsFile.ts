@@ -121,6 +121,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
    * every directory shows 0777 and chmod changes nothing, it is used as the AWS CLI uses it, with a
    * warning that says how to protect it.
    */
+  const warned = new Set<string>()
   const checkDirectory = (dir: string) =>
     Effect.gen(function* () {
       if (myUid === undefined) return
@@ -132,10 +133,13 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
           `it belongs to another user (uid ${uid}), who could swap the file: keep your credentials in a directory of your own`,
         )
       if ((info.mode & 0o022) === 0) return
-      if (platform.modesIgnored(dir))
+      if (platform.modesIgnored(dir)) {
+        if (warned.has(dir)) return
+        warned.add(dir)
         return yield* Console.error(
           `aws-iam-login: warning: ${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${(info.mode & 0o777).toString(8)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``,
         )
+      }
       return yield* refuse(
         `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
       )
