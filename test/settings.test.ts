@@ -1,13 +1,14 @@
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Either, Redacted } from "effect"
+import { Either, Redacted, Schema } from "effect"
 import fc from "fast-check"
 import { clientConfig } from "../src/layers/Aws.js"
 import { IAMClient, ListMFADevicesCommand } from "../src/layers/sdk/iam.js"
 import { GetCallerIdentityCommand, STSClient } from "../src/layers/sdk/sts.js"
-import type { AccessKeyId } from "../src/schema/Credentials.js"
+import { type AccessKeyId, LongTermProfile, longTermKey } from "../src/schema/Credentials.js"
 import { read } from "../src/schema/Ini.js"
 import { type CallSettings, callSettings, type Service } from "../src/schema/Settings.js"
 import { available, type Destination, type SettingsOracle, startSettingsOracle } from "./support/botocore.js"
@@ -216,3 +217,48 @@ describe.runIf(available)("endpoint and SDK settings agree with botocore (issue 
     )
   })
 })
+
+describe.runIf(available)(
+  "a session token beside a profile's key is sent as botocore sends it (issue 24.4)",
+  () => {
+    const key = "aws_access_key_id = AKIAEXAMPLE000000000\naws_secret_access_key = secret\n"
+    const script =
+      "import sys, botocore.session\nc = botocore.session.Session(profile='work').get_credentials()\nprint(repr(c.token))"
+    const files: ReadonlyArray<string> = [
+      key,
+      `${key}aws_session_token = T1\n`,
+      `${key}aws_security_token = T2\n`,
+      `${key}aws_session_token = T1\naws_security_token = T2\n`,
+      `${key}aws_security_token =\naws_session_token = T1\n`,
+      `${key}aws_session_token =\n`,
+    ]
+    it("with aws_session_token, aws_security_token (read first), both, or empty ones", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-token-"))
+      try {
+        for (const [i, text] of files.entries()) {
+          const file = path.join(dir, `c${i}`)
+          fs.writeFileSync(file, `[work]\n${text}`)
+          const theirs = spawnSync("python3", ["-c", script], {
+            encoding: "utf8",
+            env: {
+              PATH: process.env.PATH,
+              HOME: dir,
+              AWS_SHARED_CREDENTIALS_FILE: file,
+              AWS_CONFIG_FILE: path.join(dir, "none"),
+            },
+          }).stdout.trim()
+          const section = Either.getOrThrow(read(`[work]\n${text}`)).get("work")!
+          const token = longTermKey(Schema.decodeUnknownSync(LongTermProfile)(section.values)).sessionToken
+          // botocore signs with no token when its value is empty.
+          const expected = theirs === "None" || theirs === "''" ? undefined : theirs.slice(1, -1)
+          expect({ text, token: token === undefined ? undefined : Redacted.value(token) }).toEqual({
+            text,
+            token: expected,
+          })
+        }
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true })
+      }
+    })
+  },
+)

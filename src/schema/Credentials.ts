@@ -160,6 +160,7 @@ export const exactKeys: ReadonlySet<string> = new Set([
   "aws_access_key_id",
   "aws_secret_access_key",
   "aws_session_token",
+  "aws_security_token",
 ])
 
 /**
@@ -173,6 +174,10 @@ export const LongTermProfile = Schema.Struct({
   username: Schema.optional(Schema.String),
   /** A command that prints an MFA code (aws-vault's name), run when no --token is given. */
   mfa_process: Schema.optional(Schema.String),
+  /** A session token beside the key (a temporary key): the AWS CLI signs with it, and so does this tool. */
+  aws_session_token: Schema.optional(Schema.Redacted(Schema.String)),
+  /** The token's older name, which botocore reads first. */
+  aws_security_token: Schema.optional(Schema.Redacted(Schema.String)),
 })
 export type LongTermProfile = typeof LongTermProfile.Type
 
@@ -198,10 +203,16 @@ export const sessionMargin = Duration.minutes(5)
 
 export const sessionSection = (profile: ProfileName): string => `${profile}-sts`
 
-export const longTermKey = (profile: LongTermProfile): AwsCredentials => ({
-  accessKeyId: profile.aws_access_key_id,
-  secretAccessKey: profile.aws_secret_access_key,
-})
+/** The profile's key as botocore's shared-credentials provider reads it, with its token when it has one. */
+export const longTermKey = (profile: LongTermProfile): AwsCredentials => {
+  const token = profile.aws_security_token ?? profile.aws_session_token
+  return {
+    accessKeyId: profile.aws_access_key_id,
+    secretAccessKey: profile.aws_secret_access_key,
+    // botocore signs without a token whose value is empty.
+    ...(token === undefined || Redacted.value(token) === "" ? {} : { sessionToken: token }),
+  }
+}
 
 export const sessionOf = (profile: SessionProfile): Session => ({
   credentials: {

@@ -57,6 +57,29 @@ const signers = (s: Setup, operation: string) =>
   s.sim.calls.filter((c) => c.operation === operation).map((c) => c.signer)
 
 describe("rotate", () => {
+  it.effect(
+    "a key with a session token beside it is a temporary one: refused with why, no call made, the file as it was",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const withToken = s.original.replace(
+          "username = alice",
+          "aws_session_token = FwoGZXIvYXdzEXAMPLE\r\nusername = alice",
+        )
+        fs.writeFileSync(s.files.credentials, withToken)
+        for (const args of [
+          ["work", "rotate", "--yes"],
+          ["work", "rotate", "--dry-run"],
+        ]) {
+          const out = yield* runTimed(s, args)
+          expect(out.code).toBe(1)
+          expect(out.stderr).toContain("holds a session token beside its key")
+        }
+        expect(s.sim.calls).toEqual([])
+        expect(s.read()).toBe(withToken)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("replaces the key everywhere it is used, signing each step with the right key", () =>
     Effect.gen(function* () {
       const s = yield* setup

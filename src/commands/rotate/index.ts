@@ -351,6 +351,11 @@ export const rotate = Command.make(
       )
     }
     const loaded = yield* (yield* Session).load(name)
+    if (loaded.signer.credentials.sessionToken !== undefined) {
+      return yield* new KeysNotRotatable({
+        reason: `[${loaded.home.section}] in ${loaded.home.file.path} holds a session token beside its key, so the key is a temporary one from STS, which IAM cannot rotate: put your IAM user's long-term key there, without aws_session_token.`,
+      })
+    }
     // Before any key is made: a file that cannot take the new key would leave it with the journal.
     if (!dryRun) yield* (yield* CredentialsFile).writable(loaded.home.file.path)
     const userName = loaded.profile.username
