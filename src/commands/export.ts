@@ -5,7 +5,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { formatExpiration, type Session as Stored, sessionSection } from "../schema/Credentials.js"
+import {
+  formatExpiration,
+  marginText,
+  type Session as Stored,
+  sessionSection,
+} from "../schema/Credentials.js"
 import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
 
@@ -64,7 +69,7 @@ export const exportCommand = Command.make(
       duration: Duration.hours(12),
       force: false,
       // The AWS CLI runs credential_process with no way to answer a prompt.
-      noTerminal: `No valid session in [${sessionSection(profile)}], and no terminal to ask for an MFA code: run \`aws-iam-login ${profile}\` in a terminal first.`,
+      noTerminal: `No session in [${sessionSection(profile)}] valid for more than ${marginText} (sessions are renewed that long before they end), and no terminal to ask for an MFA code: run \`aws-iam-login ${profile}\` in a terminal first.`,
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(profile)}] refreshed.`)
     yield* Console.log(render(session, region, format))

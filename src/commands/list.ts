@@ -9,13 +9,17 @@ import * as Option from "effect/Option"
 import {
   formatExpiration,
   LongTermProfile,
+  marginText,
   mfaSerialProblem,
   type ProfileName,
+  reusable,
   SessionProfile,
   sessionSection,
+  showTime,
   timeLeft,
 } from "../schema/Credentials.js"
-import { CredentialsFile, decodeSection, profileNames } from "../services/CredentialsFile.js"
+import * as Ini from "../schema/Ini.js"
+import { CredentialsFile, decodeSection, type IniFile, profileNames } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Session } from "../services/Session.js"
 
@@ -44,24 +48,24 @@ export const list = Command.make(
   "list",
   { keys, json },
   Effect.fn("list")(function* ({ keys, json }) {
-    const file = yield* (yield* CredentialsFile).read
+    const files = yield* CredentialsFile
+    const file = yield* files.read
+    const config = yield* files.readConfig
     const now = yield* Clock.currentTimeMillis
+    // Where each profile's key is kept, as the AWS CLI looks: the credentials file, then the config file.
+    const homes = new Map<string, { readonly file: IniFile; readonly section: string }>()
+    for (const name of profileNames(file))
+      if (file.sections.get(name)?.values.aws_access_key_id !== undefined)
+        homes.set(name, { file, section: name })
+    for (const [name, section] of Ini.configProfiles(config.sections))
+      if (!homes.has(name) && section.values.aws_access_key_id !== undefined)
+        homes.set(name, { file: config, section: section.name })
     const rows = []
-    for (const name of profileNames(file)) {
-      if (file.sections.get(name)?.values.aws_access_key_id === undefined) continue
+    for (const [name, home] of homes) {
       // A profile whose key cannot be used is listed, with the reason, never left out.
-      const decoded = yield* decodeSection(file, name, LongTermProfile).pipe(Effect.either)
+      const decoded = yield* decodeSection(home.file, home.section, LongTermProfile).pipe(Effect.either)
       const profile = Either.getRight(decoded)
-      const problem = Either.match(decoded, {
-        onLeft: (e) => e.message,
-        onRight: (p) =>
-          p.mfa_serial === undefined
-            ? undefined
-            : Option.match(Option.fromNullable(mfaSerialProblem(p.mfa_serial)), {
-                onNone: () => undefined,
-                onSome: (why) => `mfa_serial is ${why}: run aws-iam-login ${name} init`,
-              }),
-      })
+      const mfaSerial = Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.mfa_serial))
       const expiration = yield* decodeSection(file, sessionSection(name as ProfileName), SessionProfile).pipe(
         Effect.map((s) => s.expiration),
         Effect.option,
@@ -74,33 +78,46 @@ export const list = Command.make(
       rows.push({
         name,
         username,
-        mfaSerial: Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.mfa_serial)),
-        problem,
+        mfaSerial,
+        mfaSerialProblem: mfaSerial === undefined ? undefined : mfaSerialProblem(mfaSerial),
+        problem: Either.isLeft(decoded) ? decoded.left.message : undefined,
         expiration,
         age,
       })
     }
     if (json) {
-      const report = rows.map(({ name, username, mfaSerial, problem, expiration, age }) => ({
-        profile: name,
-        username: username ?? null,
-        mfaSerial: mfaSerial ?? null,
-        problem: problem ?? null,
-        expiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
-        valid: Option.exists(expiration, (e) => e.getTime() > now),
-        ...(keys ? { keyAgeDays: Option.getOrNull(Option.flatMap(age, Either.getRight)) } : {}),
-      }))
+      // The names status --json uses for the same things.
+      const report = rows.map(
+        ({ name, username, mfaSerial, mfaSerialProblem, problem, expiration, age }) => ({
+          profile: name,
+          username: username ?? null,
+          mfaSerial: mfaSerial ?? null,
+          mfaSerialProblem: mfaSerialProblem ?? null,
+          problem: problem ?? null,
+          sessionProfile: sessionSection(name as ProfileName),
+          sessionExpiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
+          sessionValid: Option.exists(expiration, (e) => reusable(e, now)),
+          ...(keys ? { keyAgeDays: Option.getOrNull(Option.flatMap(age, Either.getRight)) } : {}),
+        }),
+      )
       return yield* Console.log(JSON.stringify(report, null, 2))
     }
-    if (rows.length === 0) return yield* Console.log(`No profile with an access key in ${file.path}.`)
-    const table = rows.map(({ name, username, mfaSerial, problem, expiration, age }) => [
+    if (rows.length === 0)
+      return yield* Console.log(`No profile with an access key in ${file.path} or ${config.path}.`)
+    const table = rows.map(({ name, username, mfaSerial, mfaSerialProblem, problem, expiration, age }) => [
       name,
       username ?? "-",
-      problem === undefined ? (mfaSerial ?? "- (run init)") : `invalid: ${problem}`,
+      problem !== undefined
+        ? `invalid: ${problem}`
+        : mfaSerialProblem !== undefined
+          ? `invalid: mfa_serial is ${mfaSerialProblem}: run aws-iam-login ${name} init`
+          : (mfaSerial ?? "- (run init)"),
       Option.match(expiration, {
         onNone: () => "none",
         onSome: (e) =>
-          e.getTime() > now ? `until ${formatExpiration(e)} (${timeLeft(e, now)} left)` : "expired",
+          e.getTime() <= now
+            ? "expired"
+            : `until ${showTime(e)} (${timeLeft(e, now)} left${reusable(e, now) ? "" : `: under ${marginText}, renewed at next login`})`,
       }),
       ...(keys
         ? [

@@ -6,13 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import {
-  formatExpiration,
-  MfaCode,
-  SessionDuration,
-  sessionSection,
-  timeLeft,
-} from "../schema/Credentials.js"
+import { MfaCode, SessionDuration, sessionSection, showTime, timeLeft } from "../schema/Credentials.js"
 import { firstIssue, InvalidInput } from "../schema/Errors.js"
 import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
@@ -59,7 +53,7 @@ export const login = Command.make(
     const { session, fresh } = yield* (yield* Session).ensure(config.profile, { ...config, token })
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(config.profile)
-    const until = `${formatExpiration(session.expiration)} (${timeLeft(session.expiration, now)} left)`
+    const until = `${showTime(session.expiration)} (${timeLeft(session.expiration, now)} left)`
     yield* fresh
       ? Console.log(
           `Logged in: [${section}] holds a session valid until ${until}.\n` +

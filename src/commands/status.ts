@@ -7,12 +7,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import {
+  describeSession,
   formatExpiration,
   maskKeyId,
   mfaSerialProblem,
+  reusable,
   SessionProfile,
   sessionSection,
-  timeLeft,
 } from "../schema/Credentials.js"
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
@@ -86,7 +87,7 @@ export const status = Command.make(
         profile.mfa_serial === undefined ? null : (mfaSerialProblem(profile.mfa_serial) ?? null),
       sessionProfile: section,
       sessionExpiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
-      sessionValid: Option.exists(expiration, (e) => e.getTime() > now),
+      sessionValid: Option.exists(expiration, (e) => reusable(e, now)),
       rotationNotice: Option.getOrNull(notice),
       unfinishedRotation: Option.getOrNull(unfinished),
     }
@@ -103,10 +104,7 @@ export const status = Command.make(
     })
     const sessionLine = Option.match(expiration, {
       onNone: () => `none: run aws-iam-login ${name}`,
-      onSome: (e) =>
-        e.getTime() > now
-          ? `valid until ${formatExpiration(e)} (${timeLeft(e, now)} left)`
-          : `expired at ${formatExpiration(e)}: run aws-iam-login ${name}`,
+      onSome: (e) => describeSession(e, now, name),
     })
     yield* Console.log(
       [

@@ -14,9 +14,9 @@ import {
   MfaProcessFailed,
   MfaSerialToSend,
   type ProfileName,
+  reusable,
   SessionProfile,
   type Session as Stored,
-  sessionMargin,
   sessionOf,
   sessionSection,
   sessionValues,
@@ -80,8 +80,7 @@ const currentSession = (file: IniFile, name: ProfileName) =>
     const unclear = unclearValue(file, sessionSection(name), SessionProfile)
     if (unclear !== undefined) return yield* unclear
     const decoded = Schema.decodeUnknownEither(SessionProfile)(stored.values)
-    return Either.isRight(decoded) &&
-      decoded.right.expiration.getTime() - now > Duration.toMillis(sessionMargin)
+    return Either.isRight(decoded) && reusable(decoded.right.expiration, now)
       ? Option.some(sessionOf(decoded.right))
       : Option.none<Stored>()
   })

@@ -135,6 +135,29 @@ export const Expiration = Schema.transformOrFail(Schema.String, Schema.DateFromS
 
 export const formatExpiration = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`
 
+let localFormat: Intl.DateTimeFormat | undefined
+
+/**
+ * `2026-12-03T19:35:06Z (20:35 CET)`: the time as the files hold it (UTC), and as the person's
+ * clock shows it where that differs (with the day too when that differs).
+ */
+export const showTime = (date: Date): string => {
+  const utc = formatExpiration(date)
+  if (date.getTimezoneOffset() === 0) return utc
+  localFormat ??= new Intl.DateTimeFormat("en-GB", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  })
+  const part = Object.fromEntries(localFormat.formatToParts(date).map((p) => [p.type, p.value]))
+  const day = `${part.year}-${part.month}-${part.day}`
+  return `${utc} (${day === utc.slice(0, 10) ? "" : `${day} `}${part.hour}:${part.minute} ${part.timeZoneName})`
+}
+
 /** `11h 59m`, `4m`: how long until `date`. */
 export const timeLeft = (date: Date, now: number): string => {
   const minutes = Math.max(0, Math.floor((date.getTime() - now) / 60_000))
@@ -200,6 +223,24 @@ export interface Session {
 
 /** A session must outlive this to be reused rather than renewed. */
 export const sessionMargin = Duration.minutes(5)
+
+/** `5m`: the margin as messages name it. */
+export const marginText = `${Duration.toMinutes(sessionMargin)}m`
+
+/**
+ * A stored session as status and list show it: valid past the margin (reused), inside it (the next
+ * login, export or exec renews it), or expired.
+ */
+export const describeSession = (expiration: Date, now: number, profile: string): string =>
+  reusable(expiration, now)
+    ? `valid until ${showTime(expiration)} (${timeLeft(expiration, now)} left)`
+    : expiration.getTime() > now
+      ? `valid until ${showTime(expiration)}, but only ${timeLeft(expiration, now)} left: sessions are renewed ${marginText} before they end, so the next aws-iam-login ${profile} (or export, exec) asks for a code`
+      : `expired at ${showTime(expiration)}: run aws-iam-login ${profile}`
+
+/** Whether a session ending at `expiration` is reused (valid past the margin) rather than renewed. */
+export const reusable = (expiration: Date, now: number): boolean =>
+  expiration.getTime() - now > Duration.toMillis(sessionMargin)
 
 export const sessionSection = (profile: ProfileName): string => `${profile}-sts`
 

@@ -633,37 +633,37 @@ const shlexSplit = (text: string): Array<string> | undefined => {
 }
 
 /**
- * A section of the config file named `<kind> <name>`, found as botocore's `build_profile_map` finds
- * it: a section whose name starts with `kind` and splits (as a shell would) into two words, the
- * second `name` (`[profile work]`, `[profile "my work"]`, `[services local]`); where several match,
- * the last wins. `[default]` is the profile `default` too.
+ * The sections of the config file named `<kind> <name>`, by name, found as botocore's
+ * `build_profile_map` finds them: a section whose name starts with `kind` and splits (as a shell
+ * would) into two words, the second the name (`[profile work]`, `[profile "my work"]`,
+ * `[services local]`); where several match, the last wins. `[default]` is the profile `default` too.
  */
-const namedSection = (
-  config: Sections,
-  kind: "profile" | "services",
-  wanted: string,
-): Section | undefined => {
-  let found: Section | undefined
+const namedSections = (config: Sections, kind: "profile" | "services"): ReadonlyMap<string, Section> => {
+  const found = new Map<string, Section>()
   for (const [name, section] of config) {
     // botocore sorts a section by the first of these prefixes its name starts with.
     const sort = ["profile", "sso-session", "services"].find((prefix) => name.startsWith(prefix))
     if (sort === undefined) {
-      if (kind === "profile" && name === "default" && wanted === "default") found = section
+      if (kind === "profile" && name === "default") found.set(name, section)
     } else if (sort === kind) {
       const words = shlexSplit(name)
-      if (words?.length === 2 && words[1] === wanted) found = section
+      if (words?.length === 2) found.set(words[1]!, section)
     }
   }
   return found
 }
 
+/** Every profile of the config file by its name: `[profile <name>]`, or `[default]`, as botocore finds them. */
+export const configProfiles = (config: Sections): ReadonlyMap<string, Section> =>
+  namedSections(config, "profile")
+
 /** A profile of the config file: `[profile <name>]`, or `[default]`, as botocore finds it. */
 export const configProfile = (config: Sections, profile: string): Section | undefined =>
-  namedSection(config, "profile", profile)
+  configProfiles(config).get(profile)
 
 /** A `[services <name>]` section of the config file, as botocore finds it. */
 export const servicesSection = (config: Sections, name: string): Section | undefined =>
-  namedSection(config, "services", name)
+  namedSections(config, "services").get(name)
 
 /**
  * Removes the `[name]` section: its header and its lines up to its last value, with the blank lines

@@ -130,7 +130,7 @@ describe("export", () => {
       expect(out.code).toBe(1)
       expect(out.stdout).toBe("")
       expect(out.stderr).toBe(
-        "aws-iam-login: No valid session in [work-sts], and no terminal to ask for an MFA code: run `aws-iam-login work` in a terminal first.",
+        "aws-iam-login: No session in [work-sts] valid for more than 5m (sessions are renewed that long before they end), and no terminal to ask for an MFA code: run `aws-iam-login work` in a terminal first.",
       )
       expect(sim.calls).toEqual([])
     }).pipe(Effect.provide(SimulatedAws)),
