@@ -10,6 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer } from "effect"
 import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
 import * as Lock from "../src/layers/Lock.js"
+import * as PlatformLayer from "../src/layers/Platform.js"
 import { ProcessesLive } from "../src/layers/Processes.js"
 import { CredentialsFile } from "../src/services/CredentialsFile.js"
 import { Platform, type PlatformShape } from "../src/services/Platform.js"
@@ -209,6 +210,38 @@ const busyRenames = (code: string, times?: number) => {
     })),
   ).pipe(Layer.provide(NodeFileSystem.layer))
 }
+
+describe("WSL's Windows drives", () => {
+  const table = [
+    "/dev/sdc / ext4 rw,relatime,discard,errors=remount-ro,data=ordered 0 0",
+    "C:\\134 /mnt/c 9p rw,noatime,dirsync,aname=drvfs;path=C:\\;uid=1000;gid=1000;symlinkroot=/mnt/,mmap,access=client,msize=65536,trans=fd,rfd=5,wfd=5 0 0",
+    "D:\\134 /mnt/d 9p rw,noatime,dirsync,aname=drvfs;path=D:\\;uid=1000;gid=1000;metadata;symlinkroot=/mnt/,mmap,access=client,msize=65536,trans=fd,rfd=5,wfd=5 0 0",
+    "E: /mnt/e\\040drive drvfs rw,noatime,uid=1000,gid=1000,case=off 0 0",
+    "F: /mnt/f drvfs rw,noatime,uid=1000,gid=1000,metadata,case=off 0 0",
+  ].join("\n")
+
+  it("a drive mounted without metadata (WSL 1 or 2) takes no modes; with it, or on Linux's own disk, modes hold", () => {
+    expect(PlatformLayer.drvfsWithoutMetadata(table, "/mnt/c/Users/me/.aws")).toBe(true)
+    expect(PlatformLayer.drvfsWithoutMetadata(table, "/mnt/e drive/aws")).toBe(true)
+    expect(PlatformLayer.drvfsWithoutMetadata(table, "/mnt/d/aws")).toBe(false)
+    expect(PlatformLayer.drvfsWithoutMetadata(table, "/mnt/f/aws")).toBe(false)
+    expect(PlatformLayer.drvfsWithoutMetadata(table, "/home/me/.aws")).toBe(false)
+    expect(PlatformLayer.drvfsWithoutMetadata(table, "/mnt/cc/aws")).toBe(false)
+  })
+})
+
+describe("exec with no command", () => {
+  it("starts the person's shell: $SHELL, or %ComSpec% on Windows", () => {
+    expect(fakePlatform("linux", { env: { SHELL: "/bin/zsh", ComSpec: "x" } }).userShell()).toBe("/bin/zsh")
+    expect(fakePlatform("darwin").userShell()).toBe("/bin/sh")
+    expect(
+      fakePlatform("win32", {
+        env: { SHELL: "/bin/zsh", COMSPEC: "C:\\Windows\\system32\\cmd.exe" },
+      }).userShell(),
+    ).toBe("C:\\Windows\\system32\\cmd.exe")
+    expect(fakePlatform("win32").userShell()).toBe("cmd.exe")
+  })
+})
 
 describe("replacing the file while another program holds it open", () => {
   it.effect("on Windows, EBUSY, EPERM or EACCES for a moment only delays the write", () =>

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { formatExpiration, sessionSection } from "../schema/Credentials.js"
+import { Platform } from "../services/Platform.js"
 import { Processes } from "../services/Processes.js"
 import { Session } from "../services/Session.js"
 import { checkedToken, duration, token } from "./login.js"
@@ -36,13 +37,6 @@ const outerProfile = Config.option(Config.nonEmptyString(marker)).pipe(
   Effect.orElseSucceed(() => Option.none<string>()),
 )
 
-/** What runs when no command is given: the person's shell, as `aws-vault exec` does. */
-const shell = Config.nonEmptyString("SHELL").pipe(
-  Config.orElse(() => Config.nonEmptyString("ComSpec")),
-  Config.withDefault("/bin/sh"),
-  Effect.orElseSucceed(() => "/bin/sh"),
-)
-
 export const exec = Command.make(
   "exec",
   { profile, token, duration, commandLine },
@@ -59,7 +53,8 @@ export const exec = Command.make(
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(name)}] refreshed.`)
     const c = session.credentials
-    const [command, ...args] = commandLine.length > 0 ? commandLine : [yield* shell]
+    // With no command, the person's shell, as `aws-vault exec` does.
+    const [command, ...args] = commandLine.length > 0 ? commandLine : [(yield* Platform).userShell()]
     const status = yield* (yield* Processes).run(command!, args, {
       AWS_ACCESS_KEY_ID: c.accessKeyId,
       AWS_SECRET_ACCESS_KEY: Redacted.value(c.secretAccessKey),

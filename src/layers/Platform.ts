@@ -244,15 +244,9 @@ const bsdExclusive = 0x20 | 0x4
 const unescapeMount = (text: string) =>
   text.replace(/\\([0-7]{3})/g, (_, code: string) => String.fromCharCode(Number.parseInt(code, 8)))
 
-/** On WSL: whether `dir` is on a Windows drive (drvfs or 9p) mounted without the `metadata` option. */
-const drvfsWithoutMetadata = (dir: string) => {
-  let real = dir
-  try {
-    real = nodeFs.realpathSync(dir)
-  } catch {
-    // as named
-  }
-  const mounts = proc("/proc/self/mounts")
+/** On WSL: whether the directory `real` (no links in it) is on a Windows drive (drvfs or 9p) mounted without the `metadata` option, by the mount table `table`. */
+export const drvfsWithoutMetadata = (table: string, real: string) => {
+  const mounts = table
     .split("\n")
     .map((line) => line.split(" "))
     .map(([, point = "", type = "", options = ""]) => ({ point: unescapeMount(point), type, options }))
@@ -262,8 +256,17 @@ const drvfsWithoutMetadata = (dir: string) => {
   return (
     mount !== undefined &&
     (mount.type === "drvfs" || mount.type === "9p") &&
-    !mount.options.split(",").includes("metadata")
+    // WSL 2 lists drvfs's own options after `aname=drvfs;` separated by ";".
+    !mount.options.split(/[,;]/).includes("metadata")
   )
+}
+
+const realPath = (dir: string) => {
+  try {
+    return nodeFs.realpathSync(dir)
+  } catch {
+    return dir
+  }
 }
 
 /** The platform of `os`, answering from `host` and, for processes and files, from this machine. */
@@ -297,6 +300,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
         ? expandNtUser(expandNtVars(file, env), host, env)
         : expandPosixUser(expandPosixVars(file, env), host, env),
     console: windows ? { output: "CONOUT$", flags: "r+" } : { output: "/dev/tty", flags: "w" },
+    userShell: () => (windows ? env("ComSpec") || "cmd.exe" : env("SHELL")) || "/bin/sh",
     shell: windows ? windowsShell(env) : posixShell,
     spawner: windows ? windowsSpawn : nodeSpawn,
     passOn: (child, signal) =>
@@ -314,7 +318,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
         : os === "darwin" || os === "freebsd" || os === "openbsd"
           ? heldFile(bsdExclusive)
           : procLiveness,
-    modesIgnored: (dir) => wsl && drvfsWithoutMetadata(dir),
+    modesIgnored: (dir) => wsl && drvfsWithoutMetadata(proc("/proc/self/mounts"), realPath(dir)),
     busyCodes: windows ? ["EPERM", "EBUSY", "EACCES"] : [],
     advice: windows ? windowsAdvice : os === "darwin" ? darwinAdvice : posixAdvice,
   }

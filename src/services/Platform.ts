@@ -50,6 +50,8 @@ export interface PlatformShape {
   readonly expandPath: (file: string) => Either.Either<string, string>
   /** The console a prompt is written to when stdout and stderr are captured (`/dev/tty`, `CONOUT$`), and the flags it opens with. */
   readonly console: { readonly output: string; readonly flags: string }
+  /** The person's own shell, which `exec` starts when given no command: $SHELL, else /bin/sh; %ComSpec%, else cmd.exe, on Windows. */
+  readonly userShell: () => string
   /** How `mfa_process` is run: `/bin/sh -c` in a process group of its own; `%ComSpec% /d /s /c` on Windows. */
   readonly shell: (line: string) => ShellCommand
   /** What starts `command` (synchronously, so that its events are listened to in time) found as a person's shell finds it (on Windows through PATHEXT, `.cmd` shims included). */
