@@ -47,7 +47,7 @@ describe.runIf(available && wineAvailable)(
       const list = await wine.cli(["list", "--json"], env)
       expect(list).toMatchObject({ code: 0, stderr: "" })
       expect(JSON.parse(list.stdout)).toContainEqual(
-        expect.objectContaining({ profile: "work", username: "paula", valid: true }),
+        expect.objectContaining({ profile: "work", username: "paula", sessionValid: true }),
       )
 
       const exported = await wine.cli(["work", "export", "--format", "powershell"], env)
