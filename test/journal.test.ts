@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -117,5 +118,71 @@ describe("the rotation journal", () => {
       const error = yield* withJournal(home.credentials, (j) => j.find("other")).pipe(Effect.flip)
       expect(error.message).toContain("not a rotation journal this tool can read")
     }),
+  )
+
+  it.effect("a named pipe at a journal's path is refused with a sentence, never waited on", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      const dir = path.join(home.dir, ".aws-iam-login")
+      fs.mkdirSync(dir, { mode: 0o700 })
+      execFileSync("mkfifo", [path.join(dir, "credentials.work.json")])
+      const error = yield* withJournal(home.credentials, (j) => j.find("work")).pipe(Effect.flip)
+      expect(error.message).toContain("it is a named pipe (FIFO), not a regular file")
+    }),
+  )
+
+  it.effect("the journal's temporary copy is created exclusively, so a planted link receives nothing", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      const first = entry(home.credentials)
+      const file = yield* withJournal(home.credentials, (j) => j.begin(first))
+      const planted = path.join(home.dir, "planted")
+      const recorded = { ...first, newKey: { id: id(2), secret: Redacted.make("new/secret") } }
+      // Every name the earlier versions used, and any this one could pick, point at `planted`.
+      fs.symlinkSync(planted, `${file}.${process.pid}.tmp`)
+      yield* withJournal(home.credentials, (j) => j.record(recorded))
+      expect(fs.existsSync(planted)).toBe(false)
+      const names = fs.readdirSync(path.dirname(file)).filter((n) => n.endsWith(".tmp"))
+      expect(names).toEqual([`credentials.work.json.${process.pid}.tmp`])
+      expect(fs.readFileSync(file, "utf8")).toContain("new/secret")
+    }),
+  )
+
+  /** A pid no process has: one that has just ended. */
+  const deadPid = () => spawnSync("true").pid
+
+  it.effect(
+    "a temporary copy a kill left behind is swept by the next locked run: a whole record completes the rename, anything else goes",
+    () =>
+      Effect.gen(function* () {
+        const home = tempHome()
+        const first = entry(home.credentials)
+        const file = yield* withJournal(home.credentials, (j) => j.begin(first))
+        const recorded = { ...first, newKey: { id: id(2), secret: Redacted.make("new/secret") } }
+        // What a kill during the rename leaves: the whole new record beside the journal it was to replace.
+        yield* withJournal(home.credentials, (j) => j.record(recorded))
+        const whole = fs.readFileSync(file, "utf8")
+        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/,\s*"newKey": \{[^}]*\}/, ""))
+        const pid = deadPid()
+        // The name the safe write gives a temporary copy, and the one earlier versions gave it.
+        fs.writeFileSync(
+          path.join(home.dir, ".aws-iam-login", `.credentials.work.json.${pid}.0123456789abcdef.tmp`),
+          whole,
+          { mode: 0o600 },
+        )
+        fs.writeFileSync(`${file}.${pid}.tmp`, whole.slice(0, 40), { mode: 0o600 })
+        const unlocked = yield* withJournal(home.credentials, (j) => j.find("work"))
+        expect(Option.map(unlocked, (f) => f.entry.newKey)).toEqual(Option.some(undefined))
+        const found = yield* withJournal(home.credentials, (j) =>
+          Effect.scoped(
+            Effect.zipRight(
+              j.lock(() => Effect.void),
+              j.find("work"),
+            ),
+          ),
+        )
+        expect(Option.map(found, (f) => f.entry.newKey?.id)).toEqual(Option.some(id(2)))
+        expect(fs.readdirSync(path.dirname(file))).toEqual(["credentials.work.json"])
+      }),
   )
 })

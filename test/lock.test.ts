@@ -116,4 +116,15 @@ describe("the lock", () => {
     expect(fs.readFileSync(counter, "utf8")).toBe("24")
     expect(fs.readdirSync(dir).filter((f) => f !== "counter" && f !== "credentials.lock")).toEqual([])
   })
+
+  it.live("a named pipe at the lock's path is refused at once with a sentence, never waited on", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      yield* Effect.promise(() => run("mkfifo", [lock]))
+      const result = yield* Effect.either(take(lock, "60 seconds").pipe(Effect.timeout("10 seconds")))
+      expect(Either.isLeft(result) && result.left.message).toBe(
+        `Could not lock ${lock}: it is a named pipe (FIFO), not a regular file: remove it (nothing of this tool's is in it).`,
+      )
+    }),
+  )
 })

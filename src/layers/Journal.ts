@@ -2,6 +2,7 @@ import * as path from "node:path"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -11,6 +12,7 @@ import { Entry, Journal } from "../services/Journal.js"
 import { Platform } from "../services/Platform.js"
 import * as AtomicWrite from "./AtomicWrite.js"
 import * as Lock from "./Lock.js"
+import { readRegular } from "./RegularFile.js"
 
 /** A name part with no "." in it (nor "/" or anything a file system treats specially). */
 const nameEscape = (part: string) => encodeURIComponent(part).replaceAll(".", "%2E").replaceAll("*", "%2A")
@@ -114,17 +116,66 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
         "it is not a rotation journal this tool can read; it may hold an access key's secret, so look at it before you move it away",
     })
 
+  /** A journal's text ("" when it is gone); a path that is not a regular file is refused, never waited on. */
+  const readJournal = (file: string) =>
+    readRegular(file).pipe(
+      Effect.map(Option.getOrElse(() => "")),
+      Effect.mapError((e) => new FileError({ path: file, action: "read", reason: e.message })),
+    )
+
+  /**
+   * The temporary copies of this file's journals that a killed rotation left (each holds secrets).
+   * One written whole just before its rename completes that rename; any other goes.
+   */
+  const sweep = (names: ReadonlyArray<string>) =>
+    Effect.forEach(
+      names,
+      (name) =>
+        Effect.gen(function* () {
+          const left = /^\.?(.+\.json)\.(\d+)(\.[0-9a-f]{16})?\.tmp$/.exec(name)
+          if (left === null || !(left[1]!.startsWith(prefix) || left[1]!.startsWith(`${base}.`))) return
+          const pid = Number(left[2])
+          if (pid === process.pid || platform.running(pid)) return
+          const temp = path.join(dir, name)
+          const journal = path.join(dir, left[1]!)
+          const copy = Either.getRight(yield* Effect.either(Effect.flatMap(readJournal(temp), fromJson)))
+          const current = Either.getRight(
+            yield* Effect.either(Effect.flatMap(readJournal(journal), fromJson)),
+          )
+          const completes =
+            Option.isSome(copy) &&
+            Option.isSome(current) &&
+            copy.value.newKey !== undefined &&
+            current.value.newKey === undefined &&
+            copy.value.oldKey.id === current.value.oldKey.id &&
+            copy.value.started.getTime() === current.value.started.getTime()
+          if (completes) {
+            yield* fs.rename(temp, journal).pipe(Effect.mapError(fail(journal, "write")))
+            yield* syncDirectory
+            return yield* Console.error(
+              `Recorded the new key in ${journal} from ${temp}, which a rotation killed while writing it left behind.`,
+            )
+          }
+          yield* fs.remove(temp).pipe(Effect.mapError(fail(temp, "remove")))
+          yield* Console.error(
+            `Removed ${temp}, a copy of a rotation journal that a process killed while writing it left behind (it held access keys' secrets).`,
+          )
+        }),
+      { discard: true },
+    )
+
   const find = (profile: string) =>
     Effect.gen(function* () {
       if (!(yield* fs.exists(dir).pipe(Effect.orElseSucceed(() => false)))) return Option.none()
       yield* directory
+      if (locked) yield* sweep(yield* fs.readDirectory(dir).pipe(Effect.mapError(fail(dir, "read"))))
       const names = yield* fs.readDirectory(dir).pipe(Effect.mapError(fail(dir, "read")))
       // Earlier versions named a journal `<file>.<profile>.json` unescaped: those of another file are told by what they record.
       const legacy = `${base}.`
       const ours = (n: string) => (n.startsWith(prefix) || n.startsWith(legacy)) && n.endsWith(".json")
       for (const name of names.filter(ours).sort()) {
         const file = path.join(dir, name)
-        const text = yield* fs.readFileString(file).pipe(Effect.mapError(fail(file, "read")))
+        const text = yield* readJournal(file)
         if (text.length === 0) {
           // Killed between creating the journal and writing it: it records no call, so no key.
           if (locked) {

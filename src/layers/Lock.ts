@@ -10,6 +10,7 @@ import type * as Scope from "effect/Scope"
 import { FileError } from "../schema/Errors.js"
 import { Platform, type PlatformShape } from "../services/Platform.js"
 import * as Debug from "./Debug.js"
+import { type NotRegular, type ReadFailed, readRegular } from "./RegularFile.js"
 
 /** Who holds a lock, as its file says. */
 export interface Holder {
@@ -103,6 +104,10 @@ const alive = (platform: PlatformShape, file: string, owner: Owner): Effect.Effe
 
 const isError = (reason: string) => (e: PlatformError) => e._tag === "SystemError" && e.reason === reason
 
+/** The holder `file` names; undefined when it is gone or names none. Never waits on what the path is (a named pipe). */
+const holderOf = (platform: PlatformShape, file: string) =>
+  Effect.map(readRegular(file), (text) => (Option.isSome(text) ? decode(platform, text.value) : undefined))
+
 type Attempt =
   | { readonly _tag: "Taken"; readonly nonce: string }
   | { readonly _tag: "Busy"; readonly holder: Option.Option<Holder> }
@@ -119,7 +124,7 @@ const attempt = (
   platform: PlatformShape,
   file: string,
   holding: Owner,
-): Effect.Effect<Attempt, PlatformError> =>
+): Effect.Effect<Attempt, PlatformError | NotRegular | ReadFailed> =>
   Effect.scoped(
     Effect.gen(function* () {
       const owner = { ...holding, since: new Date() }
@@ -131,10 +136,7 @@ const attempt = (
         Effect.catchIf(isError("AlreadyExists"), () => Effect.succeed(false)),
       )
       if (linked) return { _tag: "Taken", nonce: owner.nonce } as const
-      const read = fs.readFileString(file).pipe(
-        Effect.map((text) => decode(platform, text)),
-        Effect.catchIf(isError("NotFound"), () => Effect.succeed(undefined)),
-      )
+      const read = holderOf(platform, file)
       const current = yield* read
       if (current === undefined || (yield* alive(platform, file, current))) {
         return { _tag: "Busy", holder: Option.fromNullable(current) } as const
@@ -153,8 +155,8 @@ const attempt = (
 
 /** Removes `file` only while it still names this holding. */
 const release = (fs: FileSystem.FileSystem, platform: PlatformShape, file: string, nonce: string) =>
-  fs.readFileString(file).pipe(
-    Effect.flatMap((text) => (decode(platform, text)?.nonce === nonce ? fs.remove(file) : Effect.void)),
+  holderOf(platform, file).pipe(
+    Effect.flatMap((holder) => (holder?.nonce === nonce ? fs.remove(file) : Effect.void)),
     Effect.ignore,
   )
 

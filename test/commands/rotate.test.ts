@@ -1,8 +1,10 @@
+import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
+import { maskKeyId } from "../../src/schema/Credentials.js"
 import { parse } from "../../src/schema/Ini.js"
 import { cli, cliTimed, type RunOptions, tempHome } from "../support/harness.js"
 import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
@@ -457,10 +459,7 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
-        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:CreateAccessKey")
-        yield* kill(s)
+        yield* killedAfterCreate(s)
         expect(s.sim.keysOf("alice")).toHaveLength(2)
         const status = yield* cli(s.files, ["work", "status"])
         expect(status.stdout).toContain("rotation    unfinished")
@@ -473,6 +472,15 @@ describe("rotate", () => {
   /** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
   const kill = (s: Setup) =>
     Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
+
+  /** A rotation killed right after AWS made the new key, before its answer arrived. */
+  const killedAfterCreate = (s: Setup) =>
+    Effect.gen(function* () {
+      yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
+      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+      yield* reached(s, "iam:CreateAccessKey")
+      yield* kill(s)
+    })
 
   const killPoints: ReadonlyArray<readonly [string, boolean]> = [
     ["iam:CreateAccessKey", false],
@@ -816,6 +824,53 @@ describe("rotate", () => {
         expect(out.stdout).toContain("Rotated: [work], [work-copy] now use")
         for (const file of [theirs, legacy]) expect(fs.readFileSync(file, "utf8")).toBe(entry)
       }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "killed while renaming the journal's new record: the next rotate completes the record from the copy, removes the new key and no secret is left",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* killedAfterCreate(s)
+        const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+        const record = JSON.parse(fs.readFileSync(s.journal, "utf8"))
+        const copy = path.join(
+          s.journalDir,
+          `.credentials.work.json.${spawnSync("true").pid}.0123456789abcdef.tmp`,
+        )
+        fs.writeFileSync(copy, JSON.stringify({ ...record, newKey: { id: made.id, secret: made.secret } }), {
+          mode: 0o600,
+        })
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stderr).toBe(
+          `Recorded the new key in ${s.journal} from ${copy}, which a rotation killed while writing it left behind.`,
+        )
+        expect(out.stdout).toContain(`Delete the new key ${maskKeyId(made.id)}`)
+        expect(fs.readdirSync(s.journalDir).filter((n) => !n.endsWith(".lock"))).toEqual([])
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a named pipe at the rotation lock or the journal ends rotate and status with a sentence", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      fs.mkdirSync(s.journalDir, { mode: 0o700 })
+      const lock = path.join(s.journalDir, "credentials.rotate.lock")
+      execFileSync("mkfifo", [lock])
+      const locked = yield* rotate(s)
+      expect(locked.code).toBe(1)
+      expect(locked.stderr).toContain(`${lock}: it is a named pipe (FIFO), not a regular file`)
+      fs.rmSync(lock)
+      execFileSync("mkfifo", [s.journal])
+      const status = yield* cli(s.files, ["work", "status"])
+      expect(status.stdout + status.stderr).toContain("it is a named pipe (FIFO), not a regular file")
+      const journaled = yield* rotate(s)
+      expect(journaled.code).toBe(1)
+      expect(journaled.stderr).toContain(`${s.journal}: it is a named pipe (FIFO), not a regular file`)
+      expect(s.sim.calls.map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>
