@@ -10,7 +10,7 @@ import { IAMClient, ListMFADevicesCommand } from "../src/layers/sdk/iam.js"
 import { GetCallerIdentityCommand, STSClient } from "../src/layers/sdk/sts.js"
 import { type AccessKeyId, LongTermProfile, longTermKey } from "../src/schema/Credentials.js"
 import { read } from "../src/schema/Ini.js"
-import { type CallSettings, callSettings, type Service } from "../src/schema/Settings.js"
+import { type CallSettings, callSettings, profileRegion, type Service } from "../src/schema/Settings.js"
 import { available, type Destination, type SettingsOracle, startSettingsOracle } from "./support/botocore.js"
 
 /** Where the SDK, handed `settings`, sends a call: scheme, host and port, or the error it stops with. */
@@ -262,3 +262,77 @@ describe.runIf(available)(
     })
   },
 )
+
+describe.runIf(available)("the region is found as botocore finds it, AWS_REGION aside (issue 24.3)", () => {
+  const script = `
+import sys, json, os, botocore.session, botocore.utils
+for line in sys.stdin:
+    req = json.loads(line)
+    os.environ.clear(); os.environ.update(req)
+    try:
+        region = botocore.session.Session(profile="work").get_config_variable("region")
+        botocore.utils.validate_region_name(region)
+        print(json.dumps({"region": region}), flush=True)
+    except Exception as e:
+        print(json.dumps({"error": type(e).__name__}), flush=True)
+`
+  const value = fc.constantFrom("eu-west-1", "us-west-2", "eu-west-1 ; main", "EU-WEST-1", "")
+  const place = fc.constantFrom("[profile work]", "[default]", "[DEFAULT]", "[work]", "[profile  work]")
+  it("property: for generated files and AWS_DEFAULT_REGION, the same region or the same refusal", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-region-"))
+    const cases: Array<{ env: Record<string, string>; credentials: string; config: string }> = fc
+      .sample(
+        fc.record({
+          // botocore counts an empty variable as set (no region); this tool, like AWS CLI v2 and the SDKs, as unset.
+          env: fc.record({ AWS_DEFAULT_REGION: value.filter((v) => v !== "") }, { requiredKeys: [] }),
+          credentials: fc.option(value, { nil: undefined }),
+          config: fc.uniqueArray(fc.tuple(place, value), { maxLength: 3, selector: ([p]) => p }),
+        }),
+        { numRuns: 40, seed: 24 },
+      )
+      .map((c) => ({
+        env: c.env as Record<string, string>,
+        credentials: `[work]\naws_access_key_id = AKIAEXAMPLE000000000\n${c.credentials === undefined ? "" : `region = ${c.credentials}\n`}`,
+        config: c.config.map(([p, v]) => `${p}\nregion = ${v}\n`).join(""),
+      }))
+    try {
+      const requests = cases.map((c, i) => {
+        const credentials = path.join(dir, `c${i}`)
+        const config = path.join(dir, `k${i}`)
+        fs.writeFileSync(credentials, c.credentials)
+        fs.writeFileSync(config, c.config)
+        return {
+          PATH: process.env.PATH ?? "",
+          ...c.env,
+          AWS_SHARED_CREDENTIALS_FILE: credentials,
+          AWS_CONFIG_FILE: config,
+        }
+      })
+      const answers = spawnSync("python3", ["-c", script], {
+        encoding: "utf8",
+        input: requests.map((r) => JSON.stringify(r)).join("\n"),
+      })
+        .stdout.trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { region?: string | null; error?: string })
+      cases.forEach((c, i) => {
+        const found = profileRegion(
+          c.env,
+          { path: "credentials", sections: Either.getOrThrow(read(c.credentials)) },
+          { path: "config", sections: Either.getOrThrow(read(c.config)) },
+          "work",
+        )
+        const theirs = answers[i]!
+        const ours = Either.match(found, {
+          onLeft: () => "refused",
+          onRight: (r) => r ?? null,
+        })
+        const expected =
+          theirs.error !== undefined ? "refused" : theirs.region === "" ? null : (theirs.region ?? null)
+        expect({ c, ours }).toEqual({ c, ours: expected })
+      })
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -24,14 +24,17 @@ const format = Options.choice("format", formats).pipe(
   ),
 )
 
-/** How each shell sets a variable, as `aws configure export-credentials --format` writes it. */
+/** How each shell sets and unsets a variable, setting as `aws configure export-credentials --format` writes it. */
 const shellLine: Record<
   Exclude<Format, "credential-process" | "json">,
-  (name: string, value: string) => string
+  { readonly set: (name: string, value: string) => string; readonly unset: (name: string) => string }
 > = {
-  env: (name, value) => `export ${name}=${value}`,
-  fish: (name, value) => `set -gx ${name} "${value}"`,
-  powershell: (name, value) => `$Env:${name}="${value}"`,
+  env: { set: (name, value) => `export ${name}=${value}`, unset: (name) => `unset ${name}` },
+  fish: { set: (name, value) => `set -gx ${name} "${value}"`, unset: (name) => `set -e ${name}` },
+  powershell: {
+    set: (name, value) => `$Env:${name}="${value}"`,
+    unset: (name) => `Remove-Item Env:${name} -ErrorAction SilentlyContinue`,
+  },
 }
 
 const render = (session: Stored, region: Option.Option<string>, as: Format): string => {
@@ -47,16 +50,23 @@ const render = (session: Stored, region: Option.Option<string>, as: Format): str
       return JSON.stringify({ Version: 1, ...fields })
     case "json":
       return JSON.stringify(fields, null, 2)
-    default:
-      return [
+    default: {
+      const set: ReadonlyArray<readonly [string, string]> = [
         ["AWS_ACCESS_KEY_ID", fields.AccessKeyId],
         ["AWS_SECRET_ACCESS_KEY", fields.SecretAccessKey],
         ["AWS_SESSION_TOKEN", fields.SessionToken],
         ["AWS_CREDENTIAL_EXPIRATION", fields.Expiration],
-        ...Option.toArray(Option.map(region, (r) => ["AWS_REGION", r] as const)),
+        // Both, as exec sets them: AWS CLI v1 reads only AWS_DEFAULT_REGION.
+        ...Option.match(region, {
+          onNone: () => [],
+          onSome: (r) => [["AWS_REGION", r] as const, ["AWS_DEFAULT_REGION", r] as const],
+        }),
       ]
-        .map(([name, value]) => shellLine[as](name, value))
-        .join("\n")
+      // A profile would make the AWS CLI and SDKs look past these credentials.
+      const unset = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+      const shell = shellLine[as]
+      return [...set.map(([name, value]) => shell.set(name, value)), ...unset.map(shell.unset)].join("\n")
+    }
   }
 }
 

@@ -1,7 +1,6 @@
 import * as os from "node:os"
 import * as path from "node:path"
 import * as FileSystem from "@effect/platform/FileSystem"
-import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -11,6 +10,7 @@ import * as Option from "effect/Option"
 import { formatExpiration } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
+import * as Settings from "../schema/Settings.js"
 import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
 import { FilePaths, type Paths } from "../services/FilePaths.js"
 import { Platform } from "../services/Platform.js"
@@ -255,19 +255,13 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     )
 
   const region = (profile: string, credentials: IniFile) =>
-    Effect.gen(function* () {
-      const fromEnv = yield* Config.nonEmptyString("AWS_REGION").pipe(
-        Config.orElse(() => Config.nonEmptyString("AWS_DEFAULT_REGION")),
-        Config.option,
-        Effect.orElseSucceed(() => Option.none<string>()),
-      )
-      if (Option.isSome(fromEnv)) return fromEnv
-      // As botocore merges them: the credentials file's [profile] over the config file's profile.
-      const config = yield* readIni(paths.config)
-      return Option.fromNullable(
-        credentials.sections.get(profile)?.values.region ?? Ini.configProfile(config, profile)?.values.region,
-      )
-    })
+    Effect.flatMap(readConfig, (config) =>
+      Either.match(Settings.profileRegion(process.env, credentials, config, profile), {
+        onLeft: (refusal) =>
+          Effect.fail(new FileError({ path: refusal.where, action: "use", reason: refusal.reason })),
+        onRight: (region) => Effect.succeed(Option.fromNullable(region)),
+      }),
+    )
 
   return CredentialsFile.of({ read, readConfig, update, writable, remove, withSessionLock, region })
 })

@@ -79,6 +79,47 @@ const endpointShape =
 
 const retryModes: ReadonlyArray<string> = ["legacy", "standard", "adaptive"]
 
+/** A key of the profile, as botocore merges the two files: the credentials file's `[profile]` first. */
+const scopedIn = (credentials: SettingsFile, config: SettingsFile, profile: string) => {
+  const own = credentials.sections.get(profile)
+  const configured = configProfile(config.sections, profile)
+  return (key: string): Found | undefined => {
+    const mine = own?.keys.get(key)
+    if (mine !== undefined) return inFile(credentials, mine)
+    const theirs = configured?.keys.get(key)
+    return theirs === undefined ? undefined : inFile(config, theirs)
+  }
+}
+
+/** botocore's `validate_region_name`: one host label, not all digits. */
+const regionName = /^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{0,63}(?<!-)$/
+
+/**
+ * The profile's region, by the rule of AWS CLI v2 and the AWS SDKs together: `AWS_REGION`, then
+ * `AWS_DEFAULT_REGION` (the only variable AWS CLI v1 reads), then the profile's `region` (never
+ * `[default]`'s for another profile); an empty variable counts as unset. One the AWS CLI refuses
+ * (`eu-west-1 ; main`) is refused.
+ */
+export const profileRegion = (
+  env: Environment,
+  credentials: SettingsFile,
+  config: SettingsFile,
+  profile: string,
+): Either.Either<string | undefined, SettingRefusal> => {
+  const found =
+    [fromEnv(env, "AWS_REGION"), fromEnv(env, "AWS_DEFAULT_REGION")].find(
+      (v) => v?.value !== undefined && v.value !== "",
+    ) ?? scopedIn(credentials, config, profile)("region")
+  if (found === undefined || (found.nested === undefined && found.value === ""))
+    return Either.right(undefined)
+  if (found.nested !== undefined || !regionName.test(found.value))
+    return Either.left({
+      where: found.where,
+      reason: `the region ${found.nested === undefined ? `"${found.value}"` : "(a nested block)"} is not a region name the AWS CLI accepts`,
+    })
+  return Either.right(found.value)
+}
+
 /** The settings for each service's calls signed for `profile`, or where the AWS CLI would fail before calling. */
 export const callSettings = (
   env: Environment,
@@ -86,15 +127,7 @@ export const callSettings = (
   config: SettingsFile,
   profile: string,
 ): Readonly<Record<Service, Either.Either<CallSettings, SettingRefusal>>> => {
-  const own = credentials.sections.get(profile)
-  const configured = configProfile(config.sections, profile)
-  /** The profile's key, as botocore merges the two files: the credentials file's first. */
-  const scoped = (key: string): Found | undefined => {
-    const mine = own?.keys.get(key)
-    if (mine !== undefined) return inFile(credentials, mine)
-    const theirs = configured?.keys.get(key)
-    return theirs === undefined ? undefined : inFile(config, theirs)
-  }
+  const scoped = scopedIn(credentials, config, profile)
   const setting = (variable: string, key: string) => fromEnv(env, variable) ?? scoped(key)
   const refuse = (found: Found, reason: string) => Either.left<SettingRefusal>({ where: found.where, reason })
 

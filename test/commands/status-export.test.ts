@@ -91,36 +91,50 @@ describe("export", () => {
           `export AWS_SECRET_ACCESS_KEY=${process.SecretAccessKey}`,
           `export AWS_SESSION_TOKEN=${process.SessionToken}`,
           "export AWS_CREDENTIAL_EXPIRATION=2026-11-24T07:00:00Z",
+          "unset AWS_PROFILE",
+          "unset AWS_DEFAULT_PROFILE",
         ])
         const json = JSON.parse((yield* cli(files, ["work", "export", "--format", "json"])).stdout)
         expect(json).toEqual({ ...process, Version: undefined })
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  it.effect("prints fish and PowerShell lines as the AWS CLI does, with the region once it is known", () =>
-    Effect.gen(function* () {
-      const { files } = yield* setup(Duration.days(1))
-      expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
-      const process = JSON.parse((yield* cli(files, ["work", "export", "--format", "json"])).stdout)
-      const fish = yield* cli(files, ["work", "export", "--format", "fish"])
-      expect(fish.stdout.split("\n")).toEqual([
-        `set -gx AWS_ACCESS_KEY_ID "${process.AccessKeyId}"`,
-        `set -gx AWS_SECRET_ACCESS_KEY "${process.SecretAccessKey}"`,
-        `set -gx AWS_SESSION_TOKEN "${process.SessionToken}"`,
-        'set -gx AWS_CREDENTIAL_EXPIRATION "2026-11-24T07:00:00Z"',
-      ])
-      fs.writeFileSync(files.config, "[profile work]\nregion = eu-west-1\n")
-      const powershell = yield* cli(files, ["work", "export", "--format", "powershell"])
-      expect(powershell.stdout.split("\n")).toEqual([
-        `$Env:AWS_ACCESS_KEY_ID="${process.AccessKeyId}"`,
-        `$Env:AWS_SECRET_ACCESS_KEY="${process.SecretAccessKey}"`,
-        `$Env:AWS_SESSION_TOKEN="${process.SessionToken}"`,
-        '$Env:AWS_CREDENTIAL_EXPIRATION="2026-11-24T07:00:00Z"',
-        '$Env:AWS_REGION="eu-west-1"',
-      ])
-      const env = yield* cli(files, ["work", "export", "--format", "env"])
-      expect(env.stdout.split("\n").at(-1)).toBe("export AWS_REGION=eu-west-1")
-    }).pipe(Effect.provide(SimulatedAws)),
+  it.effect(
+    "prints fish and PowerShell lines as the AWS CLI does, with both region variables once the region is known, and unsets the profile variables as exec does",
+    () =>
+      Effect.gen(function* () {
+        const { files } = yield* setup(Duration.days(1))
+        expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
+        const process = JSON.parse((yield* cli(files, ["work", "export", "--format", "json"])).stdout)
+        const fish = yield* cli(files, ["work", "export", "--format", "fish"])
+        expect(fish.stdout.split("\n")).toEqual([
+          `set -gx AWS_ACCESS_KEY_ID "${process.AccessKeyId}"`,
+          `set -gx AWS_SECRET_ACCESS_KEY "${process.SecretAccessKey}"`,
+          `set -gx AWS_SESSION_TOKEN "${process.SessionToken}"`,
+          'set -gx AWS_CREDENTIAL_EXPIRATION "2026-11-24T07:00:00Z"',
+          "set -e AWS_PROFILE",
+          "set -e AWS_DEFAULT_PROFILE",
+        ])
+        fs.writeFileSync(files.config, "[profile work]\nregion = eu-west-1\n")
+        const powershell = yield* cli(files, ["work", "export", "--format", "powershell"])
+        expect(powershell.stdout.split("\n")).toEqual([
+          `$Env:AWS_ACCESS_KEY_ID="${process.AccessKeyId}"`,
+          `$Env:AWS_SECRET_ACCESS_KEY="${process.SecretAccessKey}"`,
+          `$Env:AWS_SESSION_TOKEN="${process.SessionToken}"`,
+          '$Env:AWS_CREDENTIAL_EXPIRATION="2026-11-24T07:00:00Z"',
+          '$Env:AWS_REGION="eu-west-1"',
+          '$Env:AWS_DEFAULT_REGION="eu-west-1"',
+          "Remove-Item Env:AWS_PROFILE -ErrorAction SilentlyContinue",
+          "Remove-Item Env:AWS_DEFAULT_PROFILE -ErrorAction SilentlyContinue",
+        ])
+        const env = yield* cli(files, ["work", "export", "--format", "env"])
+        expect(env.stdout.split("\n").slice(-4)).toEqual([
+          "export AWS_REGION=eu-west-1",
+          "export AWS_DEFAULT_REGION=eu-west-1",
+          "unset AWS_PROFILE",
+          "unset AWS_DEFAULT_PROFILE",
+        ])
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("without a terminal and without a session, says to log in on a terminal first", () =>

@@ -277,3 +277,43 @@ describe.runIf(available)(
       })
   },
 )
+
+describe.runIf(available)("one region rule for calls, export and exec (issue 24.3)", () => {
+  let moto: Moto
+  beforeAll(async () => {
+    moto = await startMoto()
+  })
+  afterAll(async () => {
+    await moto?.stop()
+  })
+
+  it("AWS_REGION over the profile's region: calls go there, and exec and export hand both variables to the AWS CLI", {
+    timeout: 120_000,
+  }, async () => {
+    const user = await seedUser(moto, "regina")
+    const home = makeHome(user)
+    fs.writeFileSync(home.config, "[profile work]\nregion = us-west-2\n")
+    const env = { AWS_REGION: "eu-west-1", AWS_DEFAULT_REGION: "", AWS_PROFILE: "work" }
+    expect((await aws_iam_login(home, moto.endpoint, ["work", "init"], { env })).code).toBe(0)
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "-t", "123456", "--debug"], { env })
+    expect(login.code).toBe(0)
+    expect(login.stderr).toMatch(/aws sts:GetSessionToken \S+ region=eu-west-1 /)
+    const exported = await aws_iam_login(home, moto.endpoint, ["work", "export", "--format", "env"], { env })
+    expect(exported.stdout.trimEnd().split("\n").slice(-4)).toEqual([
+      "export AWS_REGION=eu-west-1",
+      "export AWS_DEFAULT_REGION=eu-west-1",
+      "unset AWS_PROFILE",
+      "unset AWS_DEFAULT_PROFILE",
+    ])
+    // AWS CLI v1 reads only AWS_DEFAULT_REGION, and AWS_PROFILE would make it use [work]'s key.
+    const listed = await aws_iam_login(
+      home,
+      moto.endpoint,
+      ["exec", "work", "--", "aws", "configure", "list"],
+      { env },
+    )
+    expect(listed.code).toBe(0)
+    expect(listed.stdout).toMatch(/region\s+eu-west-1\s+env/)
+    expect(listed.stdout).toMatch(/access_key\s+\*+\w{4}\s+env/)
+  })
+})
