@@ -17,14 +17,12 @@ import { Platform } from "../services/Platform.js"
 import * as AtomicWrite from "./AtomicWrite.js"
 import { adviceOn, explainer } from "./FileFailure.js"
 import * as Lock from "./Lock.js"
+import * as WriteTarget from "./WriteTarget.js"
 
 export type { Paths }
 
 /** A login holds its profile's lock while a person types the code: the next one waits that long. */
 const sessionLockWait = Duration.minutes(5)
-/** As many links as the kernel follows before ELOOP. */
-const maxLinks = 40
-
 const kinds: Partial<Record<FileSystem.File.Type, string>> = {
   Directory: "a directory",
   FIFO: "a named pipe (FIFO)",
@@ -33,12 +31,13 @@ const kinds: Partial<Record<FileSystem.File.Type, string>> = {
   BlockDevice: "a device",
 }
 
-/**
- * The mode a rewritten file gets: its own, with what others may do removed, and never wider. Group
- * read is a choice someone made (a shared group); world access to a secret never is: a file made
- * with the usual umask (0644) gets 0600, as a new file does.
- */
-const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
+/** Anything but a regular file at a path is refused, naming the variable that points there. */
+const notAFileFor = (paths: Paths) => (file: string, action: string, type: FileSystem.File.Type) =>
+  new FileError({
+    path: file,
+    action,
+    reason: `it is ${kinds[type] ?? `a ${type}`}, not a regular file: point ${file === paths.config ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE"} at a regular file`,
+  })
 
 export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const fs = yield* FileSystem.FileSystem
@@ -46,17 +45,10 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const advice = adviceOn(platform)
   const explain = explainer(platform)
   const writes = AtomicWrite.make(fs, platform)
-  const myUid = platform.uid
+  const target = WriteTarget.make(fs, platform, notAFileFor(paths))
   const notFound = (e: { readonly _tag: string; readonly reason?: string }) =>
     e._tag === "SystemError" && e.reason === "NotFound"
-  const variable = (file: string) =>
-    file === paths.config ? "AWS_CONFIG_FILE" : "AWS_SHARED_CREDENTIALS_FILE"
-  const notAFile = (file: string, action: string, type: FileSystem.File.Type) =>
-    new FileError({
-      path: file,
-      action,
-      reason: `it is ${kinds[type] ?? `a ${type}`}, not a regular file: point ${variable(file)} at a regular file`,
-    })
+  const notAFile = notAFileFor(paths)
 
   /** The file's text, decoded so that encoding it again gives back its bytes; "" when it is missing; anything but a regular file is refused before it is opened. */
   const readText = (file: string) =>
@@ -105,60 +97,6 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     Effect.zipLeft(readConfig),
   )
 
-  /** `file` and the symlinks it leads through, to the file a write replaces (last; followed even when dangling). */
-  const chain = (file: string, depth = 0): Effect.Effect<ReadonlyArray<string>> =>
-    depth >= maxLinks
-      ? Effect.succeed([file])
-      : fs.readLink(file).pipe(
-          Effect.flatMap((link) => chain(path.resolve(path.dirname(file), link), depth + 1)),
-          Effect.map((rest) => [file, ...rest]),
-          Effect.orElseSucceed(() => [file]),
-        )
-
-  /**
-   * A directory that holds the file or a link to it must be one only its owner can change, where
-   * owners and modes mean something. On a WSL mount of a Windows drive without `metadata`, where
-   * every directory shows 0777 and chmod changes nothing, it is used as the AWS CLI uses it, with a
-   * warning that says how to protect it.
-   */
-  const warned = new Set<string>()
-  const checkDirectory = (dir: string) =>
-    Effect.gen(function* () {
-      if (myUid === undefined) return
-      const info = yield* fs.stat(yield* fs.realPath(dir))
-      const uid = Option.getOrElse(info.uid, () => myUid)
-      const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
-      if (uid !== myUid && uid !== 0)
-        return yield* refuse(
-          `it belongs to another user (uid ${uid}), who could swap the file: keep your credentials in a directory of your own`,
-        )
-      if ((info.mode & 0o022) === 0) return
-      if (platform.modesIgnored(dir)) {
-        if (warned.has(dir)) return
-        warned.add(dir)
-        return yield* Console.error(
-          `aws-iam-login: warning: ${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${(info.mode & 0o777).toString(8)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``,
-        )
-      }
-      return yield* refuse(
-        `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
-      )
-    }).pipe(Effect.mapError(explain(dir, "use")))
-
-  /** The file a write replaces, its directory made (0700) when missing and every directory on the way checked. */
-  const realFile = (named: string) =>
-    Effect.gen(function* () {
-      const links = yield* chain(named)
-      const file = links[links.length - 1]!
-      yield* fs
-        .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
-        .pipe(Effect.mapError(explain(path.dirname(file), "create")))
-      yield* Effect.forEach(new Set(links.map((link) => path.dirname(link))), checkDirectory, {
-        discard: true,
-      })
-      return file
-    })
-
   const waiting = (lockFile: string) => (holder: Lock.Holder) =>
     Console.error(
       `Waiting for pid ${holder.pid}${holder.host === os.hostname() ? "" : ` on ${holder.host}`}` +
@@ -176,29 +114,6 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       }),
     )
 
-  /** The mode (and group) the file keeps; a file that is not the user's to replace is refused. */
-  const replaceable = (file: string) =>
-    Effect.gen(function* () {
-      const found = yield* fs.stat(file).pipe(
-        Effect.map(Option.some),
-        Effect.catchIf(notFound, () => Effect.succeed(Option.none())),
-      )
-      if (Option.isNone(found)) return { mode: 0o600, gid: Option.none<number>() }
-      const info = found.value
-      const refuse = (reason: string) => new FileError({ path: file, action: "write", reason })
-      if (info.type !== "File") return yield* notAFile(file, "write", info.type)
-      const uid = Option.getOrElse(info.uid, () => myUid)
-      if (myUid !== undefined && uid !== myUid)
-        return yield* refuse(
-          `it belongs to another user (uid ${uid}), so it is left as it is: ${platform.advice.notYours(file)}`,
-        )
-      if ((info.mode & 0o200) === 0)
-        return yield* refuse(
-          `it is read-only${myUid === undefined ? "" : ` (mode ${(info.mode & 0o777).toString(8)})`}, so it is left as it is: ${platform.advice.readOnly(file)}`,
-        )
-      return { mode: keptMode(info.mode), gid: info.gid }
-    }).pipe(Effect.mapError(explain(file, "write")))
-
   /**
    * Locked read-modify-write of `named` (the credentials file, or the config file where a profile's
    * key is kept): `change` maps the text to the new text (undefined: nothing to write), or says why
@@ -209,9 +124,9 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     named = paths.credentials,
   ) =>
     Effect.gen(function* () {
-      const file = yield* realFile(named)
+      const file = yield* target.realFile(named)
       yield* lock(`${file}.lock`)
-      const keep = yield* replaceable(file)
+      const keep = yield* target.replaceable(file)
       const text = yield* readText(file)
       const edited = change(text)
       if (Either.isLeft(edited)) {
@@ -230,8 +145,8 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
 
   const writable = (named = paths.credentials) =>
     Effect.gen(function* () {
-      const file = yield* realFile(named)
-      yield* replaceable(file)
+      const file = yield* target.realFile(named)
+      yield* target.replaceable(file)
       yield* directoryWritable(file)
       yield* Effect.scoped(lock(`${file}.lock`))
       yield* Effect.logDebug(`${file} can be written: checked before anything is spent on the write`)
@@ -239,7 +154,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
 
   const withSessionLock = <A, E, R>(profile: string, effect: Effect.Effect<A, E, R>) =>
     Effect.gen(function* () {
-      const file = yield* realFile(paths.credentials)
+      const file = yield* target.realFile(paths.credentials)
       yield* lock(`${file}.${encodeURIComponent(profile)}.login.lock`, sessionLockWait)
       return yield* effect
     }).pipe(Effect.scoped)

@@ -1,0 +1,114 @@
+import * as path from "node:path"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { FileError } from "../schema/Errors.js"
+import type { PlatformShape } from "../services/Platform.js"
+import type { Keep } from "./AtomicWrite.js"
+import { explainer } from "./FileFailure.js"
+
+/** As many links as the kernel follows before ELOOP. */
+const maxLinks = 40
+
+/**
+ * The mode a rewritten file gets: its own, with what others may do removed, and never wider. Group
+ * read is a choice someone made (a shared group); world access to a secret never is: a file made
+ * with the usual umask (0644) gets 0600, as a new file does.
+ */
+const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
+
+/**
+ * Which file a write replaces, and whether it may: the end of the symbolic links (a link stays a
+ * link), in directories only the user can change, a regular file of the user's that is not
+ * read-only; what the new file keeps of its mode and group.
+ */
+export const make = (
+  fs: FileSystem.FileSystem,
+  platform: PlatformShape,
+  notAFile: (file: string, action: string, type: FileSystem.File.Type) => FileError,
+) => {
+  const explain = explainer(platform)
+  const myUid = platform.uid
+  const notFound = (e: { readonly _tag: string; readonly reason?: string }) =>
+    e._tag === "SystemError" && e.reason === "NotFound"
+
+  /** `file` and the symlinks it leads through, to the file a write replaces (last; followed even when dangling). */
+  const chain = (file: string, depth = 0): Effect.Effect<ReadonlyArray<string>> =>
+    depth >= maxLinks
+      ? Effect.succeed([file])
+      : fs.readLink(file).pipe(
+          Effect.flatMap((link) => chain(path.resolve(path.dirname(file), link), depth + 1)),
+          Effect.map((rest) => [file, ...rest]),
+          Effect.orElseSucceed(() => [file]),
+        )
+
+  /**
+   * A directory that holds the file or a link to it must be one only its owner can change, where
+   * owners and modes mean something. On a WSL mount of a Windows drive without `metadata`, where
+   * every directory shows 0777 and chmod changes nothing, it is used as the AWS CLI uses it, with a
+   * warning that says how to protect it.
+   */
+  const warned = new Set<string>()
+  const checkDirectory = (dir: string) =>
+    Effect.gen(function* () {
+      if (myUid === undefined) return
+      const info = yield* fs.stat(yield* fs.realPath(dir))
+      const uid = Option.getOrElse(info.uid, () => myUid)
+      const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
+      if (uid !== myUid && uid !== 0)
+        return yield* refuse(
+          `it belongs to another user (uid ${uid}), who could swap the file: keep your credentials in a directory of your own`,
+        )
+      if ((info.mode & 0o022) === 0) return
+      if (platform.modesIgnored(dir)) {
+        if (warned.has(dir)) return
+        warned.add(dir)
+        return yield* Console.error(
+          `aws-iam-login: warning: ${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${(info.mode & 0o777).toString(8)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``,
+        )
+      }
+      return yield* refuse(
+        `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
+      )
+    }).pipe(Effect.mapError(explain(dir, "use")))
+
+  /** The file a write replaces, its directory made (0700) when missing and every directory on the way checked. */
+  const realFile = (named: string) =>
+    Effect.gen(function* () {
+      const links = yield* chain(named)
+      const file = links[links.length - 1]!
+      yield* fs
+        .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
+        .pipe(Effect.mapError(explain(path.dirname(file), "create")))
+      yield* Effect.forEach(new Set(links.map((link) => path.dirname(link))), checkDirectory, {
+        discard: true,
+      })
+      return file
+    })
+
+  /** The mode (and group) the file keeps; a file that is not the user's to replace is refused. */
+  const replaceable = (file: string): Effect.Effect<Keep, FileError> =>
+    Effect.gen(function* () {
+      const found = yield* fs.stat(file).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf(notFound, () => Effect.succeed(Option.none())),
+      )
+      if (Option.isNone(found)) return { mode: 0o600, gid: Option.none<number>() }
+      const info = found.value
+      const refuse = (reason: string) => new FileError({ path: file, action: "write", reason })
+      if (info.type !== "File") return yield* notAFile(file, "write", info.type)
+      const uid = Option.getOrElse(info.uid, () => myUid)
+      if (myUid !== undefined && uid !== myUid)
+        return yield* refuse(
+          `it belongs to another user (uid ${uid}), so it is left as it is: ${platform.advice.notYours(file)}`,
+        )
+      if ((info.mode & 0o200) === 0)
+        return yield* refuse(
+          `it is read-only${myUid === undefined ? "" : ` (mode ${(info.mode & 0o777).toString(8)})`}, so it is left as it is: ${platform.advice.readOnly(file)}`,
+        )
+      return { mode: keptMode(info.mode), gid: info.gid }
+    }).pipe(Effect.mapError(explain(file, "write")))
+
+  return { realFile, replaceable }
+}
