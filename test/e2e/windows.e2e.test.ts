@@ -158,23 +158,48 @@ describe.runIf(available && wineAvailable)(
       expect(out.code).toBe(3)
     }, 120_000)
 
-    it("after a login holding its lock is killed, the next login takes the lock at once and logs in", async () => {
+    it("after a login holding its lock is killed, the next login takes the lock at once though the holder's pid now names a live process", async () => {
       const { home, env } = await initialised("kurt")
       const before = home.read()
+      const lock = `${home.credentials}.work.login.lock`
       const proxy = await moto.proxy()
       const held = proxy.inject("GetSessionToken", "hold")
       const first = wine.launch(["work", "--token", "123456"], { ...env, AWS_ENDPOINT_URL: proxy.endpoint })
       await held.reached
-      expect(fs.existsSync(`${home.credentials}.work.login.lock`)).toBe(true)
+      const holder = JSON.parse(fs.readFileSync(lock, "utf8")) as { pid: number }
       first.child.kill("SIGKILL")
       await first.ended
       held.release()
 
+      // Windows reuses pids: the dead holder's now belongs to a live process.
+      const pidFile = path.join(home.dir, "live.pid")
+      const live = wine.launchNode(
+        [
+          "-e",
+          "require('fs').writeFileSync(process.argv[1], String(process.pid)); setInterval(() => {}, 1000)",
+          windowsPath(pidFile),
+        ],
+        {},
+      )
+      for (let i = 0; !fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === ""; i++) {
+        if (i > 600) throw new Error("the live process never started")
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      fs.writeFileSync(
+        lock,
+        fs
+          .readFileSync(lock, "utf8")
+          .replace(`"pid":${holder.pid}`, `"pid":${fs.readFileSync(pidFile, "utf8")}`),
+      )
+      expect(JSON.parse(fs.readFileSync(lock, "utf8")).pid).not.toBe(holder.pid)
+
       const next = await wine.cli(["work", "--token", "123456"], env)
+      live.child.kill("SIGKILL")
+      await live.ended
       expect(next).toMatchObject({ code: 0, stderr: "" })
       expect(next.stdout).toContain("Logged in: [work-sts]")
       expect(home.read().startsWith(before)).toBe(true)
-      expect(fs.existsSync(`${home.credentials}.work.login.lock`)).toBe(false)
+      expect(fs.existsSync(lock)).toBe(false)
     }, 120_000)
   },
 )

@@ -44,6 +44,12 @@ export interface Wine {
     env: Record<string, string>,
     options?: { readonly path?: ReadonlyArray<string> },
   ) => WindowsRun
+  /** Starts Node's Windows build itself with `args` (a script and its arguments), as `launch` does. */
+  readonly launchNode: (
+    args: ReadonlyArray<string>,
+    env: Record<string, string>,
+    options?: { readonly path?: ReadonlyArray<string> },
+  ) => WindowsRun
   /** `launch`, waited for. */
   readonly cli: (
     args: ReadonlyArray<string>,
@@ -93,12 +99,12 @@ export const startWine = async (): Promise<Wine> => {
   await tool("wine", ["winecfg", "-v", "win10"])
 
   let runs = 0
-  const launch: Wine["launch"] = (args, env, options = {}) => {
+  const launchNode: Wine["launchNode"] = (args, env, options = {}) => {
     const out = path.join(outputs, `${++runs}.out`)
     const err = path.join(outputs, `${runs}.err`)
     const stdout = fs.openSync(out, "w")
     const stderr = fs.openSync(err, "w")
-    const child = spawn("wine", [node, windowsPath(bin), ...args], {
+    const child = spawn("wine", [node, ...args], {
       env: {
         ...wineEnv,
         ...(options.path === undefined ? {} : { WINEPATH: options.path.map(windowsPath).join(";") }),
@@ -121,6 +127,7 @@ export const startWine = async (): Promise<Wine> => {
     )
     return { child, ended }
   }
+  const launch: Wine["launch"] = (args, env, options) => launchNode([windowsPath(bin), ...args], env, options)
 
   const home = await launch(["--version"], {}).ended
   if (home.code !== 0) throw new Error(`Node under Wine did not start: ${home.stderr}`)
@@ -131,6 +138,7 @@ export const startWine = async (): Promise<Wine> => {
     node,
     profile,
     launch,
+    launchNode,
     cli: (args, env, options) => launch(args, env, options).ended,
     stop: async () => {
       await tool("wineserver", ["-k"]).catch(() => undefined)
