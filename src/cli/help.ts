@@ -8,7 +8,8 @@ import * as Option from "effect/Option"
 import pkg from "../../package.json" with { type: "json" }
 import { examplesOf } from "./examples.js"
 import { renderHelp } from "./render.js"
-import { cliConfig, command, grammar, name } from "./tree.js"
+import { cliConfig, command, description, grammar, name } from "./tree.js"
+import { wrap } from "./wrap.js"
 
 /**
  * @effect/cli describes every option and argument by its type and default as well ("A user-defined
@@ -46,36 +47,99 @@ const originalOrder = (command: string): ReadonlyArray<string> => {
   ]
 }
 
-/** The page @effect/cli's `--help` prints (banner, version, usage, the command's help), with examples. */
-const helpPage = (usage: Usage.Usage, help: HelpDoc.HelpDoc, command: string) => {
+/** The DESCRIPTION paragraph of a command's help (@effect/cli puts it first). */
+const descriptionOf = (help: HelpDoc.HelpDoc): HelpDoc.HelpDoc => {
+  if (help._tag !== "Sequence") return HelpDoc.empty
+  const { left } = help
+  if (left._tag === "Sequence" && left.left._tag === "Header") return left.right
+  return descriptionOf(left)
+}
+
+const subcommands = () => HashMap.toEntries(Descriptor.getSubcommands(command.descriptor))
+
+/**
+ * The tool's own page: the description, then each command and what it does (each command's page
+ * has its flags; @effect/cli's table of every command's full usage is wider than a terminal).
+ */
+const toolHelp = () =>
+  HelpDoc.sequence(
+    HelpDoc.sequence(HelpDoc.h1("DESCRIPTION"), HelpDoc.p(description)),
+    HelpDoc.sequence(
+      HelpDoc.h1("COMMANDS"),
+      HelpDoc.descriptionList(
+        [...grammar.commands].map(([sub, profiled]) => {
+          const found = subcommands().find(([n]) => n === sub)
+          const help = found === undefined ? HelpDoc.empty : Descriptor.getHelp(found[1], cliConfig)
+          const term = `${sub}${profiled ? " <profile>" : ""}${sub === "exec" ? " [<command>...]" : ""}`
+          return [Span.text(term), descriptionOf(help)] as [Span.Span, HelpDoc.HelpDoc]
+        }) as [[Span.Span, HelpDoc.HelpDoc]],
+      ),
+    ),
+  )
+
+type Definition = [Span.Span, HelpDoc.HelpDoc]
+
+/** The flags every command line takes, listed on each page they apply to. */
+const commonOptions = (command: string): HelpDoc.HelpDoc => {
+  const definitions: Array<Definition> = [
+    ...(command === name || grammar.commands.get(command)
+      ? [
+          [
+            Span.text("--profile NAME"),
+            HelpDoc.p("The profile, when <profile> is not given (default: AWS_PROFILE)"),
+          ] as Definition,
+        ]
+      : []),
+    [
+      Span.text("--debug"),
+      HelpDoc.p("Log each step on stderr: files read, locks, AWS calls (also AWS_IAM_LOGIN_DEBUG=1)"),
+    ],
+    [
+      Span.text("-h, --help"),
+      HelpDoc.p(command === name ? "This page; `help <command>` for one command's" : "This page"),
+    ],
+    ...(command === name
+      ? ([
+          [Span.text("--version"), HelpDoc.p("The version")],
+          [Span.text("--completions bash|zsh|fish|sh"), HelpDoc.p("The shell completion script")],
+        ] as Array<Definition>)
+      : []),
+  ]
+  return HelpDoc.sequence(
+    HelpDoc.h1(command === name ? "OPTIONS" : "COMMON OPTIONS"),
+    HelpDoc.descriptionList(definitions as [Definition]),
+  )
+}
+
+/** A command's page (the tool's, for `name`): title, usage, its help, the common options, examples. */
+const helpPage = (command: string, descriptor: Descriptor.Command<unknown>) => {
   const inTree =
     command === name
       ? []
-      : Usage.enumerate(Usage.concat(Usage.named([name], Option.none()), usage), cliConfig)
+      : Usage.enumerate(
+          Usage.concat(Usage.named([name], Option.none()), Descriptor.getUsage(descriptor)),
+          cliConfig,
+        )
   const usages = [...originalOrder(command).map(Span.text), ...inTree]
   return [
-    HelpDoc.h1(Span.code(name)),
-    HelpDoc.p(Span.spans([Span.text(`${name} ${pkg.version}`), Span.empty])),
+    HelpDoc.h1(Span.code(`${name} ${pkg.version}`)),
     HelpDoc.sequence(
       HelpDoc.h1("USAGE"),
       HelpDoc.blocks(usages.map((span) => HelpDoc.p(Span.concat(Span.text("$ "), span)))),
     ),
-    withoutGenerated(help),
+    command === name ? toolHelp() : withoutGenerated(Descriptor.getHelp(descriptor, cliConfig)),
+    commonOptions(command),
     examplesOf(command),
   ].reduce((page, part) => HelpDoc.sequence(page, part))
 }
 
 /**
- * The help page `args` (already in the tree's order) ask for, built from the tree without parsing:
- * toTree turns every question into `[command] --help`.
+ * The help page `args` (already in the tree's order) ask for, built from the tree without parsing
+ * (toTree turns every question into `[command] --help`), wrapped to `width` columns.
  */
-export const helpFor = (args: ReadonlyArray<string>): Option.Option<string> => {
+export const helpFor = (args: ReadonlyArray<string>, width: number): Option.Option<string> => {
   if (args.at(-1) !== "--help") return Option.none()
   const asked = args.length > 1 && grammar.commands.has(args[0]!) ? args[0]! : name
-  const sub =
-    asked === name ? Option.none() : HashMap.get(Descriptor.getSubcommands(command.descriptor), asked)
-  const descriptor = Option.getOrElse(sub, () => command.descriptor)
-  return Option.some(
-    renderHelp(helpPage(Descriptor.getUsage(descriptor), Descriptor.getHelp(descriptor, cliConfig), asked)),
-  )
+  const sub = subcommands().find(([n]) => n === asked)
+  return Option.some(wrap(renderHelp(helpPage(asked, sub?.[1] ?? command.descriptor)), width))
 }

@@ -18,7 +18,8 @@ export const withSeparator = (args: ReadonlyArray<string>) => separated(args, gr
 /** What this tool answers itself, from the mapped command line: help, version, the wizard. */
 const answered = (args: ReadonlyArray<string>) =>
   Effect.gen(function* () {
-    const page = helpFor(args)
+    // A terminal that reports no size (0) gets the width a pipe gets.
+    const page = helpFor(args, (process.stdout.isTTY && process.stdout.columns) || 80)
     if (Option.isSome(page)) return Option.some(yield* Effect.as(Console.log(page.value), 0))
     if (args[0] === "--version") return Option.some(yield* Effect.as(Console.log(pkg.version), 0))
     // @effect/cli's wizard treats Ctrl-C as success, and this tool's prompts are its own.

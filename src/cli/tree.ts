@@ -18,10 +18,11 @@ export const name = "aws-iam-login"
 /** The subcommands, in the order the help lists them: the one list (completion reads it too). */
 const subcommands = [login, init, rotate, status, exportCommand, exec, list, logout] as const
 
+export const description =
+  "Log in to AWS as an IAM user with an MFA device: your long-term key and a 6-digit code become a session in [<profile>-sts] of ~/.aws/credentials, for the AWS CLI and every SDK. Also rotates that key without locking you out."
+
 export const command = Command.make(name).pipe(
-  Command.withDescription(
-    "Log in to AWS as an IAM user with an MFA device: your long-term key and a 6-digit code become a session in [<profile>-sts] of ~/.aws/credentials, for the AWS CLI and every SDK. Also rotates that key without locking you out.",
-  ),
+  Command.withDescription(description),
   Command.withSubcommands([...subcommands]),
 )
 

@@ -20,7 +20,7 @@ type Format = (typeof formats)[number]
 const format = Options.choice("format", formats).pipe(
   Options.withDefault("credential-process"),
   Options.withDescription(
-    "credential-process: JSON for credential_process in ~/.aws/config; env, fish, powershell: lines for that shell (as `aws configure export-credentials` prints them); json",
+    "credential-process (the default): JSON for credential_process in ~/.aws/config; env, fish, powershell: lines for that shell (as `aws configure export-credentials` prints them); json",
   ),
 )
 
