@@ -6,6 +6,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { bin, makeHome, seedUser, startMoto } from "../test/e2e/moto.js"
 import { benchIni } from "./bench-ini.js"
+import { benchList } from "./bench-list.js"
 
 const root = process.argv[2] ?? process.cwd()
 const runs = Number(process.env.BENCH_RUNS ?? 15)
@@ -15,6 +16,7 @@ const median = (xs: ReadonlyArray<number>) => {
 }
 
 benchIni()
+benchList()
 const moto = await startMoto()
 try {
   const user = await seedUser(moto, "bench", { devices: ["bench-phone"] })

@@ -66,10 +66,13 @@ export const list = Command.make(
       const decoded = yield* decodeSection(home.file, home.section, LongTermProfile).pipe(Effect.either)
       const profile = Either.getRight(decoded)
       const mfaSerial = Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.mfa_serial))
-      const expiration = yield* decodeSection(file, sessionSection(name as ProfileName), SessionProfile).pipe(
-        Effect.map((s) => s.expiration),
-        Effect.option,
-      )
+      // Checked first: the error for a missing section names every profile, which would make list quadratic.
+      const expiration = file.sections.has(sessionSection(name as ProfileName))
+        ? yield* decodeSection(file, sessionSection(name as ProfileName), SessionProfile).pipe(
+            Effect.map((s) => s.expiration),
+            Effect.option,
+          )
+        : Option.none<Date>()
       const username = Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.username))
       const age =
         keys && Option.isSome(profile)
@@ -132,7 +135,11 @@ export const list = Command.make(
         : []),
     ])
     const header = ["PROFILE", "USERNAME", "MFA DEVICE", "SESSION", ...(keys ? ["KEY AGE"] : [])]
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)))
+    // A loop, not Math.max(...cells): tens of thousands of arguments overflow the stack.
+    const widths = table.reduce(
+      (w, row) => w.map((width, i) => Math.max(width, row[i]!.length)),
+      header.map((h) => h.length),
+    )
     yield* Console.log(
       [header, ...table]
         .map((row) =>
