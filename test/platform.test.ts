@@ -244,6 +244,44 @@ describe("exec with no command", () => {
 })
 
 describe("replacing the file while another program holds it open", () => {
+  it.effect(
+    "a refused replace is explained in each platform's words: chflags on macOS, lsattr on Linux, never either on Windows",
+    () =>
+      Effect.gen(function* () {
+        const answers: Record<string, string> = {}
+        for (const os of ["linux", "darwin", "win32"] as const) {
+          const credentials = path.join(tempHome().dir, "credentials")
+          fs.writeFileSync(credentials, "[work]\n", { mode: 0o600 })
+          answers[os] = (yield* passingTime(
+            Effect.flip(save.pipe(withPlatform(fakePlatform(os), busyRenames("EPERM"))(credentials))),
+          )).message
+        }
+        expect(answers.linux).toMatch(/EPERM.*lsattr/)
+        expect(answers.darwin).toMatch(/EPERM.*ls -ldO.*chflags nouchg/)
+        expect(answers.darwin).not.toMatch(/lsattr/)
+        expect(answers.win32).toMatch(/EPERM.*another program/)
+        expect(answers.win32).not.toMatch(/lsattr|chflags|sudo|ls -l/)
+      }),
+  )
+
+  it.effect(
+    "a temporary file a dead writer left is removed by the next write, even when its pid now names a live process",
+    () =>
+      Effect.gen(function* () {
+        const credentials = path.join(tempHome().dir, "credentials")
+        fs.writeFileSync(credentials, "[work]\n", { mode: 0o600 })
+        const old = path.join(path.dirname(credentials), ".credentials.4242.0123456789abcdef.tmp")
+        const fresh = path.join(path.dirname(credentials), ".credentials.4243.0123456789abcdef.tmp")
+        fs.writeFileSync(old, "[work]\naws_secret_access_key = a copy\n")
+        fs.writeFileSync(fresh, "being written")
+        const hourAgo = new Date(Date.now() - 3_600_000)
+        fs.utimesSync(old, hourAgo, hourAgo)
+        yield* save.pipe(withPlatform(fakePlatform("darwin", {}, { running: () => true }))(credentials))
+        expect(fs.existsSync(old)).toBe(false)
+        expect(fs.existsSync(fresh)).toBe(true)
+      }),
+  )
+
   it.effect("on Windows, EBUSY, EPERM or EACCES for a moment only delays the write", () =>
     Effect.gen(function* () {
       for (const code of ["EBUSY", "EPERM", "EACCES"]) {

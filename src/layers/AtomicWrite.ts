@@ -31,6 +31,9 @@ const tempOwner = (file: string, name: string): number | undefined => {
   return match ? Number(match[1]) : undefined
 }
 
+/** A temporary file this old is a dead writer's, whatever its pid names now. */
+const leftoverAge = Duration.minutes(10)
+
 const nodeCall = <A>(run: () => Promise<A>) => Effect.tryPromise({ try: run, catch: (e) => e })
 
 /**
@@ -66,14 +69,31 @@ const createTemp = (
 /** Temporary files of processes that died while writing beside `file`: each may be a whole copy of it, secrets included. */
 const removeLeftovers = (fs: FileSystem.FileSystem, platform: PlatformShape, file: string) =>
   fs.readDirectory(path.dirname(file)).pipe(
-    Effect.map((names) =>
-      names.filter((name) => {
-        const pid = tempOwner(file, name)
-        return pid !== undefined && pid !== process.pid && !platform.running(pid)
-      }),
-    ),
     Effect.flatMap((names) =>
-      Effect.forEach(names, (name) => fs.remove(path.join(path.dirname(file), name)), { discard: true }),
+      Effect.forEach(
+        names,
+        (name) => {
+          const pid = tempOwner(file, name)
+          if (pid === undefined || pid === process.pid) return Effect.void
+          const temp = path.join(path.dirname(file), name)
+          // Its pid may have gone to another process since (no /proc on macOS and Windows tells):
+          // a write takes milliseconds, so one this old was left by a writer that died.
+          const left = platform.running(pid)
+            ? fs
+                .stat(temp)
+                .pipe(
+                  Effect.map((info) =>
+                    Option.exists(
+                      info.mtime,
+                      (time) => Date.now() - time.getTime() > Duration.toMillis(leftoverAge),
+                    ),
+                  ),
+                )
+            : Effect.succeed(true)
+          return Effect.flatMap(left, (yes) => (yes ? fs.remove(temp) : Effect.void)).pipe(Effect.ignore)
+        },
+        { discard: true },
+      ),
     ),
     Effect.ignore,
   )
