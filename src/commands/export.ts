@@ -1,7 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -76,7 +75,7 @@ export const exportCommand = Command.make(
   Effect.fn("export")(function* ({ profile, format }) {
     const { session, fresh, region } = yield* (yield* Session).ensure(profile, {
       token: Option.none(),
-      duration: Duration.hours(12),
+      duration: Option.none(),
       force: false,
       // The AWS CLI runs credential_process with no way to answer a prompt.
       noTerminal: `No session in [${sessionSection(profile)}] valid for more than ${marginText} (sessions are renewed that long before they end), and no terminal to ask for an MFA code: run \`aws-iam-login ${profile}\` in a terminal first.`,

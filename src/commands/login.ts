@@ -2,7 +2,6 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -34,9 +33,9 @@ export const checkedToken = (token: Option.Option<string>) =>
 export const duration = Options.text("duration").pipe(
   Options.withAlias("d"),
   Options.mapEffect(validateOption(SessionDuration)),
-  Options.withDefault(Duration.hours(12)),
+  Options.optional,
   Options.withDescription(
-    "How long the session lasts: 15m to 36h, e.g. 12h, 90m, 1h30m, 3600s (default 12h)",
+    "How long the session lasts: 15m to 36h, e.g. 12h, 90m, 1h30m, 3600s (default: the profile's duration_seconds, else 12h)",
   ),
 )
 

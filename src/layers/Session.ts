@@ -7,12 +7,15 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import {
+  defaultSessionDuration,
   formatExpiration,
   LongTermProfile,
   longTermKey,
   MfaCode,
   MfaProcessFailed,
   MfaSerialToSend,
+  maxSessionDuration,
+  minSessionDuration,
   type ProfileName,
   reusable,
   SessionProfile,
@@ -21,7 +24,7 @@ import {
   sessionSection,
   sessionValues,
 } from "../schema/Credentials.js"
-import { firstIssue, InvalidInput, NotInitialised } from "../schema/Errors.js"
+import { firstIssue, InvalidInput, MalformedFile, NotInitialised } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
 import { Processes } from "../services/Processes.js"
@@ -132,6 +135,39 @@ const mfaCode = (
   })
 
 /**
+ * The profile's own session length: `duration_seconds` (the key aws-vault and botocore's role
+ * profiles use), from `[name]` of the credentials file or else the config file's profile, as
+ * botocore merges them; else 12h. A value GetSessionToken would not take stops the login, with its line.
+ */
+const profileDuration = (file: IniFile, name: ProfileName) =>
+  Effect.gen(function* () {
+    let where = file
+    let section = file.sections.get(name)
+    if (section?.keys.get("duration_seconds") === undefined) {
+      where = yield* (yield* CredentialsFile).readConfig
+      section = Ini.configProfile(where.sections, name)
+    }
+    const key = section?.keys.get("duration_seconds")
+    if (section === undefined || key === undefined) return defaultSessionDuration
+    const seconds = /^\d+$/.test(key.value) ? Duration.seconds(Number(key.value)) : undefined
+    if (
+      seconds !== undefined &&
+      Duration.between(seconds, { minimum: minSessionDuration, maximum: maxSessionDuration })
+    ) {
+      yield* Effect.logDebug(
+        `session length ${key.value}s: duration_seconds in ${where.path}, line ${key.line}`,
+      )
+      return seconds
+    }
+    return yield* new MalformedFile({
+      path: where.path,
+      line: key.line,
+      profile: section.name,
+      reason: `duration_seconds is "${key.value}", not 900 to 129600 seconds (15m to 36h, AWS's limits for IAM users): fix it, or pass --duration`,
+    })
+  })
+
+/**
  * The profile's session: the stored one while it stays valid past the margin, else a new one
  * from STS GetSessionToken, written to `[<profile>-sts]`. A new one is made under the profile's
  * login lock, and only after reading the file again under it: a login that waited for another
@@ -162,10 +198,14 @@ const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, o
       }
       if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
       const { mfa_serial: serialNumber } = yield* decodeSection(home.file, home.section, MfaSerialToSend)
+      const duration = yield* Option.match(options.duration, {
+        onSome: Effect.succeed,
+        onNone: () => profileDuration(file, name),
+      })
       yield* files.writable()
       const code = yield* mfaCode(options.token, serialNumber, profile.mfa_process, options.noTerminal)
       const sts = yield* Sts
-      const session = yield* sts.getSessionToken(signer, { serialNumber, code }, options.duration)
+      const session = yield* sts.getSessionToken(signer, { serialNumber, code }, duration)
       yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
       return { session, fresh: true, region }
     }),

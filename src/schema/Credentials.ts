@@ -69,6 +69,9 @@ export class MfaProcessFailed extends Data.TaggedError("MfaProcessFailed")<{
   }
 }
 
+/** How long a session lasts when neither --duration nor the profile's `duration_seconds` says: AWS's own default. */
+export const defaultSessionDuration = Duration.hours(12)
+
 /** AWS's own bounds for GetSessionToken as an IAM user. */
 export const minSessionDuration = Duration.minutes(15)
 export const maxSessionDuration = Duration.hours(36)

@@ -35,7 +35,8 @@ export interface LoadedProfile {
 
 export interface LoginOptions {
   readonly token: Option.Option<MfaCode>
-  readonly duration: Duration.Duration
+  /** None: the profile's `duration_seconds`, else 12h. */
+  readonly duration: Option.Option<Duration.Duration>
   readonly force: boolean
   /** Off a terminal, fail with this advice instead of reading the code from stdin. */
   readonly noTerminal?: string

@@ -368,7 +368,7 @@ export const rotate = Command.make(
       ? Option.some({
           credentials: (yield* (yield* Session).ensure(name, {
             token: Option.none(),
-            duration: Duration.hours(1),
+            duration: Option.some(Duration.hours(1)),
             force: false,
           })).session.credentials,
           region: loaded.signer.region,
