@@ -9,9 +9,8 @@ import {
   bin,
   environment,
   type Home,
+  initialisedHome,
   type Moto,
-  makeHome,
-  seedUser,
   startMoto,
 } from "./moto.js"
 
@@ -25,12 +24,7 @@ describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_p
   const run = (home: Home, args: ReadonlyArray<string>, input?: string) =>
     aws_iam_login(home, moto.endpoint, args, input === undefined ? {} : { input })
 
-  const initialised = async (name: string) => {
-    const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
-    const home = makeHome(user)
-    expect((await run(home, ["work", "init"])).code).toBe(0)
-    return { user, home }
-  }
+  const initialised = (name: string) => initialisedHome(moto, name)
 
   const sessionKey = (home: Home) => /\[work-sts\]\r\naws_access_key_id = (\w+)/.exec(home.read())?.[1]
 
@@ -126,7 +120,7 @@ describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_p
     const json = JSON.parse((await run(home, ["list", "--keys", "--json"])).stdout)
     expect(json.find((p: { profile: string }) => p.profile === "work")).toMatchObject({
       username: "gina",
-      valid: true,
+      sessionValid: true,
       keyAgeDays: 0,
     })
   })

@@ -2,14 +2,14 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
+  addToWork,
   available,
   aws,
   aws_iam_login,
   bin,
   type Home,
+  initialisedHome,
   type Moto,
-  makeHome,
-  seedUser,
   startMoto,
 } from "./moto.js"
 
@@ -25,12 +25,10 @@ describe.runIf(available)("the built CLI against moto: a session length per prof
 
   /** An initialised [work] whose code comes from mfa_process, with `lines` added to [work]. */
   const initialised = async (name: string, lines: string) => {
-    const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
-    const home = makeHome(user)
-    expect((await run(home, ["work", "init"])).code).toBe(0)
+    const { home } = await initialisedHome(moto, name)
     const script = path.join(home.dir, "code.sh")
     fs.writeFileSync(script, "#!/bin/sh\necho 123456\n", { mode: 0o755 })
-    home.write(home.read().replace("[other-tool]", `mfa_process = ${script}\r\n${lines}\r\n[other-tool]`))
+    addToWork(home, `mfa_process = ${script}\r\n${lines}`)
     return home
   }
   const hoursLeft = (expiration: string) => (new Date(expiration).getTime() - Date.now()) / 3_600_000

@@ -397,6 +397,19 @@ export const makeHome = (
   }
 }
 
+/** A seeded user (one MFA device, `<name>-phone`) with a messy home whose `[work]` `init` filled in. */
+export const initialisedHome = async (moto: Moto, name: string) => {
+  const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
+  const home = makeHome(user)
+  const init = await aws_iam_login(home, moto.endpoint, ["work", "init"])
+  if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`)
+  return { user, home }
+}
+
+/** `lines` (CRLF-ended, as the file is) added at the end of `[work]` of a home from `makeHome`. */
+export const addToWork = (home: Home, lines: string) =>
+  home.write(home.read().replace("[other-tool]", `${lines}\r\n[other-tool]`))
+
 /** The key in `[profile]` of a credentials file's text. */
 export const keyOf = (text: string, profile: string) => {
   const section = text.split(`[${profile}]`)[1] ?? ""

@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle } from "../support/programs.js"
-import { available, aws_iam_login, launch, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { addToWork, available, aws_iam_login, initialisedHome, launch, type Moto, startMoto } from "./moto.js"
 
 /** An MFA code is spent only when the session it buys can be written: everything else is checked first. */
 describe.runIf(available)(
@@ -23,13 +23,11 @@ describe.runIf(available)(
 
     /** An initialised [work] whose mfa_process leaves a mark when it is asked for a code. */
     const initialised = async (name: string) => {
-      const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
-      const home = makeHome(user)
-      expect((await aws_iam_login(home, moto.endpoint, ["work", "init"])).code).toBe(0)
+      const { home } = await initialisedHome(moto, name)
       const asked = path.join(home.dir, "asked")
       const script = path.join(home.dir, "code.sh")
       fs.writeFileSync(script, `#!/bin/sh\ntouch ${asked}\necho 123456\n`, { mode: 0o755 })
-      home.write(home.read().replace("[other-tool]", `mfa_process = ${script}\r\n\r\n[other-tool]`))
+      addToWork(home, `mfa_process = ${script}\r\n`)
       return { home, asked: () => fs.existsSync(asked) }
     }
     const calls = (action: string) => moto.requests.filter((r) => r.action === action).length

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Home, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { available, aws_iam_login, type Home, initialisedHome, type Moto, startMoto } from "./moto.js"
 
 /** A value is refused only where the AWS CLI would read it otherwise than meant and the command needs it. */
 describe.runIf(available)("the built CLI against moto: refusals only where they protect", () => {
@@ -11,12 +11,7 @@ describe.runIf(available)("the built CLI against moto: refusals only where they 
 
   const run = (home: Home, args: ReadonlyArray<string>) => aws_iam_login(home, moto.endpoint, args)
 
-  const initialised = async (name: string) => {
-    const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
-    const home = makeHome(user)
-    expect((await run(home, ["work", "init"])).code).toBe(0)
-    return home
-  }
+  const initialised = async (name: string) => (await initialisedHome(moto, name)).home
   /** `[work]` with `line` added (or its mfa_serial line replaced by it). */
   const withLine = (home: Home, line: string) => {
     const text = home.read()

@@ -1,6 +1,14 @@
 import * as fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Home, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import {
+  available,
+  aws_iam_login,
+  type Home,
+  initialisedHome,
+  type Moto,
+  seedUser,
+  startMoto,
+} from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto: status and list as a person reads them", () => {
   let moto: Moto
@@ -12,12 +20,7 @@ describe.runIf(available)("the built CLI against moto: status and list as a pers
   const run = (home: Home, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
     aws_iam_login(home, moto.endpoint, args, { env })
 
-  const initialised = async (name: string) => {
-    const user = await seedUser(moto, name, { devices: [`${name}-phone`] })
-    const home = makeHome(user)
-    expect((await run(home, ["work", "init"])).code).toBe(0)
-    return { user, home }
-  }
+  const initialised = (name: string) => initialisedHome(moto, name)
 
   /** A `[work-sts]` ending `minutes` from now (keys that only need to look right). */
   const sessionEnding = (home: Home, minutes: number) => {
