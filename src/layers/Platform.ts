@@ -299,7 +299,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
       windows
         ? expandNtUser(expandNtVars(file, env), host, env)
         : expandPosixUser(expandPosixVars(file, env), host, env),
-    console: windows ? { output: "CONOUT$", flags: "r+" } : { output: "/dev/tty", flags: "w" },
+    console: windows ? "CONOUT$" : "/dev/tty",
     userShell: () => (windows ? env("ComSpec") || "cmd.exe" : env("SHELL")) || "/bin/sh",
     shell: windows ? windowsShell(env) : posixShell,
     spawner: windows ? windowsSpawn : nodeSpawn,

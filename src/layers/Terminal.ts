@@ -55,9 +55,7 @@ export const make = Effect.gen(function* () {
   const output = (): number => {
     if (tty === undefined) {
       try {
-        tty = process.stdin.isTTY
-          ? fs.openSync(platform.console.output, platform.console.flags)
-          : process.stderr.fd
+        tty = process.stdin.isTTY ? fs.openSync(platform.console, "w") : process.stderr.fd
       } catch {
         tty = process.stderr.fd
       }

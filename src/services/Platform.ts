@@ -48,8 +48,8 @@ export interface PlatformShape {
    * from USERPROFILE); Left: why it cannot be used.
    */
   readonly expandPath: (file: string) => Either.Either<string, string>
-  /** The console a prompt is written to when stdout and stderr are captured (`/dev/tty`, `CONOUT$`), and the flags it opens with. */
-  readonly console: { readonly output: string; readonly flags: string }
+  /** The console a prompt is written to when stdout and stderr are captured: `/dev/tty`, `CONOUT$` on Windows. */
+  readonly console: string
   /** The person's own shell, which `exec` starts when given no command: $SHELL, else /bin/sh; %ComSpec%, else cmd.exe, on Windows. */
   readonly userShell: () => string
   /** How `mfa_process` is run: `/bin/sh -c` in a process group of its own; `%ComSpec% /d /s /c` on Windows. */
