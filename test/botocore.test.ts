@@ -5,7 +5,7 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import fc from "fast-check"
-import { applyEdits, configProfile, decode, type Edit, read } from "../src/schema/Ini.js"
+import { applyEdits, configProfile, decode, type Edit, read, removeSection } from "../src/schema/Ini.js"
 import { available, type Botocore, type Reading, startBotocore } from "./support/botocore.js"
 
 /** What this tool reads, in the shape botocore's answer has. */
@@ -230,6 +230,27 @@ describe.runIf(available)("the reader agrees with botocore", () => {
     for (const name of ["personal", "missing end quote", "preview", "s", "profile"]) {
       if (!(name in theirs)) expect(configProfile(sections, name)).toBeUndefined()
     }
+  })
+
+  it("a constructed file: removing a section that would turn a [DEFAULT] line into part of a nested block is refused", () => {
+    const text = "[p]\ns3 =\n  addressing_style = path\n[p-sts]\n  [DEFAULT] = x\n"
+    expect(removeSection(text, "p-sts")).toEqual(Either.left("removing [p-sts] would change other sections"))
+  })
+
+  it("property: after logout's removal botocore reads every other section, nested blocks included, as before", async () => {
+    await fc.assert(
+      fc.asyncProperty(file, sectionName, async (bytes, name) => {
+        const before = await botocore.read(write(bytes))
+        const text = decode(bytes)
+        if (!("ok" in before) || Either.isLeft(text)) return
+        const result = removeSection(text.right, name)
+        if (Either.isLeft(result)) return
+        const after = await botocore.read(write(result.right))
+        const { [name]: _, ...others } = before.ok
+        expect(after).toEqual({ ok: others })
+      }),
+      { numRuns: runs },
+    )
   })
 
   const writable = fc.constantFrom("a", "work", "work-sts", "new", "default", "team;prod")

@@ -478,6 +478,12 @@ const sameKey = (a: Key, b: Key | undefined) =>
   a.value === b.value &&
   (a.nested === b.nested || JSON.stringify(a.nested) === JSON.stringify(b.nested))
 
+/** botocore's whole reading of a section, nested blocks included, is the same. */
+const sameSection = (a: Section, b: Section | undefined) =>
+  b !== undefined &&
+  a.keys.size === b.keys.size &&
+  [...a.keys].every(([key, k]) => sameKey(k, b.keys.get(key)))
+
 /** The new reading must be the old one plus exactly the edits: every other section and key as it was. */
 const checkEdits = (before: Sections, after: Sections, sets: ReadonlyMap<string, Record<string, string>>) => {
   for (const name of after.keys()) if (!before.has(name) && !sets.has(name)) return `[${name}] would appear`
@@ -693,11 +699,8 @@ export const removeSection = (text: string, name: string): Either.Either<string,
     Either.isRight(reread) &&
     !reread.right.sections.has(name) &&
     reread.right.sections.size === sections.size - 1 &&
-    [...sections.keys()].every(
-      (section) =>
-        section === name ||
-        JSON.stringify(sections.get(section)?.values) ===
-          JSON.stringify(reread.right.sections.get(section)?.values),
+    [...sections].every(
+      ([section, old]) => section === name || sameSection(old, reread.right.sections.get(section)),
     )
   return same ? Either.right(result) : Either.left(`removing [${name}] would change other sections`)
 }
