@@ -1,6 +1,5 @@
-import * as AutoCorrect from "@effect/cli/AutoCorrect"
-import * as CliConfig from "@effect/cli/CliConfig"
 import * as Either from "effect/Either"
+import { closest } from "../closest.js"
 import { builtInFlags, type Flag, flagNamed } from "./flags.js"
 
 /** What the mapping needs to know of the command tree. */
@@ -41,19 +40,6 @@ const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Gra
     if (!arg.includes("=") && flag.values !== undefined) i++
   }
   return undefined
-}
-
-const closest = (word: string, names: Iterable<string>): string | undefined => {
-  let best: { name: string; distance: number } | undefined
-  for (const name of names) {
-    const distance = AutoCorrect.levensteinDistance(word, name, CliConfig.defaultConfig)
-    if (
-      distance <= CliConfig.defaultConfig.autoCorrectLimit &&
-      (best === undefined || distance < best.distance)
-    )
-      best = { name, distance }
-  }
-  return best?.name
 }
 
 const without = (args: ReadonlyArray<string>, from: number, count: number) =>

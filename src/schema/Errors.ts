@@ -2,6 +2,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as Data from "effect/Data"
 import * as ParseResult from "effect/ParseResult"
+import { closest } from "../closest.js"
 
 /** `~/.aws/credentials` for a file under the home directory, as people write it. */
 const tilde = (file: string): string => {
@@ -44,8 +45,10 @@ export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
 }> {
   override get message() {
     const known = this.available.length === 0 ? "" : ` (it has: ${this.available.join(", ")})`
+    const meant = closest(this.profile, this.available)
     return (
       `No profile [${this.profile}] in ${tilde(this.path)}${known}: ` +
+      (meant === undefined ? "" : `did you mean [${meant}]? Else `) +
       `add your IAM user's key with \`aws configure --profile ${shellWord(this.profile)}\`, then run \`aws-iam-login ${shellWord(this.profile)} init\`.`
     )
   }

@@ -167,4 +167,17 @@ describe("the same mistake, the same answer, through the built CLI", () => {
       expect({ args, ...out }).toEqual({ args, code: 2, stdout: "", stderr: `${says}${hint}` })
     }
   }, 60_000)
+
+  it("a mistyped profile gets the one it was meant to be", async () => {
+    const { home, PATH } = setup()
+    for (const args of [["wrok", "status"], ["Work"], ["exec", "wokr", "aws"]]) {
+      const out = await run(home, PATH, args)
+      expect(out.code, args.join(" ")).toBe(1)
+      expect(out.stderr, args.join(" ")).toMatch(
+        /^aws-iam-login: No profile \[\w+\] in .*: did you mean \[work\]\? Else add your IAM user's key/,
+      )
+    }
+    const unlike = await run(home, PATH, ["xy", "status"])
+    expect(unlike.stderr).not.toContain("did you mean")
+  }, 60_000)
 })
