@@ -17,7 +17,7 @@ import { JournalLive } from "./layers/Journal.js"
 import { ProcessesLive } from "./layers/Processes.js"
 import { SessionLive } from "./layers/Session.js"
 import { TerminalLive } from "./layers/Terminal.js"
-import { stoppedNote } from "./signals.js"
+import { hasFinished, stoppedNote } from "./signals.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
 // Layer.mergeAll and Layer.provideMerge builds each on a fiber of its own. Measured against that in
@@ -59,7 +59,11 @@ const graceMillis = 9_000
 const stopNow = (signal: Signal) => {
   const note = stoppedNote()
   if (note !== undefined) process.stderr.write(`aws-iam-login: ${note}\n`)
-  process.exit(exitCodes[received ?? signal])
+  // The signal itself, with its default action: process.exit would first wait for every file-system
+  // call in flight (a named pipe, a hung disk), and might never return.
+  const first = received ?? signal
+  for (const each of Object.keys(exitCodes)) process.removeAllListeners(each)
+  process.kill(process.pid, first)
 }
 
 /**
@@ -98,11 +102,13 @@ export const start = () =>
       disablePrettyLogger: true,
       teardown: (exit, onExit) =>
         onExit(
-          received !== undefined
-            ? exitCodes[received]
-            : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-              ? 130
-              : Number(process.exitCode ?? 0),
+          hasFinished()
+            ? Number(process.exitCode ?? 0)
+            : received !== undefined
+              ? exitCodes[received]
+              : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+                ? 130
+                : Number(process.exitCode ?? 0),
         ),
     },
   )

@@ -17,3 +17,12 @@ export const noteIfStopped =
 
 /** The note of the innermost `noteIfStopped` still running, if any. */
 export const stoppedNote = (): string | undefined => notes.at(-1)
+
+/** The program finished what it was asked (a rotation reported done): a signal after that does not make it a failure. */
+let finished = false
+
+export const markFinished = Effect.sync(() => {
+  finished = true
+})
+
+export const hasFinished = (): boolean => finished

@@ -343,54 +343,65 @@ export const rotate = Command.make(
           "rotate changes your access key: run it on a terminal to confirm the plan, or pass --yes (see --dry-run).",
       })
     }
-    const journal = yield* Journal
-    // One rotation of the file at a time; the file is read once the lock is held.
-    if (!dryRun) {
-      yield* journal.lock((pid) =>
-        Console.error(`Another rotation (process ${pid}) is running: waiting for it to end…`),
-      )
-    }
-    const loaded = yield* (yield* Session).load(name)
-    if (loaded.signer.credentials.sessionToken !== undefined) {
-      return yield* new KeysNotRotatable({
-        reason: `[${loaded.home.section}] in ${loaded.home.file.path} holds a session token beside its key, so the key is a temporary one from STS, which IAM cannot rotate: put your IAM user's long-term key there, without aws_session_token.`,
-      })
-    }
-    // Before any key is made: a file that cannot take the new key would leave it with the journal.
-    if (!dryRun) yield* (yield* CredentialsFile).writable(loaded.home.file.path)
-    const userName = loaded.profile.username
-    if (userName === undefined) {
-      return yield* new InvalidInput({
-        reason: `Profile [${name}] has no username: run \`aws-iam-login ${name} init\` first.`,
-      })
-    }
-    const mfaSession = mfa
-      ? Option.some({
-          credentials: (yield* (yield* Session).ensure(name, {
-            token: Option.none(),
-            duration: Option.some(Duration.hours(1)),
-            force: false,
-          })).session.credentials,
-          region: loaded.signer.region,
-          profile: name,
-        })
-      : Option.none()
-    const found = yield* journal.find(name)
-    const chosen = Option.isSome(found)
-      ? yield* recovery(name, loaded, found.value, mfaSession)
-      : yield* rotation(
-          name,
-          loaded,
-          userName,
-          Option.getOrElse(mfaSession, () => loaded.signer),
-          mfaSession,
+    // Until the steps run (the transaction then reports an interruption itself), a Ctrl-C leaves every key as it was.
+    const chosen = yield* Effect.gen(function* () {
+      const journal = yield* Journal
+      // One rotation of the file at a time; the file is read once the lock is held.
+      if (!dryRun) {
+        yield* journal.lock((pid) =>
+          Console.error(`Another rotation (process ${pid}) is running: waiting for it to end…`),
         )
-    yield* Console.log(`${chosen.heading}\n${chosen.steps}`)
-    if (dryRun) return yield* Console.log("Dry run: nothing was changed.")
-    if (!yes && !(yield* confirm(chosen.question))) {
-      return yield* new Cancelled({ reason: "Cancelled: nothing was changed." })
-    }
-    yield* chosen.execute.pipe(
+      }
+      const loaded = yield* (yield* Session).load(name)
+      if (loaded.signer.credentials.sessionToken !== undefined) {
+        return yield* new KeysNotRotatable({
+          reason: `[${loaded.home.section}] in ${loaded.home.file.path} holds a session token beside its key, so the key is a temporary one from STS, which IAM cannot rotate: put your IAM user's long-term key there, without aws_session_token.`,
+        })
+      }
+      // Before any key is made: a file that cannot take the new key would leave it with the journal.
+      if (!dryRun) yield* (yield* CredentialsFile).writable(loaded.home.file.path)
+      const userName = loaded.profile.username
+      if (userName === undefined) {
+        return yield* new InvalidInput({
+          reason: `Profile [${name}] has no username: run \`aws-iam-login ${name} init\` first.`,
+        })
+      }
+      const mfaSession = mfa
+        ? Option.some({
+            credentials: (yield* (yield* Session).ensure(name, {
+              token: Option.none(),
+              duration: Option.some(Duration.hours(1)),
+              force: false,
+            })).session.credentials,
+            region: loaded.signer.region,
+            profile: name,
+          })
+        : Option.none()
+      const found = yield* journal.find(name)
+      const chosen = Option.isSome(found)
+        ? yield* recovery(name, loaded, found.value, mfaSession)
+        : yield* rotation(
+            name,
+            loaded,
+            userName,
+            Option.getOrElse(mfaSession, () => loaded.signer),
+            mfaSession,
+          )
+      yield* Console.log(`${chosen.heading}\n${chosen.steps}`)
+      if (dryRun) return yield* Effect.as(Console.log("Dry run: nothing was changed."), Option.none<Chosen>())
+      if (!yes && !(yield* confirm(chosen.question))) {
+        return yield* new Cancelled({ reason: "Cancelled: nothing was changed." })
+      }
+      return Option.some(chosen)
+    }).pipe(
+      Effect.onInterrupt(() =>
+        Console.error(
+          `aws-iam-login: interrupted before rotate changed any key: run \`aws-iam-login ${name} rotate\` again when you are ready.`,
+        ),
+      ),
+    )
+    if (Option.isNone(chosen)) return
+    yield* chosen.value.execute.pipe(
       noteIfStopped(
         `Stopped before the rotation was finished or undone: run \`aws-iam-login ${name} rotate\`, which finishes or undoes it from the journal.`,
       ),

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import { markFinished } from "../../signals.js"
 
 export interface Failure {
   readonly _tag: string
@@ -297,6 +298,8 @@ export const run = <In, Out, E extends Failure, R>(
       // The types line up step by step (see Plan.next).
       const out = value as Out
       yield* options.finish(out)
+      // Said done, so it exits as done, even if a signal came while it finished.
+      yield* markFinished
       return out
     }),
   )
