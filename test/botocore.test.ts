@@ -5,7 +5,15 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import fc from "fast-check"
-import { applyEdits, configProfile, decode, type Edit, read, removeSection } from "../src/schema/Ini.js"
+import {
+  applyEdits,
+  configProfile,
+  decode,
+  type Edit,
+  pythonLower,
+  read,
+  removeSection,
+} from "../src/schema/Ini.js"
 import { available, type Botocore, type Reading, startBotocore } from "./support/botocore.js"
 
 /** What this tool reads, in the shape botocore's answer has. */
@@ -230,6 +238,30 @@ describe.runIf(available)("the reader agrees with botocore", () => {
     for (const name of ["personal", "missing end quote", "preview", "s", "profile"]) {
       if (!(name in theirs)) expect(configProfile(sections, name)).toBeUndefined()
     }
+  })
+
+  it("key names are lower-cased as Python 3.11 lower-cases them, letters newer than its Unicode left as they are", () => {
+    // Only the letters Python changes: every other one must stay as it is.
+    const script =
+      "import json\nprint(json.dumps({c: chr(c).lower() for c in range(0x110000) if not 0xd800 <= c <= 0xdfff and chr(c).lower() != chr(c)}))"
+    const theirs: Record<string, string> = JSON.parse(
+      spawnSync("python3", ["-c", script], { encoding: "utf8" }).stdout,
+    )
+    expect(Object.keys(theirs).length).toBeGreaterThan(1000)
+    const differ: Array<string> = []
+    for (let c = 0; c < 0x110000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue
+      const char = String.fromCodePoint(c)
+      if (pythonLower(char) !== (theirs[c] ?? char)) differ.push(c.toString(16))
+    }
+    expect(differ).toEqual([])
+  })
+
+  it("two keys that only Node's newer Unicode would lower-case alike are two keys, as for botocore", async () => {
+    agree(
+      await botocore.read(write("[p]\n\u1C89 = 1\n\u1C8A = 2\n\uA7CB = 3\n")),
+      bytesOf("[p]\n\u1C89 = 1\n\u1C8A = 2\n\uA7CB = 3\n"),
+    )
   })
 
   it("a constructed file: removing a section that would turn a [DEFAULT] line into part of a nested block is refused", () => {

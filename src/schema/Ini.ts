@@ -75,6 +75,23 @@ const strip = (s: string) => {
   while (end > start && isSpace(s, end - 1)) end--
   return s.slice(start, end)
 }
+/**
+ * Letters that Node's Unicode (17 in Node 20.20) lower-cases and Python 3.11's (14.0) does not know:
+ * Cyrillic TJE, the Latin additions of Unicode 16, Garay and Kirat Rai capitals. test/ini.test.ts
+ * checks this list against python3 on the machine.
+ */
+export const newerCapitals =
+  /[\u1C89\uA7CB\uA7CC\uA7CE\uA7D2\uA7D4\uA7DA\uA7DC\u{10D50}-\u{10D65}\u{16EA0}-\u{16EB8}]/u
+
+/** Python 3.11's str.lower(), which configparser applies to key names. */
+export const pythonLower = (s: string): string => {
+  if (!newerCapitals.test(s)) return s.toLowerCase()
+  return s
+    .split(new RegExp(`(${newerCapitals.source})`, "u"))
+    .map((part, i) => (i % 2 === 1 ? part : part.toLowerCase()))
+    .join("")
+}
+
 /** The line boundaries of Python's str.splitlines() that file reading does not split on. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: and these as line breaks
 const moreLineBreaks = /[\v\f\x1c-\x1e\x85\u2028\u2029]/
@@ -313,7 +330,7 @@ const layout = (text: string): Either.Either<Layout, Raised> => {
     }
     let keyEnd = at
     while (keyEnd > from && isSpaceCode(text.charCodeAt(keyEnd - 1))) keyEnd--
-    const key = text.slice(from, keyEnd).toLowerCase()
+    const key = pythonLower(text.slice(from, keyEnd))
     if (key === "") {
       firstError ??= { line: lineNo, reason: `a key without a name, so the AWS CLI refuses the whole file` }
     }
