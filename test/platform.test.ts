@@ -369,6 +369,115 @@ describe("the lock without /proc (macOS, Windows)", () => {
   )
 })
 
+describe("the lock on Linux, proved by /proc", () => {
+  const take = (platform: PlatformShape, lock: string) =>
+    Effect.scoped(Lock.acquire(lock, { wait: 0 })).pipe(
+      Effect.provide(NodeFileSystem.layer),
+      Effect.provideService(Platform, platform),
+    )
+  /** A holder whose pid answers, started when the lock says, and a zombie (killed, not yet reaped) or not. */
+  const linux = (zombie: boolean) =>
+    fakePlatform(
+      "linux",
+      {},
+      {
+        running: () => true,
+        liveness: { _tag: "Proc", boot: "boot-1", started: () => "12345", zombie: () => zombie },
+      },
+    )
+  const heldBy = (lock: string) =>
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({
+        pid: 4242,
+        host: os.hostname(),
+        since: new Date().toISOString(),
+        boot: "boot-1",
+        started: "12345",
+        nonce: "n",
+      }),
+    )
+
+  it.effect("a holder killed but not yet reaped by its parent is gone: its lock is taken at once", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      heldBy(lock)
+      yield* take(linux(true), lock)
+      expect(fs.existsSync(lock)).toBe(false)
+    }),
+  )
+
+  it.effect("a live holder, its start time the lock's, keeps it", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      heldBy(lock)
+      const error = yield* Effect.flip(take(linux(false), lock))
+      expect(error.message).toMatch(/process 4242 on .+ holds it/)
+      expect(JSON.parse(fs.readFileSync(lock, "utf8")).nonce).toBe("n")
+    }),
+  )
+})
+
+describe("the lock's release", () => {
+  it.effect("removes only its own holding: a lock someone took over since stays theirs", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Lock.acquire(lock).pipe(Effect.provide(NodeFileSystem.layer))
+          fs.writeFileSync(
+            `${lock}.other`,
+            JSON.stringify({
+              pid: 1,
+              host: os.hostname(),
+              since: new Date().toISOString(),
+              boot: "",
+              started: "",
+              nonce: "theirs",
+            }),
+          )
+          fs.renameSync(`${lock}.other`, lock)
+        }),
+      )
+      expect(JSON.parse(fs.readFileSync(lock, "utf8")).nonce).toBe("theirs")
+    }),
+  )
+})
+
+describe("the atomic write", () => {
+  it.effect("puts the new file on disk (fsync) before it replaces the old one", () =>
+    Effect.gen(function* () {
+      const credentials = path.join(tempHome().dir, "credentials")
+      fs.writeFileSync(credentials, "[work]\n", { mode: 0o600 })
+      const events: Array<string> = []
+      const probe = yield* Effect.promise(() => fs.promises.open(credentials, "r"))
+      const handles = Object.getPrototypeOf(probe) as { sync: () => Promise<void> }
+      yield* Effect.promise(() => probe.close())
+      const sync = handles.sync
+      handles.sync = function (this: unknown) {
+        events.push("sync")
+        return sync.call(this)
+      }
+      const watching = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          rename: (from: string, to: string) =>
+            Effect.zipRight(
+              Effect.sync(() => void events.push(`rename ${path.basename(to)}`)),
+              fs.rename(from, to),
+            ),
+        })),
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      yield* save.pipe(
+        withPlatform(fakePlatform("linux"), watching)(credentials),
+        Effect.ensuring(Effect.sync(() => void (handles.sync = sync))),
+      )
+      expect(events).toEqual(["sync", "rename credentials"])
+    }),
+  )
+})
+
 describe("mfa_process on Windows", () => {
   it.effect("runs through %ComSpec% /d /s /c with the line quoted whole, as cmd.exe needs", () =>
     Effect.gen(function* () {
