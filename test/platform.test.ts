@@ -471,7 +471,11 @@ describe("the atomic write", () => {
       ).pipe(Layer.provide(NodeFileSystem.layer))
       yield* save.pipe(
         withPlatform(fakePlatform("linux"), watching)(credentials),
-        Effect.ensuring(Effect.sync(() => void (handles.sync = sync))),
+        Effect.ensuring(
+          Effect.sync(() => {
+            handles.sync = sync
+          }),
+        ),
       )
       expect(events).toEqual(["sync", "rename credentials"])
     }),
