@@ -24,7 +24,13 @@ import {
   sessionSection,
   sessionValues,
 } from "../schema/Credentials.js"
-import { firstIssue, InvalidInput, MalformedFile, NotInitialised } from "../schema/Errors.js"
+import {
+  firstIssue,
+  InvalidInput,
+  MalformedFile,
+  NotInitialised,
+  StandsForProfile,
+} from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
 import { Processes } from "../services/Processes.js"
@@ -55,10 +61,46 @@ const keyHome = (file: IniFile, name: ProfileName) =>
     return inConfig ? { file: config, section: section.name } : { file, section: name }
   })
 
+/**
+ * Whom `name` stands for when it is not an IAM user's profile: `<p>-sts` (absent, or a session) when
+ * `p` has a key, or a role profile whose `source_profile` chain ends at such a session or at `p`'s key.
+ */
+const standsFor = (file: IniFile, name: ProfileName) =>
+  Effect.gen(function* () {
+    const config = (yield* (yield* CredentialsFile).readConfig).sections
+    const value = (p: string, key: string) =>
+      file.sections.get(p)?.values[key] ?? Ini.configProfile(config, p)?.values[key]
+    const sessionOwner = (p: string) => {
+      const base = p.slice(0, -"-sts".length)
+      const written = file.sections.get(p)
+      return p.endsWith("-sts") &&
+        value(base, "aws_access_key_id") !== undefined &&
+        (written === undefined || written.values.aws_session_token !== undefined)
+        ? base
+        : undefined
+    }
+    const via: Array<string> = [name]
+    for (let current: string = name; ; ) {
+      const owner = sessionOwner(current)
+      if (owner !== undefined)
+        return Option.some(new StandsForProfile({ profile: name, owner, via, direct: false }))
+      if (via.length > 1 && value(current, "aws_access_key_id") !== undefined)
+        return Option.some(new StandsForProfile({ profile: name, owner: current, via, direct: true }))
+      const source = value(current, "source_profile")
+      if (source === undefined || via.includes(source)) return Option.none()
+      via.push(source)
+      current = source
+    }
+  })
+
 const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
   const files = yield* CredentialsFile
   const file = yield* files.read
   const home = yield* keyHome(file, name)
+  if (name.endsWith("-sts") || home.file.sections.get(home.section)?.values.aws_access_key_id === undefined) {
+    const owner = yield* standsFor(file, name)
+    if (Option.isSome(owner)) return yield* owner.value
+  }
   const profile = yield* decodeSection(home.file, home.section, LongTermProfile)
   const region = yield* files.region(name, file)
   return {

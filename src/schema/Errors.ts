@@ -54,6 +54,32 @@ export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
   }
 }
 
+/**
+ * The profile named holds no IAM user's key but stands for one that does: `<p>-sts`, the session
+ * this tool writes for `p`, or a role profile whose `source_profile` chain (`via`) leads to `p-sts`
+ * or (`direct`) to `p`'s key itself.
+ */
+export class StandsForProfile extends Data.TaggedError("StandsForProfile")<{
+  readonly profile: string
+  readonly owner: string
+  readonly via: ReadonlyArray<string>
+  readonly direct: boolean
+}> {
+  override get message() {
+    const owner = shellWord(this.owner)
+    const login = `\`aws-iam-login ${owner}\``
+    if (this.via.length === 1)
+      return `[${this.profile}] is the session aws-iam-login writes for [${this.owner}], not a profile with your IAM user's key: name ${this.owner} instead, e.g. ${login} or \`aws-iam-login ${owner} status\`.`
+    const chain = this.via
+      .slice(1)
+      .map((p) => `[${p}]`)
+      .join(" → ")
+    return this.direct
+      ? `[${this.profile}] is a role profile whose credentials come from ${chain}, your IAM user's key itself, so the AWS CLI assumes the role without MFA. To use the MFA session instead, set source_profile = ${this.owner}-sts where it says source_profile = ${this.owner}, and log in with ${login}.`
+      : `[${this.profile}] is a role profile whose credentials come from ${chain}, the session aws-iam-login writes for [${this.owner}]: log in with ${login}, then AWS_PROFILE=${shellWord(this.profile)} uses that session.`
+  }
+}
+
 export class NotInitialised extends Data.TaggedError("NotInitialised")<{ readonly profile: string }> {
   override get message() {
     return `Profile [${this.profile}] has no mfa_serial: run \`aws-iam-login ${shellWord(this.profile)} init\` first.`

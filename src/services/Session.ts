@@ -17,6 +17,7 @@ import type {
   MalformedFile,
   NotInitialised,
   ProfileNotFound,
+  StandsForProfile,
 } from "../schema/Errors.js"
 import type { IniFile } from "./CredentialsFile.js"
 import type { Signer } from "./Sts.js"
@@ -49,7 +50,7 @@ export interface Ensured {
   readonly region: Option.Option<string>
 }
 
-export type LoadError = FileError | ProfileNotFound | MalformedFile
+export type LoadError = FileError | ProfileNotFound | MalformedFile | StandsForProfile
 
 /** A profile's key and its session: what every command asks before it calls AWS. */
 export class Session extends Context.Tag("aws-iam-login/Session")<
