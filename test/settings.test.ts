@@ -117,7 +117,9 @@ describe.runIf(available)("endpoint and SDK settings agree with botocore (issue 
 
   const key = "aws_access_key_id = AKIAEXAMPLE000000000\naws_secret_access_key = secret\n"
 
-  it("the issue's table: comments, key spelling, profile headers, precedence, ignoring, services, booleans", async () => {
+  it("the issue's table: comments, key spelling, profile headers, precedence, ignoring, services, booleans", {
+    timeout: 120_000,
+  }, async () => {
     const table: ReadonlyArray<readonly [string, string]> = [
       ["", `[profile work]\nendpoint_url = ${url(5000)} ; note\n`],
       ["", `[profile work]\nENDPOINT_URL = ${url(5000)}\n`],
@@ -232,7 +234,9 @@ describe.runIf(available)(
       `${key}aws_security_token =\naws_session_token = T1\n`,
       `${key}aws_session_token =\n`,
     ]
-    it("with aws_session_token, aws_security_token (read first), both, or empty ones", () => {
+    it("with aws_session_token, aws_security_token (read first), both, or empty ones", {
+      timeout: 60_000,
+    }, () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-token-"))
       try {
         for (const [i, text] of files.entries()) {

@@ -5,18 +5,19 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { available, aws, aws_iam_login, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
 
+/** One moto for the file's suites. */
+let moto: Moto
+beforeAll(async () => {
+  if (available) moto = await startMoto()
+})
+afterAll(async () => {
+  await moto?.stop()
+})
+
 /** Nothing listens here: a call sent to it fails. */
 const nowhere = "http://127.0.0.1:9"
 
 describe.runIf(available)("the built CLI against moto: the settings of the profile in use", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(async () => {
-    await moto?.stop()
-  })
-
   /** No endpoint in the environment: only the config file says where AWS is. */
   const noEndpointInEnv = { AWS_ENDPOINT_URL: "", AWS_PROFILE: "default" }
 
@@ -73,14 +74,6 @@ const origin = (url: string) => {
 }
 
 describe.runIf(available)("the built CLI and the AWS CLI read the endpoint settings alike (issue 24)", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(async () => {
-    await moto?.stop()
-  })
-
   /** Nothing in the environment says where AWS is; a call to AWS itself fails fast. */
   const env = {
     AWS_ENDPOINT_URL: "",
@@ -242,14 +235,6 @@ describe("the built SDK chunk reads no AWS file (issue 24)", () => {
 describe.runIf(available)(
   "a config file the AWS CLI refuses is refused, naming the line, before any call (issue 24.2)",
   () => {
-    let moto: Moto
-    beforeAll(async () => {
-      moto = await startMoto()
-    })
-    afterAll(async () => {
-      await moto?.stop()
-    })
-
     const latin1 = (text: string) => Buffer.from(text, "latin1")
     const files: ReadonlyArray<readonly [string, Buffer, number]> = [
       ["[profile work] twice", Buffer.from("[profile work]\nregion = us-east-1\n[profile work]\n"), 3],
@@ -279,14 +264,6 @@ describe.runIf(available)(
 )
 
 describe.runIf(available)("one region rule for calls, export and exec (issue 24.3)", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(async () => {
-    await moto?.stop()
-  })
-
   it("AWS_REGION over the profile's region: calls go there, and exec and export hand both variables to the AWS CLI", {
     timeout: 120_000,
   }, async () => {
