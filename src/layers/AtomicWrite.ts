@@ -5,11 +5,10 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { FileError } from "../schema/Errors.js"
 import type { PlatformShape } from "../services/Platform.js"
-import { codeOf, explainer } from "./FileFailure.js"
+import { explainer, retryWhileBusy } from "./FileFailure.js"
 
 /** What a replaced file keeps of the one it replaces. */
 export interface Keep {
@@ -141,13 +140,7 @@ const replace = (
       })
       yield* nodeCall(() => handle.chmod(sameGroup ? keep.mode : keep.mode & 0o600))
       yield* nodeCall(() => handle.sync())
-      yield* fs.rename(temp.path, file).pipe(
-        Effect.retry({
-          while: (error) => platform.busyCodes.includes(codeOf(error) ?? ""),
-          schedule: Schedule.spaced(Duration.millis(100)),
-          times: 20,
-        }),
-      )
+      yield* retryWhileBusy(platform)(fs.rename(temp.path, file))
       yield* Effect.logDebug(`wrote ${file}: ${data.length} characters, through ${temp.path}`)
     }).pipe(Effect.mapError(explain(file, "write")))
     // A rotation deletes the old key right after some writes: the rename must be on disk first.

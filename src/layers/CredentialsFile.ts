@@ -15,7 +15,7 @@ import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
 import { FilePaths, type Paths } from "../services/FilePaths.js"
 import { Platform } from "../services/Platform.js"
 import * as AtomicWrite from "./AtomicWrite.js"
-import { adviceOn, explainer } from "./FileFailure.js"
+import { adviceOn, explainer, retryWhileBusy } from "./FileFailure.js"
 import * as Lock from "./Lock.js"
 import * as WriteTarget from "./WriteTarget.js"
 
@@ -55,7 +55,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     Effect.gen(function* () {
       const info = yield* fs.stat(file)
       if (info.type !== "File") return yield* notAFile(file, "read", info.type)
-      return yield* fs.readFile(file)
+      return yield* retryWhileBusy(platform)(fs.readFile(file))
     }).pipe(
       Effect.catchIf(notFound, () => Effect.succeed(new Uint8Array())),
       Effect.mapError(explain(file, "read")),

@@ -1,4 +1,7 @@
 import * as path from "node:path"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import { FileError } from "../schema/Errors.js"
 import type { PlatformShape } from "../services/Platform.js"
 
@@ -40,3 +43,19 @@ export const explainer = (platform: PlatformShape) => {
       return new FileError({ path: file, action, reason })
     }
 }
+
+/**
+ * `effect` tried again for about two seconds while the platform reports the file busy: Windows
+ * refuses to open or replace a file another program holds (an editor, antivirus, the indexer), and
+ * that passes.
+ */
+export const retryWhileBusy =
+  (platform: PlatformShape) =>
+  <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    platform.busyCodes.length === 0
+      ? effect
+      : Effect.retry(effect, {
+          while: (error) => platform.busyCodes.includes(codeOf(error) ?? ""),
+          schedule: Schedule.spaced(Duration.millis(100)),
+          times: 20,
+        })
