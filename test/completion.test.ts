@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { candidates } from "../src/cli/completion.js"
+import { candidates, commandsMarker } from "../src/cli/completion.js"
 import { commandFlags } from "../src/cli/tree.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
@@ -49,10 +49,27 @@ describe("completion candidates, read from the command definitions", () => {
     ])
     expect(complete("status", "")).toEqual(["work", "personal"])
     expect(complete("list", "")).toEqual([])
-    expect(complete("exec", "work", "--", "")).toEqual([])
+    expect(complete("--profile", "")).toEqual(["work", "personal"])
+    expect(complete("status", "--profile", "p")).toEqual(["personal"])
     expect(complete("work", "l")).toEqual(["login", "logout"])
     expect(complete("-t", "123456", "p")).toEqual(["personal"])
     expect(complete("work", "-d", "1h", "ro")).toEqual(["rotate"])
+  })
+})
+
+describe("completion after exec's profile", () => {
+  it("leaves the command's name to the shell, with or without --, and its arguments too", () => {
+    for (const words of [
+      ["exec", "work", ""],
+      ["exec", "work", "a"],
+      ["work", "exec", "-t", "123456", ""],
+      ["exec", "work", "--", ""],
+      ["exec", "--profile", "work", "aw"],
+    ])
+      expect(complete(...words), words.join(" ")).toEqual([commandsMarker])
+    expect(complete("exec", "work", "aws", "s3")).toEqual([])
+    expect(complete("exec", "work", "--", "aws", "")).toEqual([])
+    expect(complete("exec", "work", "--t")).toEqual(["--token"])
   })
 })
 

@@ -62,11 +62,24 @@ const takeProfileFlag = (args: ReadonlyArray<string>): [ReadonlyArray<string>, s
  * profile); what comes before it is this tool's.
  */
 export const separated = (args: ReadonlyArray<string>, grammar: Grammar): ReadonlyArray<string> => {
+  const at = commandStart(args, grammar)
+  return at === undefined || args[at - 1] === "--" ? args : [...args.slice(0, at), "--", ...args.slice(at)]
+}
+
+/**
+ * Where in `args` the command `exec` runs starts (its name's index: past `--`, or else the word
+ * after `exec <profile>`, `<profile> exec`, or `exec` alone when `--profile` names the profile),
+ * when the line is exec's and gets that far.
+ */
+export const commandStart = (
+  args: ReadonlyArray<string>,
+  grammar: Pick<Grammar, "flags">,
+): number | undefined => {
   const words: Array<string> = []
   let named = false
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
-    if (arg === "--") return args
+    if (arg === "--") return words.slice(0, 2).includes("exec") ? i + 1 : undefined
     if (arg === "--profile" || arg.startsWith("--profile=")) {
       named = true
       if (arg === "--profile") i++
@@ -77,11 +90,11 @@ export const separated = (args: ReadonlyArray<string>, grammar: Grammar): Readon
       continue
     }
     const exec = words.slice(0, 2).indexOf("exec")
-    if (exec >= 0 && words.length === (named && exec === 0 ? 1 : 2))
-      return [...args.slice(0, i), "--", ...args.slice(i)]
+    if (exec >= 0 && words.length === (named && exec === 0 ? 1 : 2)) return i
     words.push(arg)
   }
-  return args
+  const exec = words.slice(0, 2).indexOf("exec")
+  return exec >= 0 && words.length === (named && exec === 0 ? 1 : 2) ? args.length : undefined
 }
 
 /**

@@ -55,6 +55,16 @@ const descriptionOf = (help: HelpDoc.HelpDoc): HelpDoc.HelpDoc => {
   return descriptionOf(left)
 }
 
+/** Each command's description up to its first `:` or `;`, for the shells that show one. */
+export const commandDescriptions = (): ReadonlyMap<string, string> =>
+  new Map(
+    subcommands().map(([sub, descriptor]) => {
+      const doc = descriptionOf(Descriptor.getHelp(descriptor, cliConfig))
+      const text = doc._tag === "Paragraph" && doc.value._tag === "Text" ? doc.value.value : ""
+      return [sub, text.split(/[:;]/)[0]!.trim()]
+    }),
+  )
+
 const subcommands = () => HashMap.toEntries(Descriptor.getSubcommands(command.descriptor))
 
 /**

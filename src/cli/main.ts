@@ -8,7 +8,7 @@ import pkg from "../../package.json" with { type: "json" }
 import { separated, toTree } from "./argv.js"
 import { completeWords, completionScript } from "./completion.js"
 import { exitCode, usageHint } from "./exit.js"
-import { helpFor } from "./help.js"
+import { commandDescriptions, helpFor } from "./help.js"
 import { ownArgs } from "./names.js"
 import { commandFlags, grammar, run } from "./tree.js"
 
@@ -43,7 +43,7 @@ const awsProfile = Config.option(Config.nonEmptyString("AWS_PROFILE")).pipe(
 export const main = <ROut, E2, RIn>(args: ReadonlyArray<string>, live: Layer.Layer<ROut, E2, RIn>) =>
   Effect.gen(function* () {
     if (args[0] === "__complete")
-      return yield* Effect.provide(completeWords(args.slice(1), commandFlags), live)
+      return yield* Effect.provide(completeWords(args.slice(1), commandFlags, commandDescriptions()), live)
     const explicit = withSeparator(args)
     const script = yield* completionScript(explicit)
     if (Option.isSome(script)) return script.value

@@ -11,7 +11,8 @@ const home = () => {
   const credentials = path.join(dir, "credentials")
   fs.writeFileSync(
     credentials,
-    "[work]\naws_access_key_id = AKIAWORK000000000000\n[work-sts]\nexpiration = x\n[personal]\nregion = eu-west-1\n",
+    "[default]\nregion = eu-west-1\n[work]\naws_access_key_id = AKIAWORK000000000000\n[work-sts]\nexpiration = x\n" +
+      "[personal]\naws_access_key_id = AKIAPERSONAL00000000\n",
   )
   fs.writeFileSync(
     path.join(dir, ".zshrc"),
@@ -38,7 +39,7 @@ describe.runIf(ready)("shell completion in real shells", () => {
   afterEach(() => session?.stop())
 
   for (const [shell, command] of Object.entries(shells)) {
-    it(`${shell}: subcommands after the profile, their flags, and profiles from the credentials file`, async () => {
+    it(`${shell}: subcommands after the profile, their flags, profiles that hold a key, commands after exec, descriptions`, async () => {
       const { dir, credentials } = home()
       const bin = installedBin()
       session = new Tmux(
@@ -61,6 +62,10 @@ describe.runIf(ready)("shell completion in real shells", () => {
           "aws-iam-login work export --format cred",
           /^\$ aws-iam-login work export --format credential-process\s*$/m,
         ],
+        ["aws-iam-login status --profile p", /^\$ aws-iam-login status --profile personal\s*$/m],
+        ["aws-iam-login exec work tmu", /^\$ aws-iam-login exec work tmux\s*$/m],
+        ["aws-iam-login work exec -- tmu", /^\$ aws-iam-login work exec -- tmux\s*$/m],
+        ["aws-iam-login de", /^\$ aws-iam-login de\s*$/m],
       ] as const) {
         session.type(typed, "Tab")
         await session.waitFor(completed)
@@ -68,6 +73,12 @@ describe.runIf(ready)("shell completion in real shells", () => {
         await session.waitFor(/^\$\s*$/m)
       }
       expect(session.screen()).not.toContain("work-sts")
-    })
+      if (shell !== "bash") {
+        // Two candidates: the shell lists them, with what each does.
+        session.type("aws-iam-login work log", "Tab")
+        await session.waitFor(/Remove the session/)
+        expect(session.screen()).toContain("Log in")
+      }
+    }, 60_000)
   }
 })
