@@ -201,5 +201,40 @@ describe.runIf(available && wineAvailable)(
       expect(home.read().startsWith(before)).toBe(true)
       expect(fs.existsSync(lock)).toBe(false)
     }, 120_000)
+
+    it("while another program holds the credentials file open, init fails in one sentence and leaves it whole; once it lets go, init works", async () => {
+      const user = await seedUser(moto, "olga")
+      const home = makeHome(user)
+      const env = windowsEnvironment(home, moto.endpoint)
+      const before = home.read()
+      // Open with no sharing, as an editor or a virus scanner does.
+      const ready = path.join(home.dir, "holding")
+      const holder = wine.launchNode(
+        [
+          "-e",
+          "const fs = require('fs'); fs.openSync(process.argv[1], fs.constants.O_RDONLY | fs.constants.UV_FS_O_EXLOCK); fs.writeFileSync(process.argv[2], 'yes'); setInterval(() => {}, 1000)",
+          windowsPath(home.credentials),
+          windowsPath(ready),
+        ],
+        {},
+      )
+      for (let i = 0; !fs.existsSync(ready); i++) {
+        if (i > 600) throw new Error("the holder never opened the file")
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const blocked = await wine.cli(["work", "init"], env)
+      holder.child.kill("SIGKILL")
+      await holder.ended
+      expect(blocked.code).toBe(1)
+      expect(blocked.stderr.trim().split("\n")).toHaveLength(1)
+      expect(blocked.stderr).toContain(`Could not write ${windowsPath(home.credentials)}`)
+      expect(blocked.stderr).toContain("another program")
+      expect(home.read()).toBe(before)
+      expect(fs.readdirSync(path.dirname(home.credentials)).sort()).toEqual(["config", "credentials"])
+
+      const init = await wine.cli(["work", "init"], env)
+      expect(init).toMatchObject({ code: 0, stderr: "" })
+      expect(home.read()).toContain("username = olga\r\n")
+    }, 120_000)
   },
 )
