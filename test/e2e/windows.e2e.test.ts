@@ -3,7 +3,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, keyOf, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { addToWork, available, keyOf, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
 import { startWine, type Wine, windowsEnvironment, windowsPath, wineAvailable } from "./wine.js"
 
 describe.runIf(available && wineAvailable)(
@@ -125,7 +125,7 @@ describe.runIf(available && wineAvailable)(
 
     it("mfa_process runs through cmd.exe, with %VARIABLES% as cmd expands them", async () => {
       const { home, env } = await initialised("mallory")
-      home.write(home.read().replace("[other-tool]", "mfa_process = echo %MFA_CODE%\r\n\r\n[other-tool]"))
+      addToWork(home, "mfa_process = echo %MFA_CODE%\r\n")
       const calls = moto.requests.length
       const login = await wine.cli(["work"], { ...env, MFA_CODE: "123456" })
       expect(login).toMatchObject({ code: 0, stderr: "" })
