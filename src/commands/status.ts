@@ -31,7 +31,7 @@ export const status = Command.make(
   "status",
   { profile, json },
   Effect.fn("status")(function* ({ profile: name, json }) {
-    const { file, profile, signer } = yield* (yield* Session).load(name)
+    const { file, profile, signer, region } = yield* (yield* Session).load(name)
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(name)
     const expiration = Option.map(
@@ -88,6 +88,7 @@ export const status = Command.make(
       sessionProfile: section,
       sessionExpiration: Option.getOrNull(Option.map(expiration, formatExpiration)),
       sessionValid: Option.exists(expiration, (e) => reusable(e, now)),
+      region: Option.getOrNull(region),
       rotationNotice: Option.getOrNull(notice),
       unfinishedRotation: Option.getOrNull(unfinished),
     }
@@ -119,6 +120,7 @@ export const status = Command.make(
               : `"${report.mfaSerial}" is invalid (${report.mfaSerialProblem}): login needs it; run aws-iam-login ${name} init`
         }`,
         `session     [${section}] ${sessionLine}`,
+        `region      ${Option.getOrElse(region, () => `none set (calls go to ${signer.region})`)}`,
         ...Option.toArray(Option.map(notice, (n) => `rotation    ${n}`)),
         ...Option.toArray(
           Option.map(unfinished, (u) =>

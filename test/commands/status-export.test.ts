@@ -30,6 +30,7 @@ describe("status", () => {
         `key         ${key.accessKeyId.slice(0, 4)}…${key.accessKeyId.slice(-4)}, 120 days old: time to rotate`,
       )
       expect(before.stdout).toContain("session     [work-sts] none: run aws-iam-login work")
+      expect(before.stdout).toContain("region      none set (calls go to us-east-1)")
       yield* cli(files, ["work", "-t", validCode])
       const after = yield* cli(files, ["work", "status"])
       expect(after.stdout).toContain("valid until 2026-11-24T07:00:00Z (12h 0m left)")
@@ -48,6 +49,7 @@ describe("status", () => {
         sessionProfile: "work-sts",
         sessionExpiration: "2026-11-24T07:00:00Z",
         sessionValid: true,
+        region: null,
         rotationNotice: null,
         unfinishedRotation: null,
       })

@@ -264,7 +264,7 @@ describe.runIf(available)(
 )
 
 describe.runIf(available)("one region rule for calls, export and exec (issue 24.3)", () => {
-  it("AWS_REGION over the profile's region: calls go there, and exec and export hand both variables to the AWS CLI", {
+  it("AWS_REGION over the profile's region: calls go there, status shows it, and exec and export hand both variables to the AWS CLI", {
     timeout: 120_000,
   }, async () => {
     const user = await seedUser(moto, "regina")
@@ -275,6 +275,8 @@ describe.runIf(available)("one region rule for calls, export and exec (issue 24.
     const login = await aws_iam_login(home, moto.endpoint, ["work", "-t", "123456", "--debug"], { env })
     expect(login.code).toBe(0)
     expect(login.stderr).toMatch(/aws sts:GetSessionToken \S+ region=eu-west-1 /)
+    const status = await aws_iam_login(home, moto.endpoint, ["work", "status", "--json"], { env })
+    expect(JSON.parse(status.stdout).region).toBe("eu-west-1")
     const exported = await aws_iam_login(home, moto.endpoint, ["work", "export", "--format", "env"], { env })
     expect(exported.stdout.trimEnd().split("\n").slice(-4)).toEqual([
       "export AWS_REGION=eu-west-1",
