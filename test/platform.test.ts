@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { SystemError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
@@ -187,29 +187,33 @@ describe("the credentials file on each platform", () => {
 })
 
 /** The file system, its renames failing with `code` the first `times` times (all when undefined), as Windows fails them while another program holds the file. */
-const busyRenames = (code: string, times?: number) => {
+/** The file system, its `method` (rename or readFile) failing with `code` the first `times` times (all when undefined), as Windows fails it while another program holds the file. */
+const busy = (code: string, times?: number, method: "rename" | "readFile" = "rename") => {
   let failures = 0
   return Layer.effect(
     FileSystem.FileSystem,
-    Effect.map(FileSystem.FileSystem, (fs) => ({
-      ...fs,
-      rename: (from: string, to: string) =>
+    Effect.map(FileSystem.FileSystem, (fs) => {
+      const failing = <A>(file: string, real: Effect.Effect<A, PlatformError>) =>
         Effect.suspend(() =>
           times === undefined || failures++ < times
             ? Effect.fail(
                 new SystemError({
                   reason: "Busy",
                   module: "FileSystem",
-                  method: "rename",
-                  pathOrDescriptor: to,
+                  method,
+                  pathOrDescriptor: file,
                   cause: Object.assign(new Error(`${code}: resource busy or locked`), { code }),
                 }),
               )
-            : fs.rename(from, to),
-        ),
-    })),
+            : real,
+        )
+      return method === "rename"
+        ? { ...fs, rename: (from: string, to: string) => failing(to, fs.rename(from, to)) }
+        : { ...fs, readFile: (file: string) => failing(file, fs.readFile(file)) }
+    }),
   ).pipe(Layer.provide(NodeFileSystem.layer))
 }
+const busyRenames = (code: string, times?: number) => busy(code, times, "rename")
 
 describe("WSL's Windows drives", () => {
   const table = [
@@ -289,6 +293,18 @@ describe("replacing the file while another program holds it open", () => {
         yield* passingTime(save.pipe(withPlatform(fakePlatform("win32"), busyRenames(code, 5))(credentials)))
         expect(fs.readFileSync(credentials, "utf8")).toContain("aws_session_token = new")
       }
+    }),
+  )
+
+  it.effect("on Windows, a file another program holds exclusively for a moment is read once it lets go", () =>
+    Effect.gen(function* () {
+      const credentials = windowsLooking()
+      const file = yield* passingTime(
+        Effect.flatMap(CredentialsFile, (files) => files.read).pipe(
+          withPlatform(fakePlatform("win32"), busy("EBUSY", 5, "readFile"))(credentials),
+        ),
+      )
+      expect([...file.sections.keys()]).toEqual(["work"])
     }),
   )
 
