@@ -92,8 +92,9 @@ export const startWine = async (): Promise<Wine> => {
         code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} exited with ${code}`)),
       )
     })
-  // One wineserver for the whole suite, started before anything else would start a short-lived one.
-  await tool("wineserver", ["-p"])
+  // One wineserver for the whole suite, started before anything else would start a short-lived one;
+  // it outlives its last Windows process by a minute only, so a suite that dies leaves nothing running.
+  await tool("wineserver", ["-p60"])
   await tool("wineboot", ["--init"])
   // Node refuses the Windows 7 that Wine reports by default.
   await tool("wine", ["winecfg", "-v", "win10"])
