@@ -1,6 +1,7 @@
-// Builds dist/: bin.js, a small launcher; main.cjs, the whole program in one minified file; and
+// Builds dist/: bin.js, a small launcher (with the fast path of src/fast.ts); texts.json, its --help and --version; main.cjs, the whole program in one minified file; and
 // sdk/*.cjs, the AWS SDK clients, required only when a command calls AWS. The launcher runs main.cjs
 // with a V8 code cache, so that after the first run Node skips most of the parsing and compiling.
+import { execFileSync } from "node:child_process"
 import { chmod, readFile, rm, writeFile } from "node:fs/promises"
 import { build } from "esbuild"
 
@@ -92,3 +93,15 @@ await build({
 // CommonJS starts faster than an ES module, and the path stays dist/bin.js.
 await writeFile("dist/package.json", `${JSON.stringify({ type: "commonjs" })}\n`)
 await chmod("dist/bin.js", 0o755)
+// The launcher's fast path prints these for `--help` and `--version` on a pipe: the full program's
+// own output, taken from it (AWS_IAM_LOGIN_NO_FAST) in a bare environment.
+const fullOutput = (arg) =>
+  execFileSync(process.execPath, ["dist/bin.js", arg], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, AWS_IAM_LOGIN_NO_FAST: "1", AWS_IAM_LOGIN_NO_CACHE: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  })
+await writeFile(
+  "dist/texts.json",
+  JSON.stringify({ help: fullOutput("--help"), version: fullOutput("--version") }),
+)

@@ -5,12 +5,15 @@
 // only from a directory that is the user's alone (a real directory, mode 0700), each entry only
 // when its header holds the digests of the exact source it was made from and of its own data.
 // Any problem with the cache only costs speed. AWS_IAM_LOGIN_NO_CACHE=1 turns it off.
+// Before all that, the fast path (src/fast.ts) answers the most frequent plain runs without loading
+// the bundle; AWS_IAM_LOGIN_NO_FAST=1 turns it off.
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as vm from "node:vm"
 import { asksForHelp, commandNames } from "./cli/names.js"
+import { fastAnswer, type Texts } from "./fast.js"
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")
 /** All entries together stay below this: the oldest go first. */
@@ -165,10 +168,30 @@ interface Main {
   readonly start: () => void
 }
 
-// The bundle loads with stack traces off: effect takes one while loading to probe the engine, and
-// formatting it makes V8 re-parse the whole bundle for line numbers (2 ms on every start).
-const stackTraceLimit = Error.stackTraceLimit
-Error.stackTraceLimit = 0
-const program = (process.env.AWS_IAM_LOGIN_NO_CACHE ? require("./main.cjs") : load("main.cjs")) as Main
-Error.stackTraceLimit = stackTraceLimit
-program.start()
+const texts = (): Texts | undefined => {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, "texts.json"), "utf8")) as Texts
+  } catch {
+    return undefined
+  }
+}
+
+const fast = process.env.AWS_IAM_LOGIN_NO_FAST
+  ? undefined
+  : fastAnswer({
+      args,
+      env: process.env,
+      stdoutIsTerminal: process.stdout.isTTY === true,
+      texts,
+      now: Date.now(),
+    })
+if (fast !== undefined) process.stdout.write(fast)
+else {
+  // The bundle loads with stack traces off: effect takes one while loading to probe the engine, and
+  // formatting it makes V8 re-parse the whole bundle for line numbers (2 ms on every start).
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  const program = (process.env.AWS_IAM_LOGIN_NO_CACHE ? require("./main.cjs") : load("main.cjs")) as Main
+  Error.stackTraceLimit = stackTraceLimit
+  program.start()
+}

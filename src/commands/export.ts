@@ -10,6 +10,7 @@ import {
   type Session as Stored,
   sessionSection,
 } from "../schema/Credentials.js"
+import { credentialProcessJson } from "../schema/SessionRules.js"
 import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
 
@@ -46,7 +47,7 @@ const render = (session: Stored, region: Option.Option<string>, as: Format): str
   }
   switch (as) {
     case "credential-process":
-      return JSON.stringify({ Version: 1, ...fields })
+      return credentialProcessJson(fields)
     case "json":
       return JSON.stringify(fields, null, 2)
     default: {

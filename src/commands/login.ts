@@ -7,6 +7,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { MfaCode, SessionDuration, sessionSection, showTime, timeLeft } from "../schema/Credentials.js"
 import { firstIssue, InvalidInput } from "../schema/Errors.js"
+import { stillValidLine } from "../schema/SessionRules.js"
 import { Session } from "../services/Session.js"
 import { profile } from "./profile.js"
 import { validateOption } from "./validate.js"
@@ -58,7 +59,7 @@ export const login = Command.make(
           `Logged in: [${section}] holds a session valid until ${until}.\n` +
             `Use it with AWS_PROFILE=${section}, or source_profile = ${section} in a role profile.`,
         )
-      : Console.log(`[${section}] is still valid until ${until}; use --force to log in again.`)
+      : Console.log(stillValidLine(config.profile, session.expiration, now))
   }),
 ).pipe(
   Command.withDescription(

@@ -4,11 +4,31 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import {
+  accessKeyIdPattern,
+  formatExpiration,
+  parseExpiration,
+  profileNamePattern,
+  reusable,
+  secretPattern,
+  sessionMargin,
+  showTime,
+  timeLeft,
+} from "./SessionRules.js"
+
+export {
+  formatExpiration,
+  reusable,
+  sessionMargin,
+  sessionSection,
+  showTime,
+  timeLeft,
+} from "./SessionRules.js"
 
 export const ProfileName = Schema.String.pipe(
   Schema.filter((s) => (s.startsWith("-") ? `"${s}" cannot be a profile name: it starts with -` : undefined)),
   Schema.filter((s) =>
-    /^[^\s[\]#;][^[\]\r\n]*$/.test(s) && s.trim() === s && s !== "__proto__"
+    profileNamePattern.test(s) && s.trim() === s && s !== "__proto__"
       ? undefined
       : `"${s}" cannot be a profile name: it must not be empty, start with # or ;, or hold [, ], a newline or surrounding spaces`,
   ),
@@ -17,7 +37,7 @@ export const ProfileName = Schema.String.pipe(
 export type ProfileName = typeof ProfileName.Type
 
 export const AccessKeyId = Schema.String.pipe(
-  Schema.pattern(/^[A-Z0-9]{16,128}$/, {
+  Schema.pattern(accessKeyIdPattern, {
     message: () => "not an access key id (16 or more capital letters and digits)",
   }),
   Schema.brand("AccessKeyId"),
@@ -25,7 +45,7 @@ export const AccessKeyId = Schema.String.pipe(
 export type AccessKeyId = typeof AccessKeyId.Type
 
 const Secret = Schema.Redacted(
-  Schema.String.pipe(Schema.pattern(/^\S+$/, { message: () => "empty, or holds spaces" })),
+  Schema.String.pipe(Schema.pattern(secretPattern, { message: () => "empty, or holds spaces" })),
 )
 
 export const MfaSerial = Schema.String.pipe(
@@ -127,48 +147,13 @@ export const SessionDuration = Schema.transformOrFail(Schema.String, Schema.Dura
 export const Expiration = Schema.transformOrFail(Schema.String, Schema.DateFromSelf, {
   strict: true,
   decode: (text, _, ast) => {
-    const m = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})$/i.exec(text.trim())
-    const date = m ? new Date(`${m[1]}T${m[2]}${m[3]?.toUpperCase()}`) : undefined
-    return date && !Number.isNaN(date.getTime())
+    const date = parseExpiration(text)
+    return date !== undefined
       ? ParseResult.succeed(date)
       : ParseResult.fail(new ParseResult.Type(ast, text, `"${text}" is not a date and time`))
   },
   encode: (date) => ParseResult.succeed(formatExpiration(date)),
 })
-
-export const formatExpiration = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`
-
-let localFormat: Intl.DateTimeFormat | undefined
-
-/**
- * `2026-12-03T19:35:06Z (20:35 CET)`: the time as the files hold it (UTC), and as the person's
- * clock shows it where that differs (with the day too when that differs).
- */
-export const showTime = (date: Date): string => {
-  const utc = formatExpiration(date)
-  if (date.getTimezoneOffset() === 0) return utc
-  localFormat ??= new Intl.DateTimeFormat("en-GB", {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZoneName: "short",
-  })
-  const part = Object.fromEntries(localFormat.formatToParts(date).map((p) => [p.type, p.value]))
-  const day = `${part.year}-${part.month}-${part.day}`
-  return `${utc} (${day === utc.slice(0, 10) ? "" : `${day} `}${part.hour}:${part.minute} ${part.timeZoneName})`
-}
-
-/** `11h 59m`, `4m`: how long until `date`. */
-export const timeLeft = (date: Date, now: number): string => {
-  const minutes = Math.max(0, Math.floor((date.getTime() - now) / 60_000))
-  const days = Math.floor(minutes / 1440)
-  const hours = Math.floor((minutes % 1440) / 60)
-  const parts = [days > 0 ? `${days}d` : "", hours > 0 ? `${hours}h` : "", `${minutes % 60}m`]
-  return parts.filter((p) => p !== "").join(" ")
-}
 
 export interface AwsCredentials {
   readonly accessKeyId: AccessKeyId
@@ -224,9 +209,6 @@ export interface Session {
   readonly expiration: Date
 }
 
-/** A session must outlive this to be reused rather than renewed. */
-export const sessionMargin = Duration.minutes(5)
-
 /** `5m`: the margin as messages name it. */
 export const marginText = `${Duration.toMinutes(sessionMargin)}m`
 
@@ -240,12 +222,6 @@ export const describeSession = (expiration: Date, now: number, profile: string):
     : expiration.getTime() > now
       ? `valid until ${showTime(expiration)}, but only ${timeLeft(expiration, now)} left: sessions are renewed ${marginText} before they end, so the next aws-iam-login ${profile} (or export, exec) asks for a code`
       : `expired at ${showTime(expiration)}: run aws-iam-login ${profile}`
-
-/** Whether a session ending at `expiration` is reused (valid past the margin) rather than renewed. */
-export const reusable = (expiration: Date, now: number): boolean =>
-  expiration.getTime() - now > Duration.toMillis(sessionMargin)
-
-export const sessionSection = (profile: ProfileName): string => `${profile}-sts`
 
 /** The profile's key as botocore's shared-credentials provider reads it, with its token when it has one. */
 export const longTermKey = (profile: LongTermProfile): AwsCredentials => {

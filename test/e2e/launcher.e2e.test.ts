@@ -17,7 +17,11 @@ const sha256 = (data: string | Buffer) => crypto.createHash("sha256").update(dat
 /** A cache home of its own; `dir` is where the launcher keeps the cache in it. */
 const cacheHome = () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-cache-"))
-  return { env: { ...process.env, XDG_CACHE_HOME: home }, dir: path.join(home, "aws-iam-login") }
+  // The cache is the full program's: the fast path (src/fast.ts) would answer --version without it.
+  return {
+    env: { ...process.env, XDG_CACHE_HOME: home, AWS_IAM_LOGIN_NO_FAST: "1" },
+    dir: path.join(home, "aws-iam-login"),
+  }
 }
 
 const version = async (env: NodeJS.ProcessEnv) =>
