@@ -113,9 +113,19 @@ const settingsReader = Effect.gen(function* () {
       ? Effect.succeed(callSettings(process.env, noFile, noFile, ""))
       : Effect.map(Effect.all([files.read, files.readConfig]), ([credentials, config]) =>
           callSettings(process.env, credentials, config, profile),
-        ),
+        ).pipe(Effect.tap((settings) => Effect.forEach(Object.entries(settings), configured(profile)))),
   )
 })
+
+/** For --debug: a configured endpoint, and where it was found. */
+const configured =
+  (profile: string) =>
+  ([service, settings]: [string, Either.Either<CallSettings, SettingRefusal>]) =>
+    Either.isRight(settings) && settings.right.endpoint !== undefined
+      ? Effect.logDebug(
+          `[${profile}] ${service}: endpoint ${settings.right.endpoint} from ${settings.right.endpointFrom}`,
+        )
+      : Effect.void
 const noFile = { path: "", sections: new Map() }
 
 /** botocore's attempts when none is configured: legacy retries make 5, the others 3. */

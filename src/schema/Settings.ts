@@ -25,6 +25,8 @@ export type RetryMode = "legacy" | "standard" | "adaptive"
 export interface CallSettings {
   /** The configured endpoint URL; none means AWS's own endpoint. */
   readonly endpoint: string | undefined
+  /** Where the endpoint URL was found: the environment variable, or the file and line. */
+  readonly endpointFrom: string | undefined
   readonly useFipsEndpoint: boolean
   readonly useDualstackEndpoint: boolean
   /** `sts_regional_endpoints = legacy`: STS's global endpoint in the regions it served from before. */
@@ -131,7 +133,7 @@ export const callSettings = (
   const setting = (variable: string, key: string) => fromEnv(env, variable) ?? scoped(key)
   const refuse = (found: Found, reason: string) => Either.left<SettingRefusal>({ where: found.where, reason })
 
-  const endpoint = (service: Service): Either.Either<string | undefined, SettingRefusal> => {
+  const endpoint = (service: Service): Either.Either<Found | undefined, SettingRefusal> => {
     const candidates: Array<() => Either.Either<Found | undefined, SettingRefusal>> = [
       () => Either.right(fromEnv(env, `AWS_ENDPOINT_URL_${service.toUpperCase()}`)),
       () => Either.right(fromEnv(env, "AWS_ENDPOINT_URL")),
@@ -170,7 +172,7 @@ export const callSettings = (
           url,
           `the endpoint URL ${url.nested === undefined ? `"${url.value}"` : "(a nested block)"} is not one the AWS CLI can call (scheme://host[:port][/path], nothing after it)`,
         )
-      return Either.right(url.value)
+      return Either.right(url)
     }
     return Either.right(undefined)
   }
@@ -199,7 +201,8 @@ export const callSettings = (
       )
         return yield* refuse(regional, "sts_regional_endpoints must be legacy or regional")
       return {
-        endpoint: url,
+        endpoint: url?.value,
+        endpointFrom: url?.where,
         useFipsEndpoint: isTrue(setting("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")),
         useDualstackEndpoint: isTrue(setting("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")),
         stsGlobalEndpoint: regionalValue === "legacy",

@@ -176,6 +176,13 @@ describe.runIf(available)("the built CLI and the AWS CLI read the endpoint setti
         expect(seen.code).toBe(1)
         expect(seen.stderr).toContain("was not sent")
       }
+      // --debug says where a configured endpoint came from.
+      if (c.host() === local())
+        expect(seen.stderr).toMatch(
+          c.credentials === undefined
+            ? /\[work\] sts: endpoint \S+ from \S+config, line \d+/
+            : /\[work\] sts: endpoint \S+ from \S+credentials, line 8/,
+        )
     })
 })
 
