@@ -236,5 +236,21 @@ describe.runIf(available && wineAvailable)(
       expect(init).toMatchObject({ code: 0, stderr: "" })
       expect(home.read()).toContain("username = olga\r\n")
     }, 120_000)
+
+    it("AWS_SHARED_CREDENTIALS_FILE written with %USERPROFILE% or ~ names the file botocore would read there", async () => {
+      const user = await seedUser(moto, "vera")
+      const home = makeHome(user, "work", path.join(wine.profile, "vera"))
+      addToWork(home, "username = vera\r\nmfa_serial = arn:aws:iam::123456789012:mfa/vera-phone\r\n")
+      for (const written of ["%USERPROFILE%\\vera\\.aws\\credentials", "~\\vera\\.aws\\credentials"]) {
+        const status = await wine.cli(["work", "status", "--json"], {
+          AWS_SHARED_CREDENTIALS_FILE: written,
+          AWS_CONFIG_FILE: "%USERPROFILE%\\vera\\.aws\\config",
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_REGION: "us-east-1",
+        })
+        expect(status, written).toMatchObject({ code: 0, stderr: "" })
+        expect(JSON.parse(status.stdout), written).toMatchObject({ username: "vera", keyStatus: "Active" })
+      }
+    }, 120_000)
   },
 )
