@@ -385,6 +385,43 @@ describe("the lock without /proc (macOS, Windows)", () => {
   )
 })
 
+describe("the lock on a file system that takes no OS lock (some network shares on macOS)", () => {
+  it.effect("is still taken and kept: its holder counts as alive while its pid runs", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      const noLocks = fakePlatform(
+        "darwin",
+        {},
+        {
+          running: () => true,
+          liveness: {
+            _tag: "HeldFile",
+            hold: () => Effect.fail(new Error("ENOTSUP")),
+            held: () => Effect.succeed(false),
+          },
+        },
+      )
+      const take = Effect.scoped(Lock.acquire(lock, { wait: 0 })).pipe(
+        Effect.provide(NodeFileSystem.layer),
+        Effect.provideService(Platform, noLocks),
+      )
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Lock.acquire(lock).pipe(
+            Effect.provide(NodeFileSystem.layer),
+            Effect.provideService(Platform, noLocks),
+          )
+          expect((yield* Effect.flip(take)).message).toMatch(
+            new RegExp(`process ${process.pid} on .+ holds it`),
+          )
+        }),
+      )
+      yield* take
+      expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+    }),
+  )
+})
+
 describe("the lock on Linux, proved by /proc", () => {
   const take = (platform: PlatformShape, lock: string) =>
     Effect.scoped(Lock.acquire(lock, { wait: 0 })).pipe(

@@ -43,7 +43,6 @@ const me = (platform: PlatformShape): Owner => ({
   boot: bootOf(platform),
   started: platform.liveness._tag === "Proc" ? platform.liveness.started(process.pid) : "",
   nonce: crypto.randomBytes(12).toString("hex"),
-  proof: platform.liveness._tag === "HeldFile",
 })
 
 /** The file a holding's process keeps open where the OS has no /proc to prove it alive. */
@@ -182,19 +181,24 @@ export const acquire = (
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const platform = yield* Platform
-    const holding = me(platform)
+    const proposed = me(platform)
     const deadline = Date.now() + Duration.toMillis(options.wait ?? Duration.seconds(60))
     const fail = (reason: string) => new FileError({ path: file, action: "lock", reason })
     let told = false
     // Each try runs whole, and a lock it takes is released with the scope; waiting can be interrupted.
     yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
-        if (platform.liveness._tag === "HeldFile") {
-          // Held before the lock file names it; closed (by the OS, if this process dies) after, then removed.
-          const proof = proofOf(file, holding.nonce)
-          yield* Effect.addFinalizer(() => fs.remove(proof).pipe(Effect.ignore))
-          yield* platform.liveness.hold(proof).pipe(Effect.mapError((e) => fail(e.message)))
-        }
+        // Held before the lock file names it; closed (by the OS, if this process dies) after, then
+        // removed. A file system that takes no such lock (some network shares) gets a lock that
+        // names no proof: its holder counts as alive while its pid runs, as before.
+        const liveness = platform.liveness
+        const proved =
+          liveness._tag === "HeldFile" &&
+          (yield* Effect.zipRight(
+            Effect.addFinalizer(() => fs.remove(proofOf(file, proposed.nonce)).pipe(Effect.ignore)),
+            Effect.isSuccess(liveness.hold(proofOf(file, proposed.nonce))),
+          ))
+        const holding = { ...proposed, proof: proved }
         for (;;) {
           const result = yield* attempt(fs, platform, file, holding).pipe(
             Effect.mapError((e) => fail(e.message)),
