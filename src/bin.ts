@@ -7,11 +7,10 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { main, withSeparator } from "./cli/main.js"
+import { main } from "./cli/main.js"
 import { IamLive, StsLive } from "./layers/Aws.js"
 import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
-import { withDebug } from "./layers/Debug.js"
 import { FilePathsLive } from "./layers/FilePaths.js"
 import { JournalLive } from "./layers/Journal.js"
 import { ProcessesLive } from "./layers/Processes.js"
@@ -89,7 +88,7 @@ export const start = () =>
   NodeRuntime.runMain(
     Effect.zipRight(
       onSignals,
-      withDebug(withSeparator(process.argv.slice(2)), (args) => main(args, MainLive)).pipe(
+      main(process.argv.slice(2), MainLive).pipe(
         withPlainOutput,
         Effect.catchTag("BadTimeout", (error) =>
           Console.error(`aws-iam-login: ${error.message}`).pipe(Effect.as(1)),

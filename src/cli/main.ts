@@ -5,15 +5,13 @@ import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import pkg from "../../package.json" with { type: "json" }
+import { withDebug } from "../layers/Debug.js"
 import { separated, toTree } from "./argv.js"
 import { completeWords, completionScript } from "./completion.js"
 import { exitCode, usageHint } from "./exit.js"
 import { commandDescriptions, helpFor } from "./help.js"
 import { ownArgs } from "./names.js"
 import { commandFlags, grammar, run } from "./tree.js"
-
-/** The command line with `--` before the command `exec` runs: what follows is never read as ours. */
-export const withSeparator = (args: ReadonlyArray<string>) => separated(args, grammar)
 
 /** What this tool answers itself, from the mapped command line: help, version, the wizard. */
 const answered = (args: ReadonlyArray<string>) =>
@@ -37,19 +35,23 @@ const awsProfile = Config.option(Config.nonEmptyString("AWS_PROFILE")).pipe(
 
 /**
  * Runs the command line `args` (without node and the script) and returns the exit code (see
- * exitCode). `live` provides the AWS and file layers to what needs them: help, version and the
- * completion script are answered without building them.
+ * exitCode). `--debug` before the command `exec` runs turns on debug logging (withDebug). `live`
+ * provides the AWS and file layers to what needs them: help, version and the completion script are
+ * answered without building them.
  */
 export const main = <ROut, E2, RIn>(args: ReadonlyArray<string>, live: Layer.Layer<ROut, E2, RIn>) =>
-  Effect.gen(function* () {
-    if (args[0] === "__complete")
-      return yield* Effect.provide(completeWords(args.slice(1), commandFlags, commandDescriptions()), live)
-    const explicit = withSeparator(args)
-    const script = yield* completionScript(explicit)
-    if (Option.isSome(script)) return script.value
-    const mapped = toTree(explicit, grammar, yield* awsProfile)
-    if (Either.isLeft(mapped)) return yield* Effect.as(Console.error(`${mapped.left}\n\n${usageHint}`), 2)
-    const answer = yield* answered(mapped.right)
-    if (Option.isSome(answer)) return answer.value
-    return yield* Effect.provide(exitCode(run(mapped.right)), live)
-  })
+  args[0] === "__complete"
+    ? Effect.provide(completeWords(args.slice(1), commandFlags, commandDescriptions()), live)
+    : // With `--` before the command `exec` runs, what follows it is never read as ours, --debug included.
+      withDebug(separated(args, grammar), (explicit) =>
+        Effect.gen(function* () {
+          const script = yield* completionScript(explicit)
+          if (Option.isSome(script)) return script.value
+          const mapped = toTree(explicit, grammar, yield* awsProfile)
+          if (Either.isLeft(mapped))
+            return yield* Effect.as(Console.error(`${mapped.left}\n\n${usageHint}`), 2)
+          const answer = yield* answered(mapped.right)
+          if (Option.isSome(answer)) return answer.value
+          return yield* Effect.provide(exitCode(run(mapped.right)), live)
+        }),
+      )

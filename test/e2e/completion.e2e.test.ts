@@ -1,7 +1,10 @@
+import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { promisify } from "node:util"
 import { afterEach, describe, expect, it } from "vitest"
+import { bin } from "./moto.js"
 import { installedBin, requireTools, Tmux } from "./terminal.js"
 
 const ready = requireTools(["tmux", "bash", "zsh", "fish"], "apt-get install tmux zsh fish")
@@ -81,4 +84,20 @@ describe.runIf(ready)("shell completion in real shells", () => {
       }
     }, 60_000)
   }
+})
+
+describe("the completion call back through the built CLI", () => {
+  it("reads the words as typed, --debug among them, and describes each candidate", async () => {
+    const { dir, credentials } = home()
+    const run = promisify(execFile)
+    const out = await run(process.execPath, [bin, "__complete", "2", "aws-iam-login", "--debug", "w"], {
+      env: {
+        ...process.env,
+        HOME: dir,
+        AWS_SHARED_CREDENTIALS_FILE: credentials,
+        AWS_CONFIG_FILE: path.join(dir, "config"),
+      },
+    })
+    expect(out).toEqual({ stdout: "work\tprofile\n", stderr: "" })
+  })
 })
