@@ -14,6 +14,7 @@ import {
   reusable,
   SessionProfile,
   sessionSection,
+  showTime,
 } from "../schema/Credentials.js"
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
@@ -125,7 +126,7 @@ export const status = Command.make(
         ...Option.toArray(
           Option.map(unfinished, (u) =>
             u.problem === null
-              ? `rotation    unfinished, started ${u.started} (journal ${u.journal}): run aws-iam-login ${name} rotate to finish or undo it`
+              ? `rotation    unfinished, started ${u.started === null ? "at an unknown time" : showTime(new Date(u.started))} (journal ${u.journal}): run aws-iam-login ${name} rotate to finish or undo it`
               : `rotation    ${u.problem}`,
           ),
         ),

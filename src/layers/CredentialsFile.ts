@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { formatExpiration } from "../schema/Credentials.js"
+import { showTime } from "../schema/Credentials.js"
 import { FileError, InvalidInput } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import * as Settings from "../schema/Settings.js"
@@ -100,7 +100,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const waiting = (lockFile: string) => (holder: Lock.Holder) =>
     Console.error(
       `Waiting for pid ${holder.pid}${holder.host === os.hostname() ? "" : ` on ${holder.host}`}` +
-        `${holder.since.getTime() > 0 ? ` (since ${formatExpiration(holder.since)})` : ""} to release ${lockFile}…`,
+        `${holder.since.getTime() > 0 ? ` (since ${showTime(holder.since)})` : ""} to release ${lockFile}…`,
     )
   const lock = (lockFile: string, wait?: Duration.Duration) =>
     Lock.acquire(lockFile, { ...(wait ? { wait } : {}), onWait: waiting(lockFile) }).pipe(

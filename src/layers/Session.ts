@@ -216,8 +216,10 @@ const profileDuration = (file: IniFile, name: ProfileName) =>
  * finds that one's session and asks for no code.
  */
 const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, options: LoginOptions) {
-  const { file, profile, region } = yield* loadProfile(name)
+  const files = yield* CredentialsFile
   if (!options.force) {
+    // A stored session needs nothing of the profile's own values: they are read only to renew it.
+    const file = yield* files.read
     const stored = yield* currentSession(file, name)
     yield* Effect.logDebug(
       Option.match(stored, {
@@ -226,10 +228,11 @@ const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, o
           `session in [${sessionSection(name)}] valid until ${formatExpiration(s.expiration)}: reused, no AWS call`,
       }),
     )
-    if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
+    if (Option.isSome(stored))
+      return { session: stored.value, fresh: false, region: yield* files.region(name, file) }
   }
+  const { profile } = yield* loadProfile(name)
   if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
-  const files = yield* CredentialsFile
   return yield* files.withSessionLock(
     name,
     Effect.gen(function* () {

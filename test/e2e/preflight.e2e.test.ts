@@ -72,13 +72,18 @@ describe.runIf(available)(
         child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)))
       })
       const sent = calls("GetSessionToken")
-      const login = launch(home, moto.endpoint, ["work"])
+      const login = launch(home, moto.endpoint, ["work"], { env: { TZ: "Asia/Kolkata" } })
       let stderr = ""
       login.child.stderr?.on("data", (c: Buffer) => {
         stderr += c.toString()
       })
-      while (!stderr.includes("Waiting for pid")) await new Promise((r) => setTimeout(r, 50))
-      expect(stderr).toContain(`Waiting for pid ${holder.pid} (since `)
+      while (!/Waiting for pid[^\n]*\n/.test(stderr)) await new Promise((r) => setTimeout(r, 50))
+      // When it was taken, in UTC and in the person's time zone.
+      expect(stderr).toMatch(
+        new RegExp(
+          `Waiting for pid ${holder.pid} \\(since \\S+Z \\((\\d{4}-\\d\\d-\\d\\d )?\\d\\d:\\d\\d GMT\\+5:30\\)\\)`,
+        ),
+      )
       expect(stderr).toContain(`to release ${lock}…`)
       expect(asked()).toBe(false)
       expect(calls("GetSessionToken")).toBe(sent)

@@ -76,12 +76,17 @@ describe.runIf(available)("the built CLI against moto: refusals only where they 
     expect(init.stdout).toContain("Initialised [work]")
   }, 120_000)
 
-  it("a key id in quotes is still refused, with its line, before any call", async () => {
+  it("a key id in quotes is refused, with its line, before any call, by what needs it; a valid session is still used", async () => {
     const home = await initialised("quentin")
+    expect((await run(home, ["work", "-t", "123456"])).code).toBe(0)
     const id = /\[work\]\r\naws_access_key_id=(\w+)/.exec(home.read())![1]!
     home.write(home.read().replace(`aws_access_key_id=${id}`, `aws_access_key_id="${id}"`))
     const calls = moto.requests.length
-    const out = await run(home, ["work", "-t", "123456"])
+    const exported = await run(home, ["work", "export"])
+    expect(exported.code).toBe(0)
+    expect(JSON.parse(exported.stdout).Version).toBe(1)
+    expect((await run(home, ["work", "-t", "123456"])).stdout).toContain("[work-sts] is still valid until")
+    const out = await run(home, ["work", "-t", "123456", "--force"])
     expect(out.code).toBe(1)
     expect(out.stderr).toContain(
       "line 8 [work]: aws_access_key_id is in quotes, which the AWS CLI reads as part of the value",

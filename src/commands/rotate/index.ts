@@ -7,7 +7,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { type AwsCredentials, maskKeyId, type ProfileName } from "../../schema/Credentials.js"
+import { type AwsCredentials, maskKeyId, type ProfileName, showTime } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { CredentialsFile } from "../../services/CredentialsFile.js"
 import { Iam } from "../../services/Iam.js"
@@ -225,7 +225,7 @@ const recovery = (
     const oldInfo = listed(oldKey)
     const newInfo = Option.flatMap(newKey, (k) => Option.fromNullable(listed(k)))
     const newActive = Option.filter(newKey, () => Option.exists(newInfo, (k) => k.status === "Active"))
-    const started = `started ${entry.started.toISOString().slice(0, 16).replace("T", " ")} UTC`
+    const started = `started ${showTime(entry.started)}`
     const finished = (text: string) => () => Console.log(text)
     const state = () => Effect.succeed(rerun(name))
 
