@@ -128,7 +128,7 @@ describe("exec", () => {
       const out = yield* cli(files, ["exec", "work", "--", "true"], { input: [validCode] })
       expect(out.code).toBe(1)
       expect(out.stderr).toBe(
-        "aws-iam-login: No valid session in [work-sts]: exec leaves stdin to the command, so give the MFA code with --token CODE, or run `aws-iam-login work` first.",
+        "aws-iam-login: No session in [work-sts] valid for more than 5m: exec leaves stdin to the command, so give the MFA code with --token CODE, or run `aws-iam-login work` first.",
       )
       expect(sim.calls).toEqual([])
       expect(read()).toBe(before)

@@ -129,7 +129,7 @@ describe("exec through the built CLI", () => {
     expect(refused.code).toBe(1)
     expect(refused.stdout).toBe("")
     expect(refused.stderr).toBe(
-      "aws-iam-login: No valid session in [work-sts]: exec leaves stdin to the command, so give the MFA code with --token CODE, or run `aws-iam-login work` first.\n",
+      "aws-iam-login: No session in [work-sts] valid for more than 5m: exec leaves stdin to the command, so give the MFA code with --token CODE, or run `aws-iam-login work` first.\n",
     )
     expect(home.read()).toBe(before)
   }, 60_000)
