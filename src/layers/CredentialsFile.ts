@@ -147,6 +147,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     Effect.gen(function* () {
       const file = yield* target.realFile(named)
       yield* target.replaceable(file)
+      yield* retryWhileBusy(platform)(platform.unheld(file)).pipe(Effect.mapError(explain(file, "write")))
       yield* directoryWritable(file)
       yield* Effect.scoped(lock(`${file}.lock`))
       yield* Effect.logDebug(`${file} can be written: checked before anything is spent on the write`)

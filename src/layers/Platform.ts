@@ -214,13 +214,14 @@ const procLiveness: Liveness = {
  * (libuv's UV_FS_O_EXLOCK), flock's O_EXLOCK on macOS and the BSDs (with O_NONBLOCK, so that a held
  * one answers at once). Node names neither constant on these systems, so their values are written here.
  */
+const open = (file: string, flags: number) =>
+  Effect.tryPromise({
+    try: () => nodeFs.promises.open(file, flags, 0o600),
+    catch: (e) => e as NodeJS.ErrnoException,
+  })
+
 const heldFile = (exclusive: number): Liveness => {
   const { O_RDWR, O_CREAT } = nodeFs.constants
-  const open = (file: string, flags: number) =>
-    Effect.tryPromise({
-      try: () => nodeFs.promises.open(file, flags, 0o600),
-      catch: (e) => e as NodeJS.ErrnoException,
-    })
   return {
     _tag: "HeldFile",
     hold: (file) =>
@@ -238,6 +239,16 @@ const heldFile = (exclusive: number): Liveness => {
 }
 
 const windowsExclusive = 0x10000000
+
+/** `file` opened alone and closed at once: fails while another program holds it open; a missing file is free. */
+const unheldOnWindows = (file: string) =>
+  open(file, nodeFs.constants.O_RDWR | windowsExclusive).pipe(
+    Effect.flatMap((handle) => Effect.promise(() => handle.close())),
+    Effect.catchIf(
+      (e) => e.code === "ENOENT",
+      () => Effect.void,
+    ),
+  )
 const bsdExclusive = 0x20 | 0x4
 
 /** The mount table's octal escapes (`\040` for a space) decoded. */
@@ -319,6 +330,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
           ? heldFile(bsdExclusive)
           : procLiveness,
     modesIgnored: (dir) => wsl && drvfsWithoutMetadata(proc("/proc/self/mounts"), realPath(dir)),
+    unheld: windows ? unheldOnWindows : () => Effect.void,
     busyCodes: windows ? ["EPERM", "EBUSY", "EACCES"] : [],
     advice: windows ? windowsAdvice : os === "darwin" ? darwinAdvice : posixAdvice,
   }

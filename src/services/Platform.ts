@@ -72,6 +72,12 @@ export interface PlatformShape {
   readonly liveness: Liveness
   /** The file system at `dir` takes no modes (WSL's Windows drives mounted without `metadata`): 0777 whatever chmod does. */
   readonly modesIgnored: (dir: string) => boolean
+  /**
+   * Opens and closes `file` as replacing it needs it: on Windows with no sharing, so that a program
+   * that holds it open (an editor, antivirus) is found before an MFA code or a key is spent on the
+   * write, not after; elsewhere nothing holds a file against a replace, and nothing is opened.
+   */
+  readonly unheld: (file: string) => Effect.Effect<void, NodeJS.ErrnoException>
   /** Retries for replacing a file that another program holds open (Windows: editors, antivirus, the indexer). */
   readonly busyCodes: ReadonlyArray<string>
   readonly advice: Advice

@@ -202,18 +202,13 @@ describe.runIf(available && wineAvailable)(
       expect(fs.existsSync(lock)).toBe(false)
     }, 120_000)
 
-    it("while another program holds the credentials file open, init fails in one sentence and leaves it whole; once it lets go, init works", async () => {
-      const user = await seedUser(moto, "olga")
-      const home = makeHome(user)
-      const env = windowsEnvironment(home, moto.endpoint)
-      const before = home.read()
-      // Open with no sharing, as an editor or a virus scanner does.
-      const ready = path.join(home.dir, "holding")
+    /** A Windows program holding `file` open with no sharing, as an editor or a virus scanner does. */
+    const holdOpen = async (file: string, ready: string) => {
       const holder = wine.launchNode(
         [
           "-e",
           "const fs = require('fs'); fs.openSync(process.argv[1], fs.constants.O_RDONLY | fs.constants.UV_FS_O_EXLOCK); fs.writeFileSync(process.argv[2], 'yes'); setInterval(() => {}, 1000)",
-          windowsPath(home.credentials),
+          windowsPath(file),
           windowsPath(ready),
         ],
         {},
@@ -222,9 +217,40 @@ describe.runIf(available && wineAvailable)(
         if (i > 600) throw new Error("the holder never opened the file")
         await new Promise((r) => setTimeout(r, 50))
       }
+      return {
+        release: async () => {
+          holder.child.kill("SIGKILL")
+          await holder.ended
+        },
+      }
+    }
+
+    it("while another program holds the credentials file open, a login spends no MFA code: it says so before GetSessionToken", async () => {
+      const { user, home, env } = await initialised("otto")
+      const before = home.read()
+      const holder = await holdOpen(home.credentials, path.join(home.dir, "holding"))
+      const sent = moto.requests.length
+      const blocked = await wine.cli(["work", "-t", "123456"], env)
+      await holder.release()
+      expect(blocked.code).toBe(1)
+      expect(blocked.stderr).toContain(`Could not write ${windowsPath(home.credentials)}`)
+      expect(blocked.stderr).toContain("another program")
+      expect(moto.requests.slice(sent).map((r) => r.action)).not.toContain("GetSessionToken")
+      expect(home.read()).toBe(before)
+
+      const login = await wine.cli(["work", "-t", "123456"], env)
+      expect(login).toMatchObject({ code: 0, stderr: "" })
+      expect(keyOf(home.read(), "work-sts").id).not.toBe(user.accessKeyId)
+    }, 120_000)
+
+    it("while another program holds the credentials file open, init fails in one sentence and leaves it whole; once it lets go, init works", async () => {
+      const user = await seedUser(moto, "olga")
+      const home = makeHome(user)
+      const env = windowsEnvironment(home, moto.endpoint)
+      const before = home.read()
+      const holder = await holdOpen(home.credentials, path.join(home.dir, "holding"))
       const blocked = await wine.cli(["work", "init"], env)
-      holder.child.kill("SIGKILL")
-      await holder.ended
+      await holder.release()
       expect(blocked.code).toBe(1)
       expect(blocked.stderr.trim().split("\n")).toHaveLength(1)
       expect(blocked.stderr).toContain(`Could not write ${windowsPath(home.credentials)}`)
