@@ -185,4 +185,17 @@ describe("the rotation journal", () => {
         expect(fs.readdirSync(path.dirname(file))).toEqual(["credentials.work.json"])
       }),
   )
+
+  it.effect("a failed file-system call is one sentence saying what to do, not the platform's words", () =>
+    Effect.gen(function* () {
+      const home = tempHome()
+      fs.writeFileSync(path.join(home.dir, ".aws-iam-login"), "")
+      const error = yield* withJournal(home.credentials, (j) => j.begin(entry(home.credentials))).pipe(
+        Effect.flip,
+      )
+      expect(error.message).toBe(
+        `Could not create ${path.join(home.dir, ".aws-iam-login")}: a file is in the way of a directory (EEXIST): check the path.`,
+      )
+    }),
+  )
 })

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { type Duration, Effect, Either, Exit, Fiber } from "effect"
+import { type Duration, Effect, Either, Exit, Fiber, Option } from "effect"
 import * as Lock from "../src/layers/Lock.js"
 import { tempHome } from "./support/harness.js"
 import { bundle } from "./support/programs.js"
@@ -37,7 +37,7 @@ const killed = (child: ChildProcess) =>
     child.kill("SIGKILL")
   })
 
-const take = (lock: string, wait: Duration.DurationInput, seen: Array<Lock.Holder> = []) =>
+const take = (lock: string, wait: Duration.DurationInput, seen: Array<Option.Option<Lock.Holder>> = []) =>
   Effect.scoped(
     Lock.acquire(lock, { wait, onWait: (h) => Effect.sync(() => void seen.push(h)) }).pipe(
       Effect.zipRight(Effect.sync(() => fs.existsSync(lock))),
@@ -52,9 +52,9 @@ describe("the lock", () => {
       child.kill("SIGSTOP")
       const old = new Date(Date.now() - 3_600_000)
       fs.utimesSync(lock, old, old)
-      const seen: Array<Lock.Holder> = []
+      const seen: Array<Option.Option<Lock.Holder>> = []
       const result = yield* Effect.either(take(lock, "400 millis", seen))
-      expect(seen.map((h) => h.pid)).toEqual([child.pid])
+      expect(seen.map(Option.map((h) => h.pid))).toEqual([Option.some(child.pid)])
       expect(Either.isLeft(result) && result.left.message).toMatch(
         new RegExp(`^Could not lock ${lock}: process ${child.pid} on .+ holds it since \\d{4}-`),
       )
@@ -68,7 +68,7 @@ describe("the lock", () => {
       const lock = path.join(tempHome().dir, "credentials.lock")
       yield* Effect.promise(() => holder(lock).then(killed))
       expect(fs.existsSync(lock)).toBe(true)
-      const seen: Array<Lock.Holder> = []
+      const seen: Array<Option.Option<Lock.Holder>> = []
       expect(yield* take(lock, "0 millis", seen)).toBe(true)
       expect(seen).toEqual([])
       expect(fs.readdirSync(path.dirname(lock))).toEqual([])
@@ -126,5 +126,30 @@ describe("the lock", () => {
         `Could not lock ${lock}: it is a named pipe (FIFO), not a regular file: remove it (nothing of this tool's is in it).`,
       )
     }),
+  )
+
+  it.live("a lock whose holder cannot be read is waited for with a line saying so, not silently", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      fs.writeFileSync(lock, "{ half", { mode: 0o600 })
+      const seen: Array<Option.Option<Lock.Holder>> = []
+      const result = yield* Effect.either(take(lock, "300 millis", seen))
+      expect(seen).toEqual([Option.none()])
+      expect(Either.isLeft(result) && result.left.message).toContain("another process holds it")
+    }),
+  )
+
+  it.effect(
+    "a lock in a directory that is not one is refused in a sentence, not in the platform's words",
+    () =>
+      Effect.gen(function* () {
+        const home = tempHome()
+        fs.writeFileSync(path.join(home.dir, "file"), "")
+        const lock = path.join(home.dir, "file", "credentials.lock")
+        const result = yield* Effect.either(take(lock, "0 millis"))
+        expect(Either.isLeft(result) && result.left.message).toBe(
+          `Could not lock ${lock}: a part of the path is not a directory (ENOTDIR): check the path.`,
+        )
+      }),
   )
 })

@@ -97,10 +97,15 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     Effect.zipLeft(readConfig),
   )
 
-  const waiting = (lockFile: string) => (holder: Lock.Holder) =>
+  const waiting = (lockFile: string) => (holder: Option.Option<Lock.Holder>) =>
     Console.error(
-      `Waiting for pid ${holder.pid}${holder.host === os.hostname() ? "" : ` on ${holder.host}`}` +
-        `${holder.since.getTime() > 0 ? ` (since ${showTime(holder.since)})` : ""} to release ${lockFile}…`,
+      Option.match(holder, {
+        onNone: () =>
+          `Waiting for the process holding ${lockFile} (its lock file names none yet) to release it…`,
+        onSome: (holder) =>
+          `Waiting for pid ${holder.pid}${holder.host === os.hostname() ? "" : ` on ${holder.host}`}` +
+          `${holder.since.getTime() > 0 ? ` (since ${showTime(holder.since)})` : ""} to release ${lockFile}…`,
+      }),
     )
   const lock = (lockFile: string, wait?: Duration.Duration) =>
     Lock.acquire(lockFile, { ...(wait ? { wait } : {}), onWait: waiting(lockFile) }).pipe(

@@ -11,6 +11,7 @@ import { FilePaths } from "../services/FilePaths.js"
 import { Entry, Journal } from "../services/Journal.js"
 import { Platform } from "../services/Platform.js"
 import * as AtomicWrite from "./AtomicWrite.js"
+import { explainer } from "./FileFailure.js"
 import * as Lock from "./Lock.js"
 import { readRegular } from "./RegularFile.js"
 
@@ -41,8 +42,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   }
   /** Whether this process holds the rotation lock: only then may a journal that records nothing go. */
   let locked = false
-  const fail = (file: string, action: string) => (error: { readonly message: string }) =>
-    new FileError({ path: file, action, reason: error.message })
+  const fail = explainer(platform)
   const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
 
   /**
@@ -206,10 +206,12 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
       return Option.none()
     })
 
-  const lock = (onWait: (pid: number) => Effect.Effect<void>) =>
+  const lock = (onWait: (pid: Option.Option<number>) => Effect.Effect<void>) =>
     Effect.zipRight(
       directory,
-      Lock.acquire(path.join(dir, `${prefix}rotate.lock`), { onWait: (holder) => onWait(holder.pid) }),
+      Lock.acquire(path.join(dir, `${prefix}rotate.lock`), {
+        onWait: (holder) => onWait(Option.map(holder, (h) => h.pid)),
+      }),
     ).pipe(
       Effect.zipRight(
         Effect.acquireRelease(

@@ -10,6 +10,7 @@ import type * as Scope from "effect/Scope"
 import { FileError } from "../schema/Errors.js"
 import { Platform, type PlatformShape } from "../services/Platform.js"
 import * as Debug from "./Debug.js"
+import { explainer } from "./FileFailure.js"
 import { type NotRegular, type ReadFailed, readRegular } from "./RegularFile.js"
 
 /** Who holds a lock, as its file says. */
@@ -175,7 +176,8 @@ export const acquire = (
   file: string,
   options: {
     readonly wait?: Duration.DurationInput
-    readonly onWait?: (holder: Holder) => Effect.Effect<void>
+    /** Called once, at once, with who holds it, or none when its file cannot be read. */
+    readonly onWait?: (holder: Option.Option<Holder>) => Effect.Effect<void>
   } = {},
 ): Effect.Effect<void, FileError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function* () {
@@ -184,7 +186,9 @@ export const acquire = (
     const proposed = me(platform)
     const deadline = Date.now() + Duration.toMillis(options.wait ?? Duration.seconds(60))
     const fail = (reason: string) => new FileError({ path: file, action: "lock", reason })
+    const explain = explainer(platform)(file, "lock")
     let told = false
+    let unread = 0
     // Each try runs whole, and a lock it takes is released with the scope; waiting can be interrupted.
     yield* Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
@@ -200,15 +204,15 @@ export const acquire = (
           ))
         const holding = { ...proposed, proof: proved }
         for (;;) {
-          const result = yield* attempt(fs, platform, file, holding).pipe(
-            Effect.mapError((e) => fail(e.message)),
-          )
+          const result = yield* attempt(fs, platform, file, holding).pipe(Effect.mapError(explain))
           if (result._tag === "Taken") {
             return yield* Effect.addFinalizer(() => release(fs, platform, file, result.nonce))
           }
-          if (!told && Option.isSome(result.holder) && options.onWait) {
+          // A holder that cannot be read twice in a row is not one that was just letting go.
+          unread = Option.isNone(result.holder) ? unread + 1 : 0
+          if (!told && options.onWait && (Option.isSome(result.holder) || unread > 1)) {
             told = true
-            yield* restore(options.onWait(result.holder.value))
+            yield* restore(options.onWait(result.holder))
           }
           if (Date.now() >= deadline) {
             return yield* fail(

@@ -48,7 +48,8 @@ export class Journal extends Context.Tag("aws-iam-login/Journal")<
     readonly remove: (entry: Entry) => Effect.Effect<void, FileError>
     /** One rotation per credentials file at a time, held for the enclosing scope. */
     readonly lock: (
-      onWait: (pid: number) => Effect.Effect<void>,
+      /** Told once, at once, the pid of the rotation it waits for, or none when the lock names none. */
+      onWait: (pid: Option.Option<number>) => Effect.Effect<void>,
     ) => Effect.Effect<void, FileError, Scope.Scope>
   }
 >() {}

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
-import { maskKeyId } from "../../src/schema/Credentials.js"
+import { type AccessKeyId, maskKeyId } from "../../src/schema/Credentials.js"
 import { parse } from "../../src/schema/Ini.js"
 import { cli, cliTimed, type RunOptions, tempHome } from "../support/harness.js"
 import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
@@ -871,6 +871,44 @@ describe("rotate", () => {
       expect(s.sim.calls.map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
       expect(s.read()).toBe(s.original)
     }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "control characters in key ids from AWS reach the terminal escaped, and a new key id that is none stops the rotation",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const forged = "AKIA\x1b]0;pwned\x07XYZ" as AccessKeyId
+        s.sim.forgeNextKey(forged)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain('names "AKIA\\x1b]0;pwned\\x07XYZ", which is not an access key id')
+        expect(out.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/)
+        expect(s.read()).toBe(s.original)
+        // The key AWS made is another's now: renamed to the forged id, it is named, escaped, and left.
+        const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+        s.sim.keys.delete(made.id)
+        s.sim.keys.set(forged, { ...made, id: forged })
+        const again = yield* rotate(s)
+        expect(again.code).toBe(1)
+        expect(again.stderr).toContain("--access-key-id AKIA\\x1b]0;pwned\\x07XYZ")
+        expect(again.stderr).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/)
+        expect(s.sim.keysOf("alice")).toHaveLength(2)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a new key that cannot be deleted keeps the journal, and the message says so without claiming it was removed",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.deny("alice", "iam:DeleteAccessKey")
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).not.toMatch(/Undone:[^.]*remove the journal/)
+        expect(out.stderr).toContain("Could NOT undo: remove the journal (it stays while ")
+        expect(fs.existsSync(s.journal)).toBe(true)
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>

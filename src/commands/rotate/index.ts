@@ -349,7 +349,9 @@ export const rotate = Command.make(
       // One rotation of the file at a time; the file is read once the lock is held.
       if (!dryRun) {
         yield* journal.lock((pid) =>
-          Console.error(`Another rotation (process ${pid}) is running: waiting for it to end…`),
+          Console.error(
+            `Another rotation (${Option.match(pid, { onNone: () => "its lock names no process yet", onSome: (p) => `process ${p}` })}) is running: waiting for it to end…`,
+          ),
         )
       }
       const loaded = yield* (yield* Session).load(name)

@@ -1,5 +1,5 @@
 import * as Option from "effect/Option"
-import { maskKeyId } from "../../schema/Credentials.js"
+import { maskKeyId, printable } from "../../schema/Credentials.js"
 import type { AccessKeyInfo } from "../../services/Iam.js"
 
 /** The user's keys as seen from the file's key, when no rotation of this tool is unfinished. */
@@ -32,11 +32,11 @@ export const describeKey = (key: AccessKeyInfo, lastUsed?: Option.Option<Date>) 
     lastUsed === undefined
       ? ""
       : `, ${Option.match(lastUsed, { onNone: () => "never used", onSome: (d) => `last used ${day(d)}` })}`
-  return `${key.accessKeyId} (${key.status}, created ${day(key.created)}${used})`
+  return `${printable(key.accessKeyId)} (${printable(key.status)}, created ${day(key.created)}${used})`
 }
 
 export const removeCommand = (userName: string, id: string) =>
-  `aws iam delete-access-key --user-name ${userName} --access-key-id ${id}`
+  printable(`aws iam delete-access-key --user-name ${userName} --access-key-id ${id}`)
 
 /** What a person needs to know about a state other than "Alone", in plain sentences. */
 export const explain = (

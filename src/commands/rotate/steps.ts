@@ -1,15 +1,18 @@
 import * as Terminal from "@effect/platform/Terminal"
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import type { AwsError } from "../../schema/AwsErrors.js"
 import {
-  type AccessKeyId,
+  AccessKeyId,
   type AwsCredentials,
   maskKeyId,
   type ProfileName,
+  printable,
 } from "../../schema/Credentials.js"
 import { type FileError, InvalidInput } from "../../schema/Errors.js"
 import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js"
@@ -19,7 +22,14 @@ import { type Signer, Sts } from "../../services/Sts.js"
 import { describeKey, removeCommand } from "./keys.js"
 import { FileChanged, type Step, Unproven } from "./transaction.js"
 
-export type StepError = AwsError | FileError | InvalidInput | FileChanged | Unproven
+/** The journal is not removed: it names a key the account still shows. */
+export class JournalKept extends Data.TaggedError("JournalKept")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
+
+export type StepError = AwsError | FileError | InvalidInput | FileChanged | Unproven | JournalKept
 export type StepContext = Iam | Sts | CredentialsFile | Terminal.Terminal | Journal
 type RotationStep<In, Out> = Step<In, Out, StepError, StepContext>
 
@@ -246,12 +256,12 @@ const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
     const keys = yield* listKeys(signer, s.rotation.userName)
     const made = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
     if (made.length > 0) {
-      return Option.some(
-        `the journal stays while ${made.map((k) => k.accessKeyId).join(", ")} exists, so that rotate can remove it later`,
-      )
+      return yield* new JournalKept({
+        reason: `it stays while ${made.map((k) => printable(k.accessKeyId)).join(", ")} exists, so that \`aws-iam-login ${s.rotation.profile} rotate\` can remove that key later`,
+      })
     }
     yield* (yield* Journal).remove(s.entry)
-    return Option.none()
+    return Option.none<string>()
   })
 
 export const createStep = (rotation: Rotation): RotationStep<Journaled, Created> => {
@@ -267,6 +277,11 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
             // Undoing would delete a key the user already had, perhaps the only one.
             return yield* new Unproven({
               reason: `AWS's answer to CreateAccessKey names ${maskKeyId(key.accessKeyId)}, a key ${s.rotation.userName} had before the call, as the new key: the answer is wrong (a proxy or a fault on the way), so the rotation stopped and changed nothing more`,
+            })
+          }
+          if (!Schema.is(AccessKeyId)(key.accessKeyId)) {
+            return yield* new Unproven({
+              reason: `AWS's answer to CreateAccessKey names "${printable(key.accessKeyId)}", which is not an access key id: the answer is wrong (a proxy or a fault on the way), so the rotation stopped and changed nothing more`,
             })
           }
           // The secret exists only in this answer: it goes into the journal before anything else.
