@@ -904,6 +904,25 @@ describe("rotate", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "a copy of the key in the config file is named in the plan and in the result, never left unsaid",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const secret = Redacted.value(s.key.secretAccessKey)
+        fs.writeFileSync(
+          s.files.config,
+          `[profile ci]\naws_access_key_id = ${s.key.accessKeyId}\naws_secret_access_key = ${secret}\n`,
+        )
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        const named = `Not rotated: [profile ci] in ${s.files.config} holds a copy of the old key ${maskKeyId(s.key.accessKeyId)}, which will stop working: copy the new key there from [work], or remove it.`
+        expect(out.stdout.split("\n")[0]).toContain(named)
+        expect(out.stdout.split("\n").at(-1)).toContain(named)
+        yield* oneWorkingKey(s)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>
     Effect.gen(function* () {
       const s = yield* setup

@@ -140,6 +140,15 @@ const rotation = (
       file: loaded.home.file.path,
     }
     const old = maskKeyId(r.oldKey.accessKeyId)
+    // Copies in the other file are not rotated: each is named, before and after.
+    const other = r.file === r.credentials ? yield* (yield* CredentialsFile).readConfig : loaded.file
+    const copies = [...other.sections.entries()]
+      .filter(([, section]) => section.values.aws_access_key_id === r.oldKey.accessKeyId)
+      .map(([name]) => `[${name}]`)
+    const notRotated =
+      copies.length === 0
+        ? ""
+        : ` Not rotated: ${copies.join(", ")} in ${other.path} ${copies.length > 1 ? "hold copies" : "holds a copy"} of the old key ${old}, which will stop working: copy the new key there from [${name}], or remove ${copies.length > 1 ? "them" : "it"}.`
     const plan = Transaction.Plan.start<Rotation, StepError, StepContext>()
       .next(recordStep)
       .next(createStep(r))
@@ -148,24 +157,30 @@ const rotation = (
       .next(deactivateStep(r))
       .next(deleteStep(r))
       .next(forgetStep<Created>((s) => s.newKey))
-    return choose(`Plan to rotate the key of [${name}] (IAM user ${userName}):`, "Rotate now?", plan, r, {
-      state: (outcome) =>
-        Effect.succeed(
-          outcome.committed
-            ? `The old key ${old} is deleted; the journal keeps the new key's secret. ${rerun(name)}`
-            : outcome.stoppedBy === "Unproven"
-              ? `Your key ${old} is still the one in ${profileList(r.profiles)}, Active and working; the journal stays until rotate ends the rotation.`
-              : outcome.stopped
-                ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
-                : outcome.notUndone.length === 0
-                  ? `Your key ${old} is still the one in [${name}], Active and working.`
-                  : rerun(name),
-        ),
-      finish: (c) =>
-        Console.log(
-          `Rotated: ${profileList(r.profiles)} now ${verb(r, "use")} ${maskKeyId(c.newKey.accessKeyId)}; the old key ${old} is deleted.`,
-        ),
-    })
+    return choose(
+      `Plan to rotate the key of [${name}] (IAM user ${userName}):${notRotated}`,
+      "Rotate now?",
+      plan,
+      r,
+      {
+        state: (outcome) =>
+          Effect.succeed(
+            outcome.committed
+              ? `The old key ${old} is deleted; the journal keeps the new key's secret. ${rerun(name)}`
+              : outcome.stoppedBy === "Unproven"
+                ? `Your key ${old} is still the one in ${profileList(r.profiles)}, Active and working; the journal stays until rotate ends the rotation.`
+                : outcome.stopped
+                  ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
+                  : outcome.notUndone.length === 0
+                    ? `Your key ${old} is still the one in [${name}], Active and working.`
+                    : rerun(name),
+          ),
+        finish: (c) =>
+          Console.log(
+            `Rotated: ${profileList(r.profiles)} now ${verb(r, "use")} ${maskKeyId(c.newKey.accessKeyId)}; the old key ${old} is deleted.${notRotated}`,
+          ),
+      },
+    )
   })
 
 export class RotationUnfinished extends Data.TaggedError("RotationUnfinished")<{
