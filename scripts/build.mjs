@@ -1,5 +1,6 @@
 // Builds dist/: bin.js, a small launcher (with the fast path of src/fast.ts); texts.json, its --help and --version; main.cjs, the whole program in one minified file; and
-// sdk/*.cjs, the AWS SDK clients, required only when a command calls AWS. The launcher runs main.cjs
+// sdk/*.cjs, the AWS SDK clients, required only when a command calls AWS; keyring.cjs, the OS secret
+// store's helper process. The launcher runs main.cjs
 // with a V8 code cache, so that after the first run Node skips most of the parsing and compiling.
 import { execFileSync } from "node:child_process"
 import { chmod, readFile, rm, writeFile } from "node:fs/promises"
@@ -83,6 +84,17 @@ for (const file of ["sdk/sts.cjs", "sdk/iam.cjs"]) {
   if (!chunk.includes(sdkReadsNoFile))
     throw new Error(`dist/${file} may still read the AWS files itself: fix the no-sdk-file-reading plugin`)
 }
+// The OS secret store's native module, loaded only by this helper, which the main bundle runs as a
+// child process when a command needs a stored key.
+await build({
+  ...common,
+  entryPoints: ["src/keyring.ts"],
+  outfile: "dist/keyring.cjs",
+  external: ["@napi-rs/keyring"],
+})
+const main = await readFile("dist/main.cjs", "utf8")
+if (main.includes(`require("@napi-rs/keyring")`))
+  throw new Error("dist/main.cjs loads @napi-rs/keyring: only dist/keyring.cjs may")
 await build({
   ...common,
   entryPoints: ["src/launcher.ts"],

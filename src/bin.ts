@@ -13,6 +13,7 @@ import { withPlainOutput } from "./layers/Console.js"
 import { CredentialsFileLive } from "./layers/CredentialsFile.js"
 import { FilePathsLive } from "./layers/FilePaths.js"
 import { JournalLive } from "./layers/Journal.js"
+import { KeyStoreLive } from "./layers/KeyStore.js"
 import { ProcessesLive } from "./layers/Processes.js"
 import { SessionLive } from "./layers/Session.js"
 import { TerminalLive } from "./layers/Terminal.js"
@@ -42,7 +43,8 @@ const MainLive = Layer.scopedContext(
       Context.merge(platform, Context.merge(journal, processes)),
       Context.merge(Context.merge(sts, iam), Context.merge(terminal, files)),
     )
-    return Context.merge(services, yield* Layer.build(SessionLive).pipe(Effect.provide(services)))
+    const withStore = Context.merge(services, yield* Layer.build(KeyStoreLive))
+    return Context.merge(withStore, yield* Layer.build(SessionLive).pipe(Effect.provide(withStore)))
   }),
 )
 

@@ -61,6 +61,13 @@ const examples: Record<string, ReadonlyArray<Example>> = {
     ["aws-iam-login list --keys --json", "with each key's age from IAM, as JSON"],
   ],
   logout: [["aws-iam-login work logout", "removes [work-sts]; [work] and everything else stay"]],
+  key: [
+    [
+      "aws-iam-login work key --store keyring",
+      "moves the key of [work] into the OS secret store; [work] points to it, and aws --profile work still works",
+    ],
+    ["aws-iam-login work key --store file --dry-run", "shows how the key would come back into the file"],
+  ],
 }
 
 /** The EXAMPLES section of `command`'s help page. */

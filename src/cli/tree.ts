@@ -5,6 +5,7 @@ import pkg from "../../package.json" with { type: "json" }
 import { exec } from "../commands/exec.js"
 import { exportCommand } from "../commands/export.js"
 import { init } from "../commands/init.js"
+import { key } from "../commands/key.js"
 import { list } from "../commands/list.js"
 import { login } from "../commands/login.js"
 import { logout } from "../commands/logout.js"
@@ -16,7 +17,7 @@ import { builtInFlags, flagsOf } from "./flags.js"
 export const name = "aws-iam-login"
 
 /** The subcommands, in the order the help lists them: the one list (completion reads it too). */
-const subcommands = [login, init, rotate, status, exportCommand, exec, list, logout] as const
+const subcommands = [login, init, rotate, status, exportCommand, exec, list, logout, key] as const
 
 export const description =
   "Log in to AWS as an IAM user with an MFA device: your long-term key and a 6-digit code become a session in [<profile>-sts] of ~/.aws/credentials, for the AWS CLI and every SDK. Also rotates that key without locking you out."

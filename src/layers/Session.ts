@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   defaultSessionDuration,
@@ -32,7 +33,9 @@ import {
   StandsForProfile,
 } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
+import { StoredKeyMissing, StoredKeyProfile, storedKeyOf } from "../schema/KeyStore.js"
 import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
+import { KeyStore } from "../services/KeyStore.js"
 import { Processes } from "../services/Processes.js"
 import { type LoadedProfile, type LoginOptions, Session } from "../services/Session.js"
 import { Sts } from "../services/Sts.js"
@@ -51,7 +54,8 @@ const mfaProcessTimeout = Duration.seconds(30)
  */
 const keyHome = (file: IniFile, name: ProfileName) =>
   Effect.gen(function* () {
-    if (file.sections.get(name)?.values.aws_access_key_id !== undefined) return { file, section: name }
+    const own = file.sections.get(name)?.values
+    if (own?.aws_access_key_id !== undefined || storedKeyOf(own) !== undefined) return { file, section: name }
     const config = yield* (yield* CredentialsFile).readConfig
     const section = Ini.configProfile(config.sections, name)
     const inConfig = section !== undefined && section.values.aws_access_key_id !== undefined
@@ -93,6 +97,27 @@ const standsFor = (file: IniFile, name: ProfileName) =>
     }
   })
 
+/**
+ * The home of a key kept in the OS secret store, read as if the key were in its lines: the store is
+ * asked only here, when a command needs the key itself.
+ */
+const withStoredKey = (home: { readonly file: IniFile; readonly section: string }, keyId: string) =>
+  Effect.gen(function* () {
+    const secret = yield* (yield* KeyStore).read(keyId)
+    if (Option.isNone(secret)) return yield* new StoredKeyMissing({ profile: home.section, keyId })
+    const section = home.file.sections.get(home.section)!
+    const values = {
+      ...section.values,
+      aws_access_key_id: keyId,
+      aws_secret_access_key: Redacted.value(secret.value),
+    }
+    yield* Effect.logDebug(`the key ${keyId} of [${home.section}] is in the OS secret store`)
+    return {
+      path: home.file.path,
+      sections: new Map([...home.file.sections, [home.section, { ...section, values }]]),
+    } satisfies IniFile
+  })
+
 const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
   const files = yield* CredentialsFile
   const file = yield* files.read
@@ -101,11 +126,14 @@ const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
     const owner = yield* standsFor(file, name)
     if (Option.isSome(owner)) return yield* owner.value
   }
-  const profile = yield* decodeSection(home.file, home.section, LongTermProfile)
+  const stored = storedKeyOf(home.file.sections.get(home.section)?.values)
+  const keyFile = stored === undefined ? home.file : yield* withStoredKey(home, stored)
+  const profile = yield* decodeSection(keyFile, home.section, LongTermProfile)
   const region = yield* files.region(name, file)
   return {
     file,
     home,
+    stored,
     profile,
     signer: {
       credentials: longTermKey(profile),
@@ -261,7 +289,7 @@ const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, o
 export const SessionLive = Layer.effect(
   Session,
   Effect.gen(function* () {
-    const context = yield* Effect.context<CredentialsFile | Sts | Processes | Terminal.Terminal>()
+    const context = yield* Effect.context<CredentialsFile | Sts | Processes | Terminal.Terminal | KeyStore>()
     return Session.of({
       load: (name) => loadProfile(name).pipe(Effect.provide(context)),
       current: (file, name) => currentSession(file, name),

@@ -472,6 +472,8 @@ export interface Edit {
    * edit is applied to, so a change made since the caller last read the file refuses the edit.
    */
   readonly expect?: Readonly<Record<string, string>>
+  /** Keys whose lines are removed (each must fit on its one line). */
+  readonly unset?: ReadonlyArray<string>
 }
 
 const writableKey = /^[a-z0-9_.-]+$/
@@ -502,15 +504,24 @@ const sameSection = (a: Section, b: Section | undefined) =>
   [...a.keys].every(([key, k]) => sameKey(k, b.keys.get(key)))
 
 /** The new reading must be the old one plus exactly the edits: every other section and key as it was. */
-const checkEdits = (before: Sections, after: Sections, sets: ReadonlyMap<string, Record<string, string>>) => {
+const checkEdits = (
+  before: Sections,
+  after: Sections,
+  sets: ReadonlyMap<string, Record<string, string>>,
+  unsets: ReadonlyMap<string, ReadonlySet<string>>,
+) => {
   for (const name of after.keys()) if (!before.has(name) && !sets.has(name)) return `[${name}] would appear`
   for (const [name, old] of before) {
     const now = after.get(name)
     if (now === undefined) return `[${name}] would disappear`
     const set = sets.get(name) ?? {}
-    for (const [key, was] of old.keys)
-      if (!Object.hasOwn(set, key) && !sameKey(was, now.keys.get(key)))
+    const unset = unsets.get(name)
+    for (const [key, was] of old.keys) {
+      if (unset?.has(key)) {
+        if (now.keys.has(key)) return `${key} would stay in [${name}]`
+      } else if (!Object.hasOwn(set, key) && !sameKey(was, now.keys.get(key)))
         return `${key} in [${name}] would change`
+    }
     for (const key of now.keys.keys())
       if (!old.keys.has(key) && !Object.hasOwn(set, key)) return `${key} would appear in [${name}]`
   }
@@ -547,10 +558,26 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
 
   const sets = new Map<string, Record<string, string>>()
   for (const edit of edits) sets.set(edit.section, { ...sets.get(edit.section), ...edit.set })
+  const unsets = new Map<string, Set<string>>()
+  for (const edit of edits)
+    for (const key of edit.unset ?? [])
+      unsets.set(edit.section, new Set([...(unsets.get(edit.section) ?? []), key]))
   const eol = lines.length > 0 && lines.breaks[0]! > lines.ends[0]! ? lines.at(0).eol : "\n"
   const replaced = new Map<number, string>()
   const inserted = new Map<number, Array<string>>()
   const appended: Array<string> = []
+  const removed = new Set<number>()
+  for (const [name, keys] of unsets) {
+    for (const key of keys) {
+      const option = blocks.get(name)?.options.get(key)
+      if (option === undefined) continue
+      if (lastLine(option) !== option.index)
+        return Either.left(
+          `line ${option.index + 1}: the value of ${key} in [${name}] spans several lines; fix it by hand`,
+        )
+      removed.add(option.index)
+    }
+  }
   for (const [name, set] of sets) {
     const block = blocks.get(name)
     const missing: Array<[string, string]> = []
@@ -594,7 +621,7 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
 
   // Only the touched lines are rebuilt; the text between them is copied as it is.
   const lastIndex = lines.length - 1
-  const touched = new Set([...replaced.keys(), ...inserted.keys()])
+  const touched = new Set([...replaced.keys(), ...inserted.keys(), ...removed])
   if (appended.length > 0 && lines.length > 0) touched.add(lastIndex)
   const out: Array<string> = []
   let from = 0
@@ -607,12 +634,12 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
       index === lastIndex && appended.length > 0 ? [...(strip(content) === "" ? [] : [""]), ...appended] : []
     const added = [...(inserted.get(index) ?? []), ...tail]
     if (added.length === 0) {
-      out.push(content + line.eol)
+      if (!removed.has(index)) out.push(content + line.eol)
       continue
     }
     // New lines end as the line before them does; a missing final newline stays missing.
     const nl = line.eol || eol
-    out.push(content + nl)
+    if (!removed.has(index)) out.push(content + nl)
     added.forEach((a, i) => {
       out.push(a + (i < added.length - 1 ? nl : line.eol))
     })
@@ -624,7 +651,7 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
   const reread = layout(result)
   if (Either.isLeft(reread))
     return Either.left(`the edited file would not read back (${describeRefusal(reread.left)})`)
-  const wrong = checkEdits(sections, reread.right.sections, sets)
+  const wrong = checkEdits(sections, reread.right.sections, sets, unsets)
   return wrong === undefined ? Either.right(result) : Either.left(`${wrong} with this edit`)
 }
 

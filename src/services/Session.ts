@@ -19,6 +19,7 @@ import type {
   ProfileNotFound,
   StandsForProfile,
 } from "../schema/Errors.js"
+import type { KeyStoreFailed, StoredKeyMissing } from "../schema/KeyStore.js"
 import type { IniFile } from "./CredentialsFile.js"
 import type { Signer } from "./Sts.js"
 
@@ -27,6 +28,8 @@ export interface LoadedProfile {
   readonly file: IniFile
   /** Where the profile's key is kept, so that changes to it are written back there. */
   readonly home: { readonly file: IniFile; readonly section: string }
+  /** The key id, when the key is kept in the OS secret store ([<profile>] points to it). */
+  readonly stored: string | undefined
   readonly profile: LongTermProfile
   /** The profile's long-term key, as it signs calls. */
   readonly signer: Signer
@@ -50,7 +53,13 @@ export interface Ensured {
   readonly region: Option.Option<string>
 }
 
-export type LoadError = FileError | ProfileNotFound | MalformedFile | StandsForProfile
+export type LoadError =
+  | FileError
+  | ProfileNotFound
+  | MalformedFile
+  | StandsForProfile
+  | KeyStoreFailed
+  | StoredKeyMissing
 
 /** A profile's key and its session: what every command asks before it calls AWS. */
 export class Session extends Context.Tag("aws-iam-login/Session")<

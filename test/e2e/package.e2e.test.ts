@@ -30,14 +30,16 @@ describe.runIf(available)("the packed tarball, installed globally into a fresh p
   })
   afterAll(() => moto?.stop())
 
-  it("is one package under 1 MB, installs offline from the tarball alone, and logs in with a quiet stderr", async () => {
+  it("is under 1 MB with its keyring module beside it, installs offline from the tarball and the npm cache, and logs in with a quiet stderr", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-pack-"))
     const packed = await npm(["pack", "--pack-destination", dir, "--silent"], root)
     const tarball = path.join(dir, packed.stdout.trim().split("\n").pop()!)
     expect(path.basename(tarball)).toBe(`aws-iam-login-${pkg.version}.tgz`)
 
     const prefix = path.join(dir, "prefix")
-    const cache = path.join(dir, "empty-cache")
+    // The one dependency, the OS secret store's module (@napi-rs/keyring and its binary for this
+    // platform), comes from the npm cache that `npm install` of this repository filled.
+    const cache = (await npm(["config", "get", "cache"], root)).stdout.trim()
     const installed = await npm(
       [
         "install",
@@ -53,14 +55,20 @@ describe.runIf(available)("the packed tarball, installed globally into a fresh p
       ],
       dir,
     )
-    expect(installed.stdout).toMatch(/^added 1 package in /m)
+    expect(installed.stdout).toMatch(/^added 3 packages in /m)
     expect(installed.stderr).toBe("")
     const modules = path.join(prefix, "lib", "node_modules")
     expect(fs.readdirSync(modules)).toEqual(["aws-iam-login"])
     expect(fs.readdirSync(path.join(modules, "aws-iam-login")).sort()).toEqual(
-      ["LICENSE", "README.md", "dist", "package.json"].sort(),
+      ["LICENSE", "README.md", "dist", "node_modules", "package.json"].sort(),
     )
-    expect(sizeOf(path.join(modules, "aws-iam-login"))).toBeLessThan(1024 * 1024)
+    expect(fs.readdirSync(path.join(modules, "aws-iam-login", "node_modules", "@napi-rs")).sort()).toEqual(
+      ["keyring", `keyring-${process.platform}-${process.arch}-gnu`].sort(),
+    )
+    expect(
+      sizeOf(path.join(modules, "aws-iam-login")) -
+        sizeOf(path.join(modules, "aws-iam-login", "node_modules")),
+    ).toBeLessThan(1024 * 1024)
 
     const command = path.join(prefix, "bin", "aws-iam-login")
     const user = await seedUser(moto, "packaged", { devices: ["packaged-phone"] })

@@ -12,6 +12,8 @@ import { ProcessesLive } from "../../src/layers/Processes.js"
 import { SessionLive } from "../../src/layers/Session.js"
 import { FileError } from "../../src/schema/Errors.js"
 import { CredentialsFile } from "../../src/services/CredentialsFile.js"
+import type { KeyStore } from "../../src/services/KeyStore.js"
+import { fakeKeyStore } from "./FakeKeyStore.js"
 import { SimulatedAws } from "./SimulatedAws.js"
 
 /** A fresh directory with a credentials and a config file path in it. */
@@ -87,6 +89,8 @@ export interface RunOptions {
   readonly failWrite?: number
   /** Where the output goes, to watch it while the run goes on. */
   readonly io?: Io
+  /** The OS secret store (default: an empty in-memory one). */
+  readonly keyStore?: Layer.Layer<KeyStore>
 }
 
 /** The real credentials file layer, with the updates listed in `failWrite` failing. */
@@ -136,6 +140,7 @@ export const capture = <E, R>(
           JournalLayer.layer(files.credentials),
           scriptedTerminal(io, options.input ?? [], options.tty ?? false),
           ProcessesLive,
+          options.keyStore ?? fakeKeyStore().layer,
         ),
       ),
       Layer.provideMerge(Layer.merge(NodeFileSystem.layer, NodePath.layer)),

@@ -370,6 +370,11 @@ export const rotate = Command.make(
         )
       }
       const loaded = yield* (yield* Session).load(name)
+      if (loaded.stored !== undefined) {
+        return yield* new KeysNotRotatable({
+          reason: `The key of [${name}] is in the OS secret store, and rotate cannot yet rotate a stored key: run \`aws-iam-login ${name} key --store file\`, rotate, then \`aws-iam-login ${name} key --store keyring\`.`,
+        })
+      }
       if (loaded.signer.credentials.sessionToken !== undefined) {
         return yield* new KeysNotRotatable({
           reason: `[${loaded.home.section}] in ${loaded.home.file.path} holds a session token beside its key, so the key is a temporary one from STS, which IAM cannot rotate: put your IAM user's long-term key there, without aws_session_token.`,

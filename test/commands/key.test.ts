@@ -1,0 +1,107 @@
+import * as fs from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted, TestClock } from "effect"
+import { fakeKeyStore } from "../support/FakeKeyStore.js"
+import { cli, tempHome } from "../support/harness.js"
+import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
+
+const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+
+const setup = Effect.gen(function* () {
+  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
+  const sim = yield* SimAws
+  sim.addUser("alice", { devices: [serial] })
+  const key = yield* sim.addKey("alice")
+  const secret = Redacted.value(key.secretAccessKey)
+  const files = tempHome()
+  const text = `# mine\n[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\nusername = alice\n\n[other]\nx = 1\n`
+  fs.writeFileSync(files.credentials, text)
+  return {
+    files,
+    text,
+    keyId: key.accessKeyId,
+    secret,
+    read: () => fs.readFileSync(files.credentials, "utf8"),
+  }
+})
+
+describe("key --store", () => {
+  it.effect("moves the key into the store and back; login signs with the stored key; rotate refuses it", () =>
+    Effect.gen(function* () {
+      const { files, text, keyId, secret, read } = yield* setup
+      const store = fakeKeyStore()
+      const options = { keyStore: store.layer }
+      const moved = yield* cli(files, ["work", "key", "--store", "keyring"], options)
+      expect(moved.code).toBe(0)
+      expect(store.items.get(keyId)).toBe(secret)
+      expect(read()).toBe(
+        `# mine\n[work]\nmfa_serial = ${serial}\nusername = alice\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${keyId}\ncredential_process = aws-iam-login work export\n\n[other]\nx = 1\n`,
+      )
+      expect((yield* cli(files, ["work", "-t", validCode], options)).code).toBe(0)
+      const rotate = yield* cli(files, ["work", "rotate", "--yes"], options)
+      expect(rotate.code).toBe(1)
+      expect(rotate.stderr).toContain("is in the OS secret store")
+      const back = yield* cli(files, ["work", "key", "--store", "file"], options)
+      expect(back.code).toBe(0)
+      expect(store.items.size).toBe(0)
+      expect(read()).toContain(`aws_secret_access_key = ${secret}`)
+      expect(read()).not.toContain("credential_process")
+      expect(
+        read().startsWith(text.slice(0, text.indexOf("\n\n[other]")).split("aws_access_key_id")[0]!),
+      ).toBe(true)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  // Store calls of a move in: 1 write, 2 read back, 3 read by the check that [work] resolves.
+  for (const call of [1, 2, 3]) {
+    it.effect(
+      `a store failure at call ${call} of a move in leaves the key in the file, one sentence said`,
+      () =>
+        Effect.gen(function* () {
+          const { files, text, read } = yield* setup
+          const store = fakeKeyStore()
+          store.faults.set(call, "locked")
+          const out = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })
+          expect(out.code).toBe(1)
+          expect(out.stderr.split("\n")).toHaveLength(1)
+          expect(read()).toBe(text)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a store that gives back another secret, or a file that cannot be written, leaves the key in the file",
+    () =>
+      Effect.gen(function* () {
+        const { files, text, read } = yield* setup
+        const mangling = fakeKeyStore()
+        mangling.mangling()
+        const out = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: mangling.layer })
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("did not give back the key")
+        expect(read()).toBe(text)
+        const full = yield* cli(files, ["work", "key", "--store", "keyring"], { failWrite: 1 })
+        expect(full.code).toBe(1)
+        expect(read()).toBe(text)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "moving back: a store that fails to remove its copy leaves the key in the file, and says how to remove the copy",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, read } = yield* setup
+        const store = fakeKeyStore()
+        expect(
+          (yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })).code,
+        ).toBe(0)
+        // Move back: 4 read (load), 5 remove.
+        store.faults.set(5, "no-secret-service")
+        const out = yield* cli(files, ["work", "key", "--store", "file"], { keyStore: store.layer })
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain(`secret-tool clear service aws-iam-login username ${keyId}`)
+        expect(read()).toContain(`aws_secret_access_key = ${secret}`)
+        expect(store.items.get(keyId)).toBe(secret)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+})

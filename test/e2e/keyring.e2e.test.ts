@@ -1,0 +1,143 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { available, aws, aws_iam_login, bin, initialisedHome, type Moto, startMoto, which } from "./moto.js"
+
+const run = promisify(execFile)
+const secretService =
+  available && which("gnome-keyring-daemon") && which("dbus-run-session") && which("secret-tool")
+
+/**
+ * A session bus with gnome-keyring's Secret Service, unlocked, in fresh XDG directories: the bus
+ * address and directories are what each command of the test runs with.
+ */
+const startKeyring = async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-keyring-"))
+  const env = {
+    XDG_RUNTIME_DIR: path.join(dir, "run"),
+    XDG_DATA_HOME: path.join(dir, "data"),
+    HOME: path.join(dir, "home"),
+  }
+  for (const each of Object.values(env)) fs.mkdirSync(each, { mode: 0o700 })
+  const child: ChildProcess = spawn(
+    "dbus-run-session",
+    [
+      "--",
+      "sh",
+      "-c",
+      'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 600',
+    ],
+    { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "ignore"], detached: true },
+  )
+  const address = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString("utf8").trim()))
+    child.once("exit", () => reject(new Error("dbus-run-session ended")))
+  })
+  return {
+    env: {
+      DBUS_SESSION_BUS_ADDRESS: address,
+      XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR,
+      XDG_DATA_HOME: env.XDG_DATA_HOME,
+    },
+    stop: () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"),
+  }
+}
+
+describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-keyring) and moto", () => {
+  let moto: Moto
+  let keyring: Awaited<ReturnType<typeof startKeyring>>
+  /** A directory where `aws-iam-login` is the built CLI, as credential_process finds it. */
+  const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-path-"))
+  fs.symlinkSync(bin, path.join(tools, "aws-iam-login"))
+  beforeAll(async () => {
+    moto = await startMoto()
+    keyring = await startKeyring()
+  }, 60_000)
+  afterAll(() => {
+    moto?.stop()
+    keyring?.stop()
+  })
+  const env = () => ({
+    ...keyring.env,
+    PATH: `${tools}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+  })
+  const lookup = (keyId: string) =>
+    run("secret-tool", ["lookup", "service", "aws-iam-login", "username", keyId], {
+      env: { ...process.env, ...env() },
+    }).then(
+      (r) => r.stdout,
+      () => undefined,
+    )
+
+  it("moves the key into the keyring, where secret-tool finds it; login and the AWS CLI use it; rotate refuses; it moves back", async () => {
+    const { user, home } = await initialisedHome(moto, "keyring-user")
+    const before = home.read()
+    const plan = await aws_iam_login(
+      home,
+      moto.endpoint,
+      ["work", "key", "--store", "keyring", "--dry-run"],
+      { env: env() },
+    )
+    expect(plan).toMatchObject({ code: 0, stderr: "" })
+    expect(plan.stdout).toContain("Nothing was changed.")
+    expect(home.read()).toBe(before)
+
+    const moved = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], {
+      env: env(),
+    })
+    expect(moved).toMatchObject({ code: 0, stderr: "" })
+    expect(moved.stdout).toContain("is in the OS secret store")
+    const text = home.read()
+    expect(text).not.toContain(user.secretAccessKey)
+    expect(text).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
+    expect(text).toContain("credential_process = aws-iam-login work export")
+    expect(await lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
+    expect(login).toMatchObject({ code: 0, stderr: "" })
+    expect(login.stdout).toContain("Logged in: [work-sts]")
+    const identity = await aws(
+      home,
+      moto.endpoint,
+      ["--profile", "work", "sts", "get-caller-identity"],
+      env(),
+    )
+    expect(identity).toMatchObject({ code: 0 })
+    // Signed with the session credential_process hands over ([work] holds no key for the AWS CLI to use).
+    expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
+
+    const rotate = await aws_iam_login(home, moto.endpoint, ["work", "rotate", "--yes"], { env: env() })
+    expect(rotate.code).toBe(1)
+    expect(rotate.stderr).toMatch(
+      /^aws-iam-login: The key of \[work\] is in the OS secret store.*Nothing was changed\.\n$/,
+    )
+
+    const back = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "file"], { env: env() })
+    expect(back).toMatchObject({ code: 0, stderr: "" })
+    expect(home.read()).toContain(`aws_secret_access_key = ${user.secretAccessKey}`)
+    expect(home.read()).not.toContain("credential_process")
+    expect(await lookup(user.accessKeyId)).toBeUndefined()
+    const again = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456", "--force"], {
+      env: env(),
+    })
+    expect(again).toMatchObject({ code: 0, stderr: "" })
+  }, 120_000)
+
+  it("without a session bus, says so in one sentence and leaves the key in the file", async () => {
+    const { home } = await initialisedHome(moto, "no-bus-user")
+    const before = home.read()
+    const missing = path.join(os.tmpdir(), `aws-iam-login-no-bus-${process.pid}`)
+    const result = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], {
+      env: { ...env(), DBUS_SESSION_BUS_ADDRESS: `unix:path=${missing}` },
+    })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toMatch(
+      /^aws-iam-login: Could not write to the OS secret store: there is no D-Bus session bus[^\n]*\.\n$/,
+    )
+    expect(home.read()).toBe(before)
+  }, 60_000)
+})
