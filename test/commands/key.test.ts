@@ -58,13 +58,17 @@ describe("key --store", () => {
       `a store failure at call ${call} of a move in leaves the key in the file, one sentence said`,
       () =>
         Effect.gen(function* () {
-          const { files, text, read } = yield* setup
+          const { files, text, secret, read } = yield* setup
           const store = fakeKeyStore()
           store.faults.set(call, "locked")
           const out = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })
           expect(out.code).toBe(1)
           expect(out.stderr.split("\n")).toHaveLength(1)
-          expect(read()).toBe(text)
+          // Before the edit the file is untouched; after it, the edit is undone (the key's lines come back last).
+          if (call < 3) expect(read()).toBe(text)
+          expect(read()).toContain(`aws_secret_access_key = ${secret}`)
+          expect(read()).not.toContain("aws_iam_login_key_store")
+          expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
         }).pipe(Effect.provide(SimulatedAws)),
     )
   }
