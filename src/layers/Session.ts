@@ -33,7 +33,7 @@ import {
   StandsForProfile,
 } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
-import { StoredKeyMissing, StoredKeyProfile, storedKeyOf } from "../schema/KeyStore.js"
+import { StoredKeyMissing, storedKeyOf } from "../schema/KeyStore.js"
 import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
 import { KeyStore } from "../services/KeyStore.js"
 import { Processes } from "../services/Processes.js"

@@ -1,5 +1,4 @@
 import * as Data from "effect/Data"
-import * as Schema from "effect/Schema"
 
 export { storeService } from "./StoreService.js"
 
@@ -10,11 +9,6 @@ export const storedKeyId = "aws_iam_login_key_id"
 /** The key id `[<profile>]` points to in the OS secret store, if it points to one. */
 export const storedKeyOf = (values: Readonly<Record<string, string>> | undefined): string | undefined =>
   values?.[storeKey] === "keyring" && values.aws_access_key_id === undefined ? values[storedKeyId] : undefined
-
-/** `[<profile>]` whose key is in the OS secret store: what login reads before it needs the key. */
-export const StoredKeyProfile = Schema.Struct({
-  mfa_serial: Schema.optional(Schema.String),
-})
 
 /** Where a profile's long-term key can be kept. */
 export type KeyPlace = "keyring" | "file"
