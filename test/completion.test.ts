@@ -46,6 +46,7 @@ describe("completion candidates, read from the command definitions", () => {
       "exec",
       "list",
       "logout",
+      "key",
     ])
     expect(complete("status", "")).toEqual(["work", "personal"])
     expect(complete("list", "")).toEqual([])
