@@ -50,6 +50,9 @@ const commands: ReadonlyArray<ReadonlyArray<string>> = [
   ["terraform", "apply", "-auto-approve", "-var", "env=prod"],
   ["aws", "--version"],
   ["aws", "s3", "ls", "--profile", "other", "--debug", "--help", "-t", "123456", "--", "x"],
+  // Short flags with values, as `node -e CODE` or `terraform -var x` pass them, some of them ours.
+  ["aws", "-e", "x", "-p", "3"],
+  ["terraform", "-x", "y", "-t", "1", "-d", "1h", "-f"],
 ]
 
 describe("exec through the built CLI", () => {
