@@ -15,6 +15,7 @@ import {
   LimitExceeded,
   MfaRejected,
   NoSuchEntity,
+  NotAws,
   Throttled,
   TimedOut,
   Unreachable,
@@ -84,6 +85,38 @@ const toAwsError =
     if (network.has(error.code ?? "") || network.has(name)) return new Unreachable({ ...call, detail })
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
+
+/** What came back instead of AWS's XML, by its content type. */
+const kindOfAnswer = (contentType: string) => {
+  const type = contentType.split(";")[0]!.trim().toLowerCase()
+  if (type === "") return "an answer without a content type"
+  return type.includes("html") ? "an HTML page" : `a ${type} answer`
+}
+
+/**
+ * Something other than AWS answered when the answer is not XML (STS and IAM always answer in XML),
+ * whatever the SDK made of it ("NotFound: Unknown", a parse error, or an empty result).
+ */
+const answeredByOther = (
+  operation: string,
+  signer: Signer,
+  seen: Observed,
+  endpoint: string,
+  settings: CallSettings,
+): NotAws | undefined =>
+  seen.status === undefined || seen.contentType === undefined || /xml|json/i.test(seen.contentType)
+    ? undefined
+    : new NotAws({
+        operation,
+        signer: maskKeyId(signer.credentials.accessKeyId),
+        endpoint,
+        status: seen.status,
+        answer: kindOfAnswer(seen.contentType),
+        check:
+          settings.endpointFrom === undefined
+            ? "the network (a captive portal or a proxy answers like this)"
+            : `the endpoint URL set in ${settings.endpointFrom}`,
+      })
 
 /** How long one AWS call may take, its retries included: AWS_IAM_LOGIN_TIMEOUT seconds, else 30. */
 const deadline = Effect.gen(function* () {
@@ -207,15 +240,25 @@ const call = <M, A>(
         Either.match(settings[service], {
           onLeft: (refusal) => Effect.fail(refused(refusal.where, refusal.reason)),
           onRight: (settings) =>
-            Effect.tryPromise({
-              try: (signal) =>
-                load().then((sdk) =>
-                  run(sdk, {
-                    config: clientConfig(settings, service, signer, seconds, attempts, seen),
-                    options: { abortSignal: signal },
-                  }),
-                ),
-              catch: toAwsError(operation, signer, endpoint, Math.min(connectLimit, seconds)),
+            Effect.suspend(() => {
+              const other = () => answeredByOther(operation, signer, seen, endpoint(), settings)
+              const failure = toAwsError(operation, signer, endpoint, Math.min(connectLimit, seconds))
+              return Effect.tryPromise({
+                try: (signal) =>
+                  load()
+                    .then((sdk) =>
+                      run(sdk, {
+                        config: clientConfig(settings, service, signer, seconds, attempts, seen),
+                        options: { abortSignal: signal },
+                      }),
+                    )
+                    .then((result) => {
+                      const wrong = other()
+                      if (wrong !== undefined) throw wrong
+                      return result
+                    }),
+                catch: (cause) => other() ?? failure(cause),
+              })
             }),
         }),
       ),

@@ -59,6 +59,22 @@ export class TimedOut extends Data.TaggedError("TimedOut")<
   }
 }
 
+/** Something other than AWS answered: a wrong endpoint URL, a proxy or a captive portal. */
+export class NotAws extends Data.TaggedError("NotAws")<
+  Call & {
+    readonly endpoint: string
+    readonly status: number
+    /** What came back, e.g. "an HTML page". */
+    readonly answer: string
+    /** What to check, e.g. "AWS_ENDPOINT_URL". */
+    readonly check: string
+  }
+> {
+  override get message() {
+    return `${this.endpoint} answered ${this.operation} with ${this.status} and ${this.answer}, not AWS: check ${this.check}.`
+  }
+}
+
 /** AWS_IAM_LOGIN_TIMEOUT holds something other than a number of seconds. */
 export class BadTimeout extends Data.TaggedError("BadTimeout")<{ readonly value: string }> {
   override get message() {
@@ -92,5 +108,6 @@ export type AwsError =
   | Throttled
   | Unreachable
   | TimedOut
+  | NotAws
   | AwsFailure
   | BadSetting

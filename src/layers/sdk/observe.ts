@@ -1,14 +1,24 @@
 // What the SDK did for one call, for `--debug` and for the message when AWS does not answer: the
-// endpoint (scheme, host and port) it sent to, the HTTP status of the last attempt and how many
-// attempts it made. Nothing from the request's body or headers.
+// endpoint (scheme, host and port) it sent to, the HTTP status and content type of the last answer
+// and how many attempts it made. Nothing from the request's or the answer's body.
 export interface Observed {
   endpoint?: string
   status?: number
+  contentType?: string
   attempts?: number
 }
 
 interface Metadata {
   readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number }
+}
+
+/** The content type of a raw HTTP answer (on the result of a call, hidden on the SDK's error as `$response`). */
+const contentType = (response: unknown): string | undefined => {
+  if (typeof response !== "object" || response === null || !("headers" in response)) return undefined
+  const headers: unknown = response.headers
+  if (typeof headers !== "object" || headers === null) return ""
+  const found = Object.entries(headers).find(([name]) => name.toLowerCase() === "content-type")?.[1]
+  return typeof found === "string" ? found : ""
 }
 
 const url = (request: unknown): string | undefined => {
@@ -20,23 +30,29 @@ const url = (request: unknown): string | undefined => {
 /** A build-step middleware (after endpoint resolution, before retries) that fills `seen`. */
 export const observe =
   (seen: Observed) =>
-  <A extends { readonly request: unknown }, B extends { readonly output: Metadata }>(
+  <
+    A extends { readonly request: unknown },
+    B extends { readonly output: Metadata; readonly response: unknown },
+  >(
     next: (args: A) => Promise<B>,
   ) =>
   async (args: A): Promise<B> => {
     const endpoint = url(args.request)
     if (endpoint !== undefined) seen.endpoint = endpoint
-    const record = (metadata: Metadata["$metadata"]) => {
+    const record = (metadata: Metadata["$metadata"], response: unknown) => {
       if (metadata?.httpStatusCode !== undefined) seen.status = metadata.httpStatusCode
       if (metadata?.attempts !== undefined) seen.attempts = metadata.attempts
+      const type = contentType(response)
+      if (type !== undefined) seen.contentType = type
     }
     return next(args).then(
       (result) => {
-        record(result.output.$metadata)
+        record(result.output.$metadata, result.response)
         return result
       },
       (error: unknown) => {
-        record((error as Metadata | undefined)?.$metadata)
+        const failed = error as (Metadata & { readonly $response?: unknown }) | undefined
+        record(failed?.$metadata, failed?.$response)
         return Promise.reject(error)
       },
     )
