@@ -78,6 +78,9 @@ const onSignals = Effect.withFiberRuntime<void>((fiber) =>
       process.on(signal, () => {
         if (received !== undefined) return stopNow(signal)
         received = signal
+        // The terminal echoed ^C where the cursor was, maybe after a prompt: what follows starts a line.
+        if (signal === "SIGINT" && !hasFinished())
+          process.stderr.write(`${process.stderr.isTTY ? "\n" : ""}aws-iam-login: interrupted by Ctrl-C.\n`)
         setTimeout(() => stopNow(signal), graceMillis).unref()
         fiber.unsafeInterruptAsFork(fiber.id())
       })

@@ -1,4 +1,5 @@
 import * as Config from "effect/Config"
+import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -127,6 +128,25 @@ const deadline = Effect.gen(function* () {
   const seconds = Number(raw.value)
   return Number.isFinite(seconds) && seconds > 0 ? seconds : yield* new BadTimeout({ value: raw.value })
 })
+
+/** How long a call goes without an answer before a person at a terminal is told what it waits for. */
+const quietLimit = Duration.seconds(2)
+
+/** On a terminal (stderr is one), says once what is awaited when `effect` takes longer than a moment. */
+const sayWhenSlow =
+  (line: () => string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.suspend(() =>
+      process.stderr.isTTY
+        ? Effect.raceFirst(
+            effect,
+            Effect.suspend(() => Console.error(line())).pipe(
+              Effect.delay(quietLimit),
+              Effect.zipRight(Effect.never),
+            ),
+          )
+        : effect,
+    )
 
 /** Connecting may take this long, within the call's deadline. */
 const connectLimit = 5
@@ -272,6 +292,7 @@ const call = <M, A>(
             seconds,
           }),
       }),
+      sayWhenSlow(() => `Waiting for ${endpoint()} to answer ${operation} (up to ${seconds} s)…`),
       Debug.awsCall(operation, signer, seen),
     )
   })
