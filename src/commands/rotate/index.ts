@@ -149,9 +149,14 @@ const rotation = (
       copies.length === 0
         ? ""
         : ` Not rotated: ${copies.join(", ")} in ${other.path} ${copies.length > 1 ? "hold copies" : "holds a copy"} of the old key ${old}, which will stop working: copy the new key there from [${name}], or remove ${copies.length > 1 ? "them" : "it"}.`
+    const create = createStep(r)
+    // Undone in reverse, so when only these are left the old key is back, Active, in the file.
+    const afterOldKeyBack = [create, recordStep].flatMap((step) => (step.undo ? [step.undo.name] : []))
+    const oldKeyBack = (notUndone: ReadonlyArray<string>) =>
+      notUndone.every((item) => afterOldKeyBack.some((undo) => item.startsWith(undo)))
     const plan = Transaction.Plan.start<Rotation, StepError, StepContext>()
       .next(recordStep)
-      .next(createStep(r))
+      .next(create)
       .next(writeNewStep(r))
       .next(waitStep("the new key"))
       .next(deactivateStep(r))
@@ -171,8 +176,8 @@ const rotation = (
                 ? `Your key ${old} is still the one in ${profileList(r.profiles)}, Active and working; the journal stays until rotate ends the rotation.`
                 : outcome.stopped
                   ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
-                  : outcome.notUndone.length === 0
-                    ? `Your key ${old} is still the one in [${name}], Active and working.`
+                  : oldKeyBack(outcome.notUndone)
+                    ? `Your key ${old} is still the one in [${name}], Active and working.${outcome.notUndone.length === 0 ? "" : ` ${rerun(name)}`}`
                     : rerun(name),
           ),
         finish: (c) =>
