@@ -87,6 +87,10 @@ const toAwsError =
     return new AwsFailure({ ...call, code: name || "an unknown error", detail })
   }
 
+/** The SDK read an AWS error document from the answer: its error carries the document's Code. */
+const codeFromAnswer = (cause: unknown) =>
+  typeof cause === "object" && cause !== null && "Code" in cause && typeof cause.Code === "string"
+
 /** What came back instead of AWS's XML, by its content type. */
 const kindOfAnswer = (contentType: string) => {
   const type = contentType.split(";")[0]!.trim().toLowerCase()
@@ -277,7 +281,8 @@ const call = <M, A>(
                       if (wrong !== undefined) throw wrong
                       return result
                     }),
-                catch: (cause) => other() ?? failure(cause),
+                // An error code read from the answer is AWS's (or an emulator's) own word, whatever its content type.
+                catch: (cause) => (codeFromAnswer(cause) ? failure(cause) : (other() ?? failure(cause))),
               })
             }),
         }),
