@@ -209,17 +209,27 @@ const procLiveness: Liveness = {
   zombie: (pid) => stat(pid)[0] === "Z",
 }
 
-/**
- * A file held open with an OS lock that ends with the process: share mode 0 on Windows
- * (libuv's UV_FS_O_EXLOCK), flock's O_EXLOCK on macOS and the BSDs (with O_NONBLOCK, so that a held
- * one answers at once). Node names neither constant on these systems, so their values are written here.
- */
 const open = (file: string, flags: number) =>
   Effect.tryPromise({
     try: () => nodeFs.promises.open(file, flags, 0o600),
     catch: (e) => e as NodeJS.ErrnoException,
   })
 
+/** `file` opened with `exclusive` and closed at once: fails while another process holds it open; a missing file is free. */
+const openedAlone = (exclusive: number) => (file: string) =>
+  open(file, nodeFs.constants.O_RDWR | exclusive).pipe(
+    Effect.flatMap((handle) => Effect.promise(() => handle.close())),
+    Effect.catchIf(
+      (e) => e.code === "ENOENT",
+      () => Effect.void,
+    ),
+  )
+
+/**
+ * A file held open with an OS lock that ends with the process: share mode 0 on Windows
+ * (libuv's UV_FS_O_EXLOCK), flock's O_EXLOCK on macOS and the BSDs (with O_NONBLOCK, so that a held
+ * one answers at once). Node names neither constant on these systems, so their values are written here.
+ */
 const heldFile = (exclusive: number): Liveness => {
   const { O_RDWR, O_CREAT } = nodeFs.constants
   return {
@@ -228,27 +238,16 @@ const heldFile = (exclusive: number): Liveness => {
       Effect.acquireRelease(open(file, O_RDWR | O_CREAT | exclusive), (handle) =>
         Effect.promise(() => handle.close()),
       ).pipe(Effect.asVoid),
+    // Missing: its holder let it go. Anything else (busy, would block, denied): held.
     held: (file) =>
-      open(file, O_RDWR | exclusive).pipe(
-        Effect.flatMap((handle) => Effect.promise(() => handle.close())),
+      openedAlone(exclusive)(file).pipe(
         Effect.as(false),
-        // Missing: its holder let it go. Anything else (busy, would block, denied): held.
-        Effect.catchAll((e) => Effect.succeed(e.code !== "ENOENT")),
+        Effect.orElseSucceed(() => true),
       ),
   }
 }
 
 const windowsExclusive = 0x10000000
-
-/** `file` opened alone and closed at once: fails while another program holds it open; a missing file is free. */
-const unheldOnWindows = (file: string) =>
-  open(file, nodeFs.constants.O_RDWR | windowsExclusive).pipe(
-    Effect.flatMap((handle) => Effect.promise(() => handle.close())),
-    Effect.catchIf(
-      (e) => e.code === "ENOENT",
-      () => Effect.void,
-    ),
-  )
 const bsdExclusive = 0x20 | 0x4
 
 /** The mount table's octal escapes (`\040` for a space) decoded. */
@@ -330,7 +329,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
           ? heldFile(bsdExclusive)
           : procLiveness,
     modesIgnored: (dir) => wsl && drvfsWithoutMetadata(proc("/proc/self/mounts"), realPath(dir)),
-    unheld: windows ? unheldOnWindows : () => Effect.void,
+    unheld: windows ? openedAlone(windowsExclusive) : () => Effect.void,
     busyCodes: windows ? ["EPERM", "EBUSY", "EACCES"] : [],
     advice: windows ? windowsAdvice : os === "darwin" ? darwinAdvice : posixAdvice,
   }
