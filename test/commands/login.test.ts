@@ -231,6 +231,27 @@ describe("login", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "a key followed by ` # note` is refused before any call: the AWS CLI reads the note as part of it",
+    () =>
+      Effect.gen(function* () {
+        const { sim, files, read } = yield* setup()
+        fs.writeFileSync(
+          files.credentials,
+          read().replace(/(aws_secret_access_key = \S+)/, "$1 # rotated in May"),
+        )
+        const before = read()
+        const calls = sim.calls.length
+        const out = yield* cli(files, ["work", "-t", validCode])
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain(
+          `${files.credentials}, line 3 [work]: aws_secret_access_key holds "#", which the AWS CLI reads as part of the value, not as a comment`,
+        )
+        expect(sim.calls.length).toBe(calls)
+        expect(read()).toBe(before)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a deleted key is refused with a clear sentence", () =>
     Effect.gen(function* () {
       const { sim, key, files } = yield* setup()

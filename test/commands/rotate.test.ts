@@ -923,22 +923,28 @@ describe("rotate", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  it.effect("the journal directory is refused when others can write to it or it is a symlink", () =>
-    Effect.gen(function* () {
-      const s = yield* setup
-      fs.mkdirSync(s.journalDir, { mode: 0o777 })
-      fs.chmodSync(s.journalDir, 0o777)
-      const open = yield* rotate(s)
-      expect(open.code).toBe(1)
-      expect(open.stderr).toContain("others can write to it")
-      fs.rmdirSync(s.journalDir)
-      const elsewhere = fs.mkdtempSync(path.join(s.files.dir, "x"))
-      fs.symlinkSync(elsewhere, s.journalDir)
-      const linked = yield* rotate(s)
-      expect(linked.code).toBe(1)
-      expect(linked.stderr).toContain("symbolic link")
-      expect(s.sim.calls).toEqual([])
-      expect(s.read()).toBe(s.original)
-    }).pipe(Effect.provide(SimulatedAws)),
+  it.effect(
+    "the journal directory is refused when its group or others can write to it, or it is a symlink",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        fs.mkdirSync(s.journalDir, { mode: 0o700 })
+        fs.chmodSync(s.journalDir, 0o770)
+        const group = yield* rotate(s)
+        expect(group.code).toBe(1)
+        expect(group.stderr).toContain("others can write to it (mode 770); run chmod 700 on it")
+        fs.chmodSync(s.journalDir, 0o777)
+        const open = yield* rotate(s)
+        expect(open.code).toBe(1)
+        expect(open.stderr).toContain("others can write to it")
+        fs.rmdirSync(s.journalDir)
+        const elsewhere = fs.mkdtempSync(path.join(s.files.dir, "x"))
+        fs.symlinkSync(elsewhere, s.journalDir)
+        const linked = yield* rotate(s)
+        expect(linked.code).toBe(1)
+        expect(linked.stderr).toContain("symbolic link")
+        expect(s.sim.calls).toEqual([])
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 })
