@@ -46,12 +46,55 @@ describe("the rotation journal", () => {
         expect(fs.statSync(file).mode & 0o777).toBe(0o600)
         expect(fs.readdirSync(path.dirname(file))).toEqual(["credentials.work.json"])
         const found = yield* withJournal(home.credentials, (j) => j.find("work-copy"))
-        expect(Option.map(found, (f) => Redacted.value(f.entry.newKey!.secret))).toEqual(
-          Option.some("new/secret"),
-        )
+        const secret = Option.flatMap(found, (f) => Option.fromNullable(f.entry.newKey?.secret))
+        expect(Option.map(secret, Redacted.value)).toEqual(Option.some("new/secret"))
         expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find("other")))).toBe(true)
         yield* withJournal(home.credentials, (j) => j.remove(recorded))
         expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find("work")))).toBe(true)
+      }),
+  )
+
+  it.effect(
+    "for a key kept in the OS secret store it records the mode and key ids, never a secret, and a file key's journal reads as before",
+    () =>
+      Effect.gen(function* () {
+        const home = tempHome()
+        const { oldKey, ...rest } = entry(home.credentials)
+        const stored: Entry = { ...rest, store: "keyring", oldKey: { id: oldKey.id } }
+        const file = yield* withJournal(home.credentials, (j) => j.begin(stored))
+        yield* withJournal(home.credentials, (j) => j.record({ ...stored, newKey: { id: id(2) } }))
+        const text = fs.readFileSync(file, "utf8")
+        expect(JSON.parse(text)).toMatchObject({
+          store: "keyring",
+          oldKey: { id: id(1) },
+          newKey: { id: id(2) },
+        })
+        expect(text).not.toContain("secret")
+        const found = yield* withJournal(home.credentials, (j) => j.find("work"))
+        expect(Option.map(found, (f) => [f.entry.store, f.entry.newKey?.id])).toEqual(
+          Option.some(["keyring", id(2)]),
+        )
+        // A journal written before keys could be stored names no mode: its key is in the file.
+        fs.writeFileSync(
+          file,
+          JSON.stringify({
+            ...JSON.parse(text),
+            store: undefined,
+            oldKey: { id: id(1), secret: "old/secret" },
+            newKey: { id: id(2), secret: "new/secret" },
+          }),
+        )
+        const before = yield* withJournal(home.credentials, (j) => j.find("work"))
+        expect(Option.map(before, (f) => f.entry.store)).toEqual(Option.some(undefined))
+        expect(
+          Option.map(before, (f) =>
+            f.entry.store === "keyring" ? "" : Redacted.value(f.entry.oldKey.secret),
+          ),
+        ).toEqual(Option.some("old/secret"))
+        // A stored key's journal without the store's mark would be taken for one holding secrets: refused.
+        fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(text), store: undefined }))
+        const unmarked = yield* withJournal(home.credentials, (j) => j.find("work")).pipe(Effect.flip)
+        expect(unmarked.message).toContain("not a rotation journal this tool can read")
       }),
   )
 

@@ -8,25 +8,45 @@ import type { FileError } from "../schema/Errors.js"
 
 const Key = Schema.Struct({ id: AccessKeyId, secret: Schema.Redacted(Schema.String) })
 
-/**
- * What a rotation records before it creates a key, and (with the new key's secret) right after:
- * enough for the next `rotate` to finish or undo it after the process was killed.
- */
-export const Entry = Schema.Struct({
+const rotation = {
   version: Schema.Literal(1),
   /** The profile `rotate` was run for; the journal is named after it. */
   profile: Schema.String,
   /** The credentials file whose key is rotated. */
   credentials: Schema.String,
   userName: Schema.String,
-  /** Every profile that held the old key. */
+  /** Every profile that held the old key (or, for a stored key, pointed to it). */
   profiles: Schema.Array(Schema.String),
-  oldKey: Key,
   /** The user's keys just before CreateAccessKey: any other key is the one it made. */
   before: Schema.Array(AccessKeyId),
-  newKey: Schema.optional(Key),
   started: Schema.Date,
+}
+
+/** The rotation of a key kept in the file: the journal holds both keys' secrets while it runs. */
+const FileEntry = Schema.Struct({
+  ...rotation,
+  /** Absent in every journal of a key kept in the file. */
+  store: Schema.optional(Schema.Literal("file")),
+  oldKey: Key,
+  newKey: Schema.optional(Key),
 })
+
+/**
+ * The rotation of a key kept in the OS secret store: key ids only, the secrets are the store's
+ * items. The new key's secret is here only when the store could not take it.
+ */
+const KeyringEntry = Schema.Struct({
+  ...rotation,
+  store: Schema.Literal("keyring"),
+  oldKey: Schema.Struct({ id: AccessKeyId }),
+  newKey: Schema.optional(Schema.Struct({ id: AccessKeyId, secret: Schema.optional(Key.fields.secret) })),
+})
+
+/**
+ * What a rotation records before it creates a key, and (with the new key) right after: enough for
+ * the next `rotate` to finish or undo it after the process was killed.
+ */
+export const Entry = Schema.Union(KeyringEntry, FileEntry)
 export type Entry = typeof Entry.Type
 
 export interface Found {

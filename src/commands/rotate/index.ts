@@ -210,6 +210,13 @@ const recovery = (
 ) =>
   Effect.gen(function* () {
     const { entry, path } = found
+    if (entry.store === "keyring") {
+      return yield* new RotationUnfinished({
+        path,
+        reason:
+          "it rotates a key kept in the OS secret store, which this version of aws-iam-login cannot finish: update it, then run rotate again.",
+      })
+    }
     const r: Rotation = {
       profile: name,
       userName: entry.userName,
