@@ -36,7 +36,7 @@ describe("the original order, mapped onto the command tree", () => {
       Either.left("--no-such-flag is not an option of exec: `aws-iam-login exec --help` lists its options."),
     )
     expect(mapped("work --force -f")).toEqual(Either.left("-f is given twice."))
-    expect(mapped("work status --json --debug")).toEqual(Either.right("status --json --debug -- work"))
+    expect(mapped("work status --json --debug")).toEqual(Either.right("--debug status --json -- work"))
   })
 
   it("leaves what follows -- to the command exec runs", () => {

@@ -1,6 +1,6 @@
 import * as Either from "effect/Either"
 import { closest } from "../closest.js"
-import { builtInFlags, type Flag, flagNamed } from "./flags.js"
+import { type Flag, flagNamed } from "./flags.js"
 
 /** What the mapping needs to know of the command tree. */
 export interface Grammar {
@@ -8,8 +8,12 @@ export interface Grammar {
   readonly commands: ReadonlyMap<string, boolean>
   /** Every flag of every command, so that a flag's value is not taken for a word. */
   readonly flags: ReadonlyArray<Flag>
-  /** The flags each subcommand takes, besides those every command line takes (builtInFlags). */
+  /** The flags each subcommand takes, besides those every command line takes (`common`). */
   readonly own: ReadonlyMap<string, ReadonlyArray<Flag>>
+  /** The flags every command line takes: @effect/cli's built-in ones, and the tool's own (`root`). */
+  readonly common: ReadonlyArray<Flag>
+  /** The tool's own options (--debug), read by the root command before the subcommand. */
+  readonly root: ReadonlyArray<Flag>
 }
 
 /**
@@ -19,7 +23,7 @@ export interface Grammar {
  */
 const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Grammar) => {
   const own = grammar.own.get(command) ?? []
-  const taken = [...own, ...builtInFlags]
+  const taken = [...own, ...grammar.common]
   const seen = new Set<Flag>()
   for (let i = 0; i < flags.length; i++) {
     const arg = flags[i]!
@@ -35,7 +39,7 @@ const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Gra
         ? `${name} is not an option of ${command}: \`aws-iam-login ${command} --help\` lists its options.`
         : `The flag '${name}' is not recognized. Did you mean '${suggestion}'?`
     }
-    if (seen.has(flag)) return `${arg.split("=")[0]} is given twice.`
+    if (seen.has(flag) && !grammar.root.includes(flag)) return `${arg.split("=")[0]} is given twice.`
     seen.add(flag)
     if (!arg.includes("=") && flag.values !== undefined) i++
   }
@@ -149,13 +153,17 @@ export const toTree = (
   if (own.includes("--help") || own.includes("-h")) return Either.right([...about, "--help"])
   if (own.includes("--version")) return Either.right(["--version"])
   const positionals = words.filter((_, i) => i !== at).map((i) => own[i]!)
-  const flags = own.filter((_, i) => !words.includes(i))
-  const mistake = flagMistake(flags, command, grammar)
+  const allFlags = own.filter((_, i) => !words.includes(i))
+  const mistake = flagMistake(allFlags, command, grammar)
   if (mistake !== undefined) return Either.left(mistake)
+  // @effect/cli reads the root command's options only before the subcommand's name.
+  const isRoot = (arg: string) => grammar.root.includes(flagNamed(grammar.flags, arg)!)
+  const root = [...new Set(allFlags.filter(isRoot))]
+  const flags = allFlags.filter((arg) => !isRoot(arg))
   const profile = positionals.length === 0 && commands.get(command) ? (named ?? awsProfile) : undefined
   const unused = positionals.length > 0 && named !== undefined ? ["--profile", named] : []
   // Flags first, then `--` and the words: @effect/cli suggests a flag for a mistyped one only when
   // it comes first, and after `--` no word is taken for a flag's value (a profile named `yes`).
   const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...forced.slice(1)]
-  return Either.right([command, ...flags, ...unused, ...(after.length > 0 ? ["--", ...after] : [])])
+  return Either.right([...root, command, ...flags, ...unused, ...(after.length > 0 ? ["--", ...after] : [])])
 }

@@ -4,8 +4,9 @@ import * as Option from "effect/Option"
 import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
 import { commandStart } from "./argv.js"
 import { usageHint } from "./exit.js"
-import { builtInFlags, type CommandFlags, type Flag, flagNamed, shells } from "./flags.js"
+import { type CommandFlags, type Flag, flagNamed, shells } from "./flags.js"
 import { asksForHelp, ownArgs } from "./names.js"
+import { builtInFlags, rootFlags } from "./tree.js"
 
 /**
  * Shell completion. The scripts call back `aws-iam-login __complete <index> <words…>`, so one
@@ -15,7 +16,10 @@ import { asksForHelp, ownArgs } from "./names.js"
 const profileFlag: Flag = { names: ["--profile"], values: [] }
 
 /** Values to offer for flags that take free text. */
-const suggestions: Record<string, ReadonlyArray<string>> = { "--duration": ["15m", "1h", "12h", "36h"] }
+const suggestions: Record<string, ReadonlyArray<string>> = {
+  "--duration": ["15m", "1h", "12h", "36h"],
+  "--completions": shells,
+}
 
 /** The built-in flags offered after the profile, and after a subcommand. */
 const offeredBuiltIns = { root: ["--help", "--version", "--completions"], subcommand: ["--help"] }
@@ -80,7 +84,7 @@ export const candidates = (
 ) => {
   const current = words[index] ?? ""
   const before = words.slice(1, index)
-  const allFlags = [...[...flags.subcommands.values()].flat(), ...builtInFlags, profileFlag]
+  const allFlags = [...[...flags.subcommands.values()].flat(), ...builtInFlags, ...rootFlags, profileFlag]
   const takingValue = (word: string | undefined) => {
     const flag = word?.startsWith("-") && !word.includes("=") ? flagNamed(allFlags, word) : undefined
     return flag?.values === undefined ? undefined : flag
@@ -102,7 +106,7 @@ export const candidates = (
     const previous = takingValue(before.at(-1))
     if (previous !== undefined) {
       const suggested = previous.names.flatMap((name) => suggestions[name] ?? [])
-      return previous.values?.length ? previous.values : suggested
+      return suggested.length > 0 ? suggested : (previous.values ?? [])
     }
     const positionals = before.filter(
       (word, i) => !word.startsWith("-") && takingValue(before[i - 1]) === undefined,

@@ -10,18 +10,8 @@ export interface Flag {
 
 export const shells = ["bash", "zsh", "fish", "sh"] as const
 
-/** The flags @effect/cli gives every command line. */
-export const builtInFlags: ReadonlyArray<Flag> = [
-  { names: ["-h", "--help"], values: undefined },
-  { names: ["--version"], values: undefined },
-  { names: ["--wizard"], values: undefined },
-  { names: ["--completions"], values: shells },
-  { names: ["--log-level"], values: ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"] },
-  // Not @effect/cli's: src/layers/Debug.ts takes it off the command line before parsing.
-  { names: ["--debug"], values: undefined },
-]
-
-const flagsIn = (usage: Usage.Usage): Array<Flag> => {
+/** The flags a usage names, with their values. */
+export const flagsIn = (usage: Usage.Usage): Array<Flag> => {
   switch (usage._tag) {
     case "Named": {
       if (!usage.names.some((name) => name.startsWith("-"))) return []

@@ -5,7 +5,7 @@ import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import pkg from "../../package.json" with { type: "json" }
-import { withDebug } from "../layers/Debug.js"
+import { withStderrLogging } from "../layers/Debug.js"
 import { separated, toTree } from "./argv.js"
 import { completeWords, completionScript } from "./completion.js"
 import { exitCode, usageHint } from "./exit.js"
@@ -35,7 +35,7 @@ const awsProfile = Config.option(Config.nonEmptyString("AWS_PROFILE")).pipe(
 
 /**
  * Runs the command line `args` (without node and the script) and returns the exit code (see
- * exitCode). `--debug` before the command `exec` runs turns on debug logging (withDebug). `live`
+ * exitCode). `live`
  * provides the AWS and file layers to what needs them: help, version and the completion script are
  * answered without building them.
  */
@@ -43,8 +43,9 @@ export const main = <ROut, E2, RIn>(args: ReadonlyArray<string>, live: Layer.Lay
   args[0] === "__complete"
     ? Effect.provide(completeWords(args.slice(1), commandFlags, commandDescriptions()), live)
     : // With `--` before the command `exec` runs, what follows it is never read as ours, --debug included.
-      withDebug(separated(args, grammar), (explicit) =>
+      withStderrLogging(
         Effect.gen(function* () {
+          const explicit = separated(args, grammar)
           const script = yield* completionScript(explicit)
           if (Option.isSome(script)) return script.value
           const mapped = toTree(explicit, grammar, yield* awsProfile)

@@ -3,13 +3,11 @@
 
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
-import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import { maskKeyId } from "../schema/Credentials.js"
 import type { Signer } from "../services/Sts.js"
@@ -25,29 +23,12 @@ export const stderrLogger = Logger.make(({ logLevel, message }) => {
   process.stderr.write(`[${logLevel.label.toLowerCase()}] ${render(message)}\n`)
 })
 
-const enabledByEnvironment = Config.boolean("AWS_IAM_LOGIN_DEBUG").pipe(
-  Config.withDefault(false),
-  Effect.orElseSucceed(() => false),
-)
-
 /**
- * Runs `main` with the command line `args` less the `--debug` words before any `--`, logging only
- * with `stderrLogger`, at Debug level when `--debug` was there or AWS_IAM_LOGIN_DEBUG is set.
+ * Runs `main` logging only with `stderrLogger`. The level is the command line's: `--debug` (or
+ * AWS_IAM_LOGIN_DEBUG) is an option of the root command (src/cli/tree.ts).
  */
-export const withDebug = <A, E, R>(
-  args: ReadonlyArray<string>,
-  main: (args: ReadonlyArray<string>) => Effect.Effect<A, E, R>,
-): Effect.Effect<A, E, R> => {
-  const end = args.includes("--") ? args.indexOf("--") : args.length
-  const flagged = args.slice(0, end).includes("--debug")
-  const rest = [...args.slice(0, end).filter((arg) => arg !== "--debug"), ...args.slice(end)]
-  return Effect.flatMap(enabledByEnvironment, (fromEnv) =>
-    main(rest).pipe(
-      flagged || fromEnv ? Logger.withMinimumLogLevel(LogLevel.Debug) : (self) => self,
-      Effect.locally(FiberRef.currentLoggers, HashSet.make(stderrLogger)),
-    ),
-  )
-}
+export const withStderrLogging = <A, E, R>(main: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(main, FiberRef.currentLoggers, HashSet.make(stderrLogger))
 
 /** Logs `line(exit, millis)` at Debug level when `effect` ends, however it ends. */
 export const timed =
