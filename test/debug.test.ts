@@ -1,24 +1,10 @@
-import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Redacted, TestClock } from "effect"
+import { ConfigProvider, Effect } from "effect"
 import { vi } from "vitest"
-import { cli, tempHome } from "./support/harness.js"
-import { SimAws, SimulatedAws, validCode } from "./support/SimulatedAws.js"
+import { aliceAtWork, cli, type tempHome } from "./support/harness.js"
+import { SimulatedAws, validCode } from "./support/SimulatedAws.js"
 
-/** A user with a device and a key, in a credentials file; no session yet. */
-const setup = Effect.gen(function* () {
-  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-  const sim = yield* SimAws
-  const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice")
-  const files = tempHome()
-  fs.writeFileSync(
-    files.credentials,
-    `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nmfa_serial = ${serial}\n`,
-  )
-  return files
-})
+const setup = Effect.map(aliceAtWork, (home) => home.files)
 
 /** Runs the command line and returns what it wrote as `[debug]` lines (the logger writes to stderr itself). */
 const debugLines = (

@@ -1,24 +1,14 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Option, Redacted, TestClock } from "effect"
-import { cli, tempHome } from "../support/harness.js"
-import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
-
-const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+import { Effect, Fiber, Option, TestClock } from "effect"
+import { aliceAtWork, cli } from "../support/harness.js"
+import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
 const setup = Effect.gen(function* () {
-  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-  const sim = yield* SimAws
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice")
-  const files = tempHome()
-  fs.writeFileSync(
-    files.credentials,
-    `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nmfa_serial = ${serial}\n`,
-  )
-  fs.writeFileSync(files.config, "[profile work]\nregion = eu-west-1\n")
-  return { sim, files, read: () => fs.readFileSync(files.credentials, "utf8") }
+  const home = yield* aliceAtWork
+  fs.writeFileSync(home.files.config, "[profile work]\nregion = eu-west-1\n")
+  return home
 })
 
 /** What the command saw: `env` written to a file, as name → value. */
