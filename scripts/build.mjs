@@ -4,6 +4,8 @@
 // with a V8 code cache, so that after the first run Node skips most of the parsing and compiling.
 import { execFileSync } from "node:child_process"
 import { chmod, readFile, rm, writeFile } from "node:fs/promises"
+import { createRequire } from "node:module"
+import * as path from "node:path"
 import { build } from "esbuild"
 
 const common = {
@@ -95,12 +97,15 @@ await build({
 const main = await readFile("dist/main.cjs", "utf8")
 if (main.includes(`require("@napi-rs/keyring")`))
   throw new Error("dist/main.cjs loads @napi-rs/keyring: only dist/keyring.cjs may")
+// The launcher knows the command names without loading main.cjs: written in from its command tree.
+const { commandNames } = createRequire(import.meta.url)(path.resolve("dist/main.cjs"))
 await build({
   ...common,
   entryPoints: ["src/launcher.ts"],
   outfile: "dist/bin.js",
   external: ["./main.cjs"],
   banner: { js: "#!/usr/bin/env node" },
+  define: { AWS_IAM_LOGIN_COMMANDS: JSON.stringify(commandNames) },
 })
 // CommonJS starts faster than an ES module, and the path stays dist/bin.js.
 await writeFile("dist/package.json", `${JSON.stringify({ type: "commonjs" })}\n`)

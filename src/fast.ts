@@ -7,7 +7,7 @@
 // `$VAR`), another flag, --debug, a terminal for help. test/fast.test.ts holds both to the same output.
 import * as fs from "node:fs"
 import * as Either from "effect/Either"
-import { commandNames } from "./cli/names.js"
+import { commandNames } from "./cli/commandNames.js"
 import * as Ini from "./schema/Ini.js"
 import {
   accessKeyIdPattern,

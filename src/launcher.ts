@@ -12,7 +12,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as vm from "node:vm"
-import { asksForHelp, commandNames } from "./cli/names.js"
+import { commandNames } from "./cli/commandNames.js"
+import { asksForHelp } from "./cli/names.js"
 import { fastAnswer, type Texts } from "./fast.js"
 
 const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")

@@ -88,3 +88,6 @@ export const grammar: Grammar = {
   common: [...builtInFlags, ...rootFlags],
   root: rootFlags,
 }
+
+/** The subcommands' names: the launcher gets them from here when the tool is built (src/cli/commandNames.ts). */
+export const commandNames: ReadonlyArray<string> = [...grammar.commands.keys()]
