@@ -292,7 +292,9 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
   const taskkill = (pid: number) =>
     Effect.flatMap(childProcess, ({ spawn }) =>
       Effect.async<void>((resume) => {
-        const child = spawn("taskkill", ["/pid", String(pid), "/T", "/F"], { stdio: "ignore" })
+        // By its full path: Windows looks for a bare name in the current directory first.
+        const taskkillExe = path.win32.join(env("SystemRoot") ?? "C:\\Windows", "System32", "taskkill.exe")
+        const child = spawn(taskkillExe, ["/pid", String(pid), "/T", "/F"], { stdio: "ignore" })
         child.once("error", () => resume(Effect.void))
         child.once("close", () => resume(Effect.void))
       }),

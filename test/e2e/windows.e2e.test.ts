@@ -202,6 +202,31 @@ describe.runIf(available && wineAvailable)(
       }
     }, 120_000)
 
+    it("a login whose mfa_process hangs ends at its deadline, says so in one sentence and spends nothing", async () => {
+      const { home, env } = await initialised("hugo")
+      // A code generator that never answers, started by an npm-style shim, as a hardware key's tool waiting for a touch.
+      const { tools } = shim(
+        "otp",
+        "require('fs').writeFileSync(process.argv[2], String(process.pid))\nsetInterval(() => {}, 1000)\n",
+      )
+      const pidFile = path.join(tools, "otp.pid")
+      addToWork(home, `mfa_process = otp ${windowsPath(pidFile)}\r\n`)
+      const before = home.read()
+      const sent = moto.requests.length
+      const run = wine.launch(["work"], env, { path: [tools] })
+      await written(pidFile, "mfa_process")
+      const out = await run.ended
+      expect(out.code).toBe(1)
+      expect(out.stderr).toBe(
+        `aws-iam-login: mfa_process \`otp ${windowsPath(pidFile)}\` failed: it did not finish within 30 seconds; fix it in the profile, or pass --token CODE.\n`,
+      )
+      expect(moto.requests.slice(sent).map((r) => r.action)).not.toContain("GetSessionToken")
+      expect(home.read()).toBe(before)
+      // The tool ends the tree with `taskkill /T /F`; Wine 8's taskkill has no /T, so the program
+      // cmd.exe started may outlive the tool here, where on Windows it ends with it.
+      if (run.anyRunning()) process.kill(-(run.child.pid ?? 0), "SIGKILL")
+    }, 120_000)
+
     it("after a login holding its lock is killed, the next login takes the lock at once though the holder's pid now names a live process", async () => {
       const { home, env } = await initialised("kurt")
       const before = home.read()
