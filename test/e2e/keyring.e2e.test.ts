@@ -72,7 +72,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
       () => undefined,
     )
 
-  it("moves the key into the keyring, where secret-tool finds it; login and the AWS CLI use it; rotate refuses; it moves back", async () => {
+  it("moves the key into the keyring, where secret-tool finds it; login and the AWS CLI use it; it moves back", async () => {
     const { user, home } = await initialisedHome(moto, "keyring-user")
     const before = home.read()
     const plan = await aws_iam_login(
@@ -108,12 +108,6 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(identity).toMatchObject({ code: 0 })
     // Signed with the session credential_process hands over ([work] holds no key for the AWS CLI to use).
     expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
-
-    const rotate = await aws_iam_login(home, moto.endpoint, ["work", "rotate", "--yes"], { env: env() })
-    expect(rotate.code).toBe(1)
-    expect(rotate.stderr).toMatch(
-      /^aws-iam-login: The key of \[work\] is in the OS secret store.*Nothing was changed\.\n$/,
-    )
 
     const back = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "file"], { env: env() })
     expect(back).toMatchObject({ code: 0, stderr: "" })

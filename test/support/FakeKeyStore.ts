@@ -10,11 +10,17 @@ export const fakeKeyStore = () => {
   const calls: Array<StoreOp> = []
   /** Fail call number N (1-based, over all operations) with this problem. */
   const faults = new Map<number, StoreProblem>()
+  /** Calls (by number) that never answer, as a keyring prompt nobody sees; an interruption ends them. */
+  const hangs = new Set<number>()
+  /** Told of each call as it starts, with the key id: to order the calls against others. */
+  const observers: Array<(op: StoreOp, keyId: string) => void> = []
   /** Items written are read back otherwise (a store that mangles what it keeps). */
   let mangle = false
-  const call = <A>(op: StoreOp, run: () => A) =>
+  const call = <A>(op: StoreOp, keyId: string, run: () => A) =>
     Effect.suspend(() => {
       calls.push(op)
+      for (const observe of observers) observe(op, keyId)
+      if (hangs.has(calls.length)) return Effect.never
       const problem = faults.get(calls.length)
       return problem === undefined
         ? Effect.sync(run)
@@ -26,16 +32,20 @@ export const fakeKeyStore = () => {
       write: (keyId, secret) =>
         call(
           "write",
+          keyId,
           () => void items.set(keyId, mangle ? `${Redacted.value(secret)}x` : Redacted.value(secret)),
         ),
-      read: (keyId) => call("read", () => Option.map(Option.fromNullable(items.get(keyId)), Redacted.make)),
-      remove: (keyId) => call("remove", () => items.delete(keyId)),
+      read: (keyId) =>
+        call("read", keyId, () => Option.map(Option.fromNullable(items.get(keyId)), Redacted.make)),
+      remove: (keyId) => call("remove", keyId, () => items.delete(keyId)),
     }),
   )
   return {
     items,
     calls,
     faults,
+    hangs,
+    observers,
     layer,
     mangling: () => {
       mangle = true

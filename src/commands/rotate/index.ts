@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { type AwsCredentials, maskKeyId, type ProfileName, showTime } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
+import { storeService } from "../../schema/KeyStore.js"
 import { CredentialsFile } from "../../services/CredentialsFile.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
@@ -19,7 +20,6 @@ import { noteIfStopped } from "../../signals.js"
 import { profile } from "../profile.js"
 import { describeKey, explain, keyState, removeCommand } from "./keys.js"
 import {
-  asKey,
   type Created,
   checkStep,
   createStep,
@@ -30,11 +30,14 @@ import {
   holds,
   iamSigner,
   type Journaled,
+  journalKeys,
   madeBy,
   profileList,
   type Rotation,
   reactivateStep,
+  readBackStep,
   recordStep,
+  removeItemStep,
   type StepContext,
   type StepError,
   waitStep,
@@ -63,11 +66,15 @@ export class KeysNotRotatable extends Data.TaggedError("KeysNotRotatable")<{ rea
   }
 }
 
-/** Profiles in the file that hold the profile's key, id and secret: people copy one key into several profiles. */
-const profilesHolding = ({ home, signer }: LoadedProfile) => [
+/**
+ * Profiles in the file that hold the profile's key, id and secret (people copy one key into several
+ * profiles), or for a stored key, that point to its item.
+ */
+const profilesHolding = ({ home, signer, stored }: LoadedProfile) => [
   home.section,
   ...[...home.file.sections.keys()].filter(
-    (section) => section !== home.section && holds(home.file, [section], signer.credentials),
+    (section) =>
+      section !== home.section && holds(home.file, [section], signer.credentials, stored !== undefined),
   ),
 ]
 
@@ -138,6 +145,7 @@ const rotation = (
       before: keys.map((k) => k.accessKeyId),
       credentials: loaded.file.path,
       file: loaded.home.file.path,
+      stored: loaded.stored !== undefined,
     }
     const old = maskKeyId(r.oldKey.accessKeyId)
     // Copies in the other file are not rotated: each is named, before and after.
@@ -149,19 +157,26 @@ const rotation = (
       copies.length === 0
         ? ""
         : ` Not rotated: ${copies.join(", ")} in ${other.path} ${copies.length > 1 ? "hold copies" : "holds a copy"} of the old key ${old}, which will stop working: copy the new key there from [${name}], or remove ${copies.length > 1 ? "them" : "it"}.`
+    const record = recordStep(r)
     const create = createStep(r)
     // Undone in reverse, so when only these are left the old key is back, Active, in the file.
-    const afterOldKeyBack = [create, recordStep].flatMap((step) => (step.undo ? [step.undo.name] : []))
+    const afterOldKeyBack = [create, record].flatMap((step) => (step.undo ? [step.undo.name] : []))
     const oldKeyBack = (notUndone: ReadonlyArray<string>) =>
       notUndone.every((item) => afterOldKeyBack.some((undo) => item.startsWith(undo)))
-    const plan = Transaction.Plan.start<Rotation, StepError, StepContext>()
-      .next(recordStep)
-      .next(create)
+    const created = Transaction.Plan.start<Rotation, StepError, StepContext>().next(record).next(create)
+    const deleted = (r.stored ? created.next(readBackStep) : created)
       .next(writeNewStep(r))
       .next(waitStep("the new key"))
       .next(deactivateStep(r))
       .next(deleteStep(r))
-      .next(forgetStep<Created>((s) => s.newKey))
+    const plan = (
+      r.stored
+        ? deleted.next(removeItemStep<Created>(r.oldKey.accessKeyId, `the old key ${old}`, (s) => s.newKey))
+        : deleted
+    ).next(forgetStep<Created>((s) => s.newKey))
+    const keeps = r.stored
+      ? "the OS secret store keeps the new key"
+      : "the journal keeps the new key's secret"
     return choose(
       `Plan to rotate the key of [${name}] (IAM user ${userName}):${notRotated}`,
       "Rotate now?",
@@ -171,11 +186,11 @@ const rotation = (
         state: (outcome) =>
           Effect.succeed(
             outcome.committed
-              ? `The old key ${old} is deleted; the journal keeps the new key's secret. ${rerun(name)}`
+              ? `The old key ${old} is deleted; ${keeps}. ${rerun(name)}`
               : outcome.stoppedBy === "Unproven"
                 ? `Your key ${old} is still the one in ${profileList(r.profiles)}, Active and working; the journal stays until rotate ends the rotation.`
                 : outcome.stopped
-                  ? `The journal keeps the new key's secret: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
+                  ? `${keeps.slice(0, 1).toUpperCase()}${keeps.slice(1)}: put the new key back into ${profileList(r.profiles)}, or ${rerun(name).slice(0, 1).toLowerCase()}${rerun(name).slice(1)}`
                   : oldKeyBack(outcome.notUndone)
                     ? `Your key ${old} is still the one in [${name}], Active and working.${outcome.notUndone.length === 0 ? "" : ` ${rerun(name)}`}`
                     : rerun(name),
@@ -210,43 +225,40 @@ const recovery = (
 ) =>
   Effect.gen(function* () {
     const { entry, path } = found
-    if (entry.store === "keyring") {
-      return yield* new RotationUnfinished({
-        path,
-        reason:
-          "it rotates a key kept in the OS secret store, which this version of aws-iam-login cannot finish: update it, then run rotate again.",
-      })
-    }
+    const known = yield* journalKeys(entry)
     const r: Rotation = {
       profile: name,
       userName: entry.userName,
       profiles: entry.profiles,
-      oldKey: asKey(entry.oldKey),
+      oldKey: known.oldKey,
       region: loaded.signer.region,
       mfaSession,
       before: entry.before,
       credentials: entry.credentials,
       file: loaded.home.file.path,
+      stored: entry.store === "keyring",
     }
     const oldKey = r.oldKey
-    const newKey = Option.map(Option.fromNullable(entry.newKey), asKey)
+    const newKey = known.newKey
     const old = `the old key ${maskKeyId(oldKey.accessKeyId)}`
     const fresh = (key: AwsCredentials) => `the new key ${maskKeyId(key.accessKeyId)}`
     const names: Array<readonly [AwsCredentials, string]> = [[oldKey, old]]
     if (Option.isSome(newKey)) names.push([newKey.value, fresh(newKey.value)])
     const file = loaded.home.file
-    const holdsOld = holds(file, r.profiles, oldKey)
-    const holdsNew = Option.exists(newKey, (k) => holds(file, r.profiles, k))
+    const holdsOld = holds(file, r.profiles, oldKey, r.stored)
+    const holdsNew = Option.exists(newKey, (k) => holds(file, r.profiles, k, r.stored))
     const unfinished = (reason: string) => new RotationUnfinished({ path, reason })
     if (!holdsOld && !holdsNew) {
       return yield* unfinished(
-        `${whatFileHolds(file, r.profiles, names)}, not a key it names. Put ${old} or the new key back (the journal holds both secrets), then run rotate again.`,
+        `${whatFileHolds(file, r.profiles, names, r.stored)}, not a key it names. Put ${old} or the new key back (${r.stored ? "the OS secret store holds both keys' items" : "the journal holds both secrets"}), then run rotate again.`,
       )
     }
     const inFile = holdsNew && Option.isSome(newKey) ? newKey.value : oldKey
     const keys = yield* listWithAny(r.userName, [
       iamSigner(r, inFile),
-      ...names.filter(([k]) => k !== inFile).map(([k]) => iamSigner(r, k)),
+      ...names
+        .filter(([k]) => k !== inFile && (k !== oldKey || known.oldSecretKnown))
+        .map(([k]) => iamSigner(r, k)),
     ])
     const listed = (key: AwsCredentials) => keys.find((k) => k.accessKeyId === key.accessKeyId)
     const oldInfo = listed(oldKey)
@@ -258,12 +270,13 @@ const recovery = (
 
     if (holdsNew && Option.isSome(newActive)) {
       // The file has the new key and AWS lists it Active: finish what was started.
-      const input: Created = { rotation: r, entry, newKey: newActive.value }
+      const input: Created = { rotation: r, entry, journal: path, newKey: newActive.value }
       let plan = Transaction.Plan.start<Created, StepError, StepContext>().next(
         waitStep(fresh(newActive.value)),
       )
       if (oldInfo?.status === "Active") plan = plan.next(deactivateStep(r))
       if (oldInfo !== undefined) plan = plan.next(deleteStep(r))
+      if (r.stored) plan = plan.next(removeItemStep<Created>(oldKey.accessKeyId, old, (s) => s.newKey))
       return choose(
         `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${profileList(r.profiles)} ${verb(r, "hold")} ${fresh(newActive.value)}. To finish it:`,
         "Finish it?",
@@ -277,14 +290,18 @@ const recovery = (
         },
       )
     }
-    const input: Journaled = { rotation: r, entry }
+    const input: Journaled = { rotation: r, entry, journal: path }
     if (oldInfo === undefined) {
       if (holdsOld && Option.isSome(newActive)) {
         // The old key is gone and the file lost the new one (an older copy was saved over it).
-        const plan = Transaction.Plan.start<Journaled, StepError, StepContext>()
+        const written = Transaction.Plan.start<Journaled, StepError, StepContext>()
           .next(checkStep<Journaled>(newActive.value, fresh(newActive.value)))
           .next(writeKeyStep<Journaled>(r, newActive.value, fresh(newActive.value), oldKey))
-          .next(forgetStep<Journaled>(() => newActive.value))
+        const plan = (
+          r.stored
+            ? written.next(removeItemStep<Journaled>(oldKey.accessKeyId, old, () => newActive.value))
+            : written
+        ).next(forgetStep<Journaled>(() => newActive.value))
         return choose(
           `A rotation of [${entry.profile}] was cut off (${started}; journal ${path}): ${old} is deleted and ${profileList(r.profiles)} still ${verb(r, "hold")} it. To finish it:`,
           "Finish it?",
@@ -318,6 +335,11 @@ const recovery = (
         ),
       )
     }
+    if (!known.oldSecretKnown) {
+      return yield* unfinished(
+        `the OS secret store has no item for ${old}, which AWS still lists: put its secret back (service ${storeService}, account ${oldKey.accessKeyId}), then run rotate again.`,
+      )
+    }
     plan = plan.next(checkStep<Journaled>(oldKey, old))
     if (holdsNew && Option.isSome(newKey))
       plan = plan.next(writeKeyStep<Journaled>(r, oldKey, old, newKey.value))
@@ -333,6 +355,13 @@ const recovery = (
     for (const made of keys.filter((k) => madeBy(entry, k))) {
       plan = plan.next(
         discardStep<Journaled>(r, made.accessKeyId, `the new key ${maskKeyId(made.accessKeyId)}`),
+      )
+    }
+    // A new key AWS no longer lists (an undo deleted it) may still have its item.
+    const gone = entry.newKey?.id
+    if (r.stored && gone !== undefined && !keys.some((k) => k.accessKeyId === gone)) {
+      plan = plan.next(
+        removeItemStep<Journaled>(gone, `the new key ${maskKeyId(gone)}`, (s) => s.rotation.oldKey),
       )
     }
     return choose(
@@ -382,11 +411,6 @@ export const rotate = Command.make(
         )
       }
       const loaded = yield* (yield* Session).load(name)
-      if (loaded.stored !== undefined) {
-        return yield* new KeysNotRotatable({
-          reason: `The key of [${name}] is in the OS secret store, and rotate cannot yet rotate a stored key: run \`aws-iam-login ${name} key --store file\`, rotate, then \`aws-iam-login ${name} key --store keyring\`.`,
-        })
-      }
       if (loaded.signer.credentials.sessionToken !== undefined) {
         return yield* new KeysNotRotatable({
           reason: `[${loaded.home.section}] in ${loaded.home.file.path} holds a session token beside its key, so the key is a temporary one from STS, which IAM cannot rotate: put your IAM user's long-term key there, without aws_session_token.`,

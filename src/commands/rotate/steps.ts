@@ -1,7 +1,10 @@
 import * as Terminal from "@effect/platform/Terminal"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
@@ -15,9 +18,17 @@ import {
   printable,
 } from "../../schema/Credentials.js"
 import { type FileError, InvalidInput } from "../../schema/Errors.js"
+import {
+  type KeyStoreFailed,
+  storedKeyId,
+  storedKeyOf,
+  storeKey,
+  storeService,
+} from "../../schema/KeyStore.js"
 import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js"
 import { type AccessKeyInfo, Iam, type KeyStatus } from "../../services/Iam.js"
 import { type Entry, Journal } from "../../services/Journal.js"
+import { KeyStore } from "../../services/KeyStore.js"
 import { type Signer, Sts } from "../../services/Sts.js"
 import { describeKey, removeCommand } from "./keys.js"
 import { FileChanged, type Step, Unproven } from "./transaction.js"
@@ -29,8 +40,15 @@ export class JournalKept extends Data.TaggedError("JournalKept")<{ readonly reas
   }
 }
 
-export type StepError = AwsError | FileError | InvalidInput | FileChanged | Unproven | JournalKept
-export type StepContext = Iam | Sts | CredentialsFile | Terminal.Terminal | Journal
+export type StepError =
+  | AwsError
+  | FileError
+  | InvalidInput
+  | FileChanged
+  | Unproven
+  | JournalKept
+  | KeyStoreFailed
+export type StepContext = Iam | Sts | CredentialsFile | Terminal.Terminal | Journal | KeyStore
 type RotationStep<In, Out> = Step<In, Out, StepError, StepContext>
 
 export interface Rotation {
@@ -47,17 +65,26 @@ export interface Rotation {
   readonly credentials: string
   /** The file the profiles are in: the credentials file, or the config file when the key is kept there. */
   readonly file: string
+  /**
+   * The key is kept in the OS secret store: the profiles point to it by key id, each key's secret is
+   * the store's item of that id, and the journal holds key ids only.
+   */
+  readonly stored: boolean
 }
 
 /** The rotation once the journal records it. */
 export interface Journaled {
   readonly rotation: Rotation
   readonly entry: Entry
+  /** Where the journal is, for messages. */
+  readonly journal: string
 }
 
-/** The rotation once the new key exists, its secret in the journal. */
+/** The rotation once the new key exists, its secret in the journal (or for a stored key, the OS secret store). */
 export interface Created extends Journaled {
   readonly newKey: AwsCredentials
+  /** Why the OS secret store did not take the new key, whose secret the journal then keeps. */
+  readonly unstored?: string
 }
 
 /** `key` signing for the rotation's profile, in its region. */
@@ -76,27 +103,30 @@ export const signerName = (rotation: Rotation, key: string) =>
 
 export const profileList = (profiles: ReadonlyArray<string>) => profiles.map((p) => `[${p}]`).join(", ")
 
-export const asKey = (key: { readonly id: AccessKeyId; readonly secret: Redacted.Redacted<string> }) => ({
-  accessKeyId: key.id,
-  secretAccessKey: key.secret,
-})
-
 /** How long a new key may take to be accepted: IAM is eventually consistent. */
 export const propagationSchedule = Schedule.exponential("1 second", 1.5).pipe(
   Schedule.union(Schedule.spaced("8 seconds")),
   Schedule.upTo("60 seconds"),
 )
 
-const keyValues = (key: AwsCredentials) => ({
-  aws_access_key_id: key.accessKeyId,
-  aws_secret_access_key: Redacted.value(key.secretAccessKey),
-})
+/** What a profile holds for `key`: the key itself, or when `stored`, the pointer to its item in the OS secret store. */
+const keyValues = (key: AwsCredentials, stored: boolean): Record<string, string> =>
+  stored
+    ? { [storeKey]: "keyring", [storedKeyId]: key.accessKeyId }
+    : {
+        aws_access_key_id: key.accessKeyId,
+        aws_secret_access_key: Redacted.value(key.secretAccessKey),
+      }
 
 /** Writes `key` into the rotation's profiles, in the same locked write as the check that they hold `expected`. */
 const writeKey = (rotation: Rotation, key: AwsCredentials, expected: AwsCredentials) =>
   Effect.flatMap(CredentialsFile, (files) =>
     files.update(
-      rotation.profiles.map((section) => ({ section, set: keyValues(key), expect: keyValues(expected) })),
+      rotation.profiles.map((section) => ({
+        section,
+        set: keyValues(key, rotation.stored),
+        expect: keyValues(expected, rotation.stored),
+      })),
       rotation.file,
     ),
   )
@@ -107,10 +137,11 @@ const readKeyFile = (rotation: Rotation) =>
     rotation.file === rotation.credentials ? files.read : files.readConfig,
   )
 
-/** Whether every one of `profiles` holds `key` (id and secret). */
-export const holds = (file: IniFile, profiles: ReadonlyArray<string>, key: AwsCredentials) =>
+/** Whether every one of `profiles` holds `key` (id and secret), or when `stored`, points to its stored item. */
+export const holds = (file: IniFile, profiles: ReadonlyArray<string>, key: AwsCredentials, stored: boolean) =>
   profiles.every((p) => {
     const values = file.sections.get(p)?.values
+    if (stored) return storedKeyOf(values) === key.accessKeyId
     return (
       values?.aws_access_key_id === key.accessKeyId &&
       values.aws_secret_access_key === Redacted.value(key.secretAccessKey)
@@ -122,13 +153,14 @@ export const whatFileHolds = (
   file: IniFile,
   profiles: ReadonlyArray<string>,
   names: ReadonlyArray<readonly [AwsCredentials, string]>,
+  stored: boolean,
 ) =>
   profiles
     .map((p) => {
       const values = file.sections.get(p)?.values
-      const id = values?.aws_access_key_id
+      const id = values?.aws_access_key_id ?? storedKeyOf(values)
       if (id === undefined) return `[${p}] holds no key`
-      const known = names.find(([key]) => holds(file, [p], key))
+      const known = names.find(([key]) => holds(file, [p], key, stored))
       return `[${p}] holds ${known?.[1] ?? `${maskKeyId(id)}, a key this rotation did not expect`}`
     })
     .join(", ")
@@ -141,10 +173,10 @@ const expectInFile = (
 ) =>
   Effect.gen(function* () {
     const file = yield* readKeyFile(rotation)
-    if (holds(file, rotation.profiles, key)) return
+    if (holds(file, rotation.profiles, key, rotation.stored)) return
     return yield* new FileChanged({
       reason:
-        `${file.path} changed during the rotation: ${whatFileHolds(file, rotation.profiles, names)}, ` +
+        `${file.path} changed during the rotation: ${whatFileHolds(file, rotation.profiles, names, rotation.stored)}, ` +
         `not ${names.find(([k]) => k === key)?.[1] ?? maskKeyId(key.accessKeyId)} as expected. Stopped, and left every key as it is`,
     })
   })
@@ -227,28 +259,67 @@ export const unprovenKeys = (
 
 // The steps. Each takes the rotation so far and returns it, or the next stage of it.
 
-export const recordStep: RotationStep<Rotation, Journaled> = {
-  name: "Record the rotation in the journal (it keeps the keys' secrets until the rotation ends)",
+export const recordStep = (rotation: Rotation): RotationStep<Rotation, Journaled> => ({
+  name: rotation.stored
+    ? "Record the rotation in the journal (key ids only: the secrets stay in the OS secret store)"
+    : "Record the rotation in the journal (it keeps the keys' secrets until the rotation ends)",
   run: (r) =>
     Effect.gen(function* () {
-      const entry: Entry = {
-        version: 1,
+      const rotation = {
+        version: 1 as const,
         profile: r.profile,
         credentials: r.credentials,
         userName: r.userName,
         profiles: r.profiles,
-        oldKey: { id: r.oldKey.accessKeyId, secret: r.oldKey.secretAccessKey },
         before: r.before,
         started: new Date(yield* Clock.currentTimeMillis),
       }
-      yield* (yield* Journal).begin(entry)
-      return { rotation: r, entry }
+      const entry: Entry = r.stored
+        ? { ...rotation, store: "keyring", oldKey: { id: r.oldKey.accessKeyId } }
+        : { ...rotation, oldKey: { id: r.oldKey.accessKeyId, secret: r.oldKey.secretAccessKey } }
+      const journal = yield* (yield* Journal).begin(entry)
+      return { rotation: r, entry, journal }
     }),
   undo: {
     name: "remove the journal",
     run: (s) => forgetUnlessLeft(s, iamSigner(s.rotation, s.rotation.oldKey)),
   },
-}
+})
+
+/** The journal's record of the new key: with its secret, unless the OS secret store keeps that. */
+const withNewKey = (entry: Entry, key: AwsCredentials, secret: boolean): Entry =>
+  entry.store === "keyring"
+    ? {
+        ...entry,
+        newKey: secret ? { id: key.accessKeyId, secret: key.secretAccessKey } : { id: key.accessKeyId },
+      }
+    : { ...entry, newKey: { id: key.accessKeyId, secret: key.secretAccessKey } }
+
+/** The new key's secret into the journal, where the OS secret store does not keep it: it is never lost. */
+const keepInJournal = (s: Created) =>
+  Effect.gen(function* () {
+    if (s.entry.newKey?.secret !== undefined) return s
+    const entry = withNewKey(s.entry, s.newKey, true)
+    yield* (yield* Journal).record(entry)
+    return { ...s, entry }
+  })
+
+const clearCommand = (id: string) => printable(`secret-tool clear service ${storeService} username ${id}`)
+
+/** Removes `id`'s item from the OS secret store; where the store fails, says what is left and how to remove it. */
+const removeItem = (id: AccessKeyId, name: string) =>
+  Effect.flatMap(KeyStore, (store) =>
+    store.remove(id).pipe(
+      Effect.as(Option.none<string>()),
+      Effect.catchTag("KeyStoreFailed", (e) =>
+        Effect.succeed(
+          Option.some(
+            `the OS secret store still holds ${name} (${e.message.replace(/\.$/, "")}): remove it with \`${clearCommand(id)}\``,
+          ),
+        ),
+      ),
+    ),
+  )
 
 /** Removes the journal, unless the account still shows a key the rotation made. */
 const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
@@ -284,10 +355,22 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
               reason: `AWS's answer to CreateAccessKey names "${printable(key.accessKeyId)}", which is not an access key id: the answer is wrong (a proxy or a fault on the way), so the rotation stopped and changed nothing more`,
             })
           }
-          // The secret exists only in this answer: it goes into the journal before anything else.
-          const entry: Entry = { ...s.entry, newKey: { id: key.accessKeyId, secret: key.secretAccessKey } }
+          // The secret exists only in this answer: it goes into the journal before anything else (for a
+          // stored key, its id does, and the secret into the store, or, if the store fails, the journal).
+          const entry = withNewKey(s.entry, key, !s.rotation.stored)
           yield* (yield* Journal).record(entry)
-          return { rotation: s.rotation, entry, newKey: key }
+          const created: Created = { ...s, entry, newKey: key }
+          if (!s.rotation.stored) return created
+          // A store that hangs can be interrupted: the secret then goes into the journal, and the run stops at the next step.
+          const written = yield* Effect.exit(
+            restore((yield* KeyStore).write(key.accessKeyId, key.secretAccessKey)),
+          )
+          if (Exit.isSuccess(written)) return created
+          const why = Option.match(Cause.failureOption(written.cause), {
+            onSome: (e) => e.message,
+            onNone: () => "the write was interrupted",
+          })
+          return { ...(yield* keepInJournal(created)), unstored: why }
         }),
       ),
     // The answer was lost: without a new key AWS shows nothing was made; with one, whose it is cannot be told.
@@ -297,6 +380,13 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
         const keys = yield* listKeys(signer, s.rotation.userName)
         const unknown = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
         if (unknown.length === 0) return Option.none()
+        // The answer did arrive, and the journal recorded it, when the interruption came as the step ended.
+        const found = yield* (yield* Journal).find(s.rotation.profile)
+        if (Option.isSome(found) && unknown.length === 1 && madeBy(found.value.entry, unknown[0]!)) {
+          const { newKey } = yield* journalKeys(found.value.entry)
+          if (Option.isSome(newKey))
+            return Option.some({ ...s, entry: found.value.entry, newKey: newKey.value })
+        }
         const described = yield* Effect.forEach(unknown, (key) =>
           Effect.map(Effect.option(iam.accessKeyLastUsed(signer, key.accessKeyId)), (lastUsed) => ({
             key,
@@ -306,21 +396,55 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
         return yield* new Unproven({ reason: unprovenKeys(s.rotation, described) })
       }),
     undo: {
-      name: "delete the new key (or, if that is denied, deactivate it)",
-      run: (s) => discard(signer, s.rotation.userName, s.newKey.accessKeyId),
+      name: rotation.stored
+        ? "delete the new key (or, if that is denied, deactivate it), then its item in the OS secret store"
+        : "delete the new key (or, if that is denied, deactivate it)",
+      run: (s) =>
+        Effect.gen(function* () {
+          const left = yield* discard(signer, s.rotation.userName, s.newKey.accessKeyId)
+          if (Option.isSome(left) || !s.rotation.stored) return left
+          return yield* removeItem(s.newKey.accessKeyId, "the deleted new key's item")
+        }),
     },
   }
 }
 
+/** The new key's secret, read back from the OS secret store by a new handle: what the next run will find. */
+export const readBackStep: RotationStep<Created, Created> = {
+  name: `Read the new key back from the OS secret store (service ${storeService}) and compare`,
+  run: (s) =>
+    Effect.gen(function* () {
+      const back = yield* Effect.either((yield* KeyStore).read(s.newKey.accessKeyId))
+      const expected = Redacted.value(s.newKey.secretAccessKey)
+      if (Either.isRight(back) && Option.exists(back.right, (secret) => Redacted.value(secret) === expected))
+        return s
+      const kept = yield* keepInJournal(s)
+      const why =
+        s.unstored ??
+        (Either.isLeft(back)
+          ? back.left.message
+          : Option.isNone(back.right)
+            ? "it holds no item for it."
+            : "it gave back another secret.")
+      return yield* new InvalidInput({
+        reason: `the OS secret store did not keep the new key ${maskKeyId(s.newKey.accessKeyId)}: ${why.replace(/\.$/, "")}; its secret is in the journal ${kept.journal} until the key is deleted`,
+      })
+    }),
+}
+
 export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created> => ({
-  name: `Write the new key into ${profileList(rotation.profiles)}`,
+  name: rotation.stored
+    ? `Point ${profileList(rotation.profiles)} to the new key's item in the OS secret store`
+    : `Write the new key into ${profileList(rotation.profiles)}`,
   run: (s) => Effect.as(writeKey(s.rotation, s.newKey, s.rotation.oldKey), s),
   settle: (s) =>
     Effect.map(readKeyFile(s.rotation), (file) =>
-      holds(file, s.rotation.profiles, s.newKey) ? Option.some(s) : Option.none(),
+      holds(file, s.rotation.profiles, s.newKey, s.rotation.stored) ? Option.some(s) : Option.none(),
     ),
   undo: {
-    name: `write the old key back into ${profileList(rotation.profiles)}`,
+    name: rotation.stored
+      ? `point ${profileList(rotation.profiles)} back to the old key`
+      : `write the old key back into ${profileList(rotation.profiles)}`,
     run: (s) => Effect.as(writeBack(s, s.rotation.oldKey, s.newKey), Option.none()),
   },
 })
@@ -329,7 +453,7 @@ export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created>
 const writeBack = (s: Stage, key: AwsCredentials, expected: AwsCredentials) =>
   Effect.gen(function* () {
     const file = yield* readKeyFile(s.rotation)
-    if (holds(file, s.rotation.profiles, key)) return
+    if (holds(file, s.rotation.profiles, key, s.rotation.stored)) return
     yield* expectInFile(s.rotation, expected, keyNames(s))
     // Changed between that read and the write: stop as the read would have.
     yield* writeKey(s.rotation, key, expected).pipe(
@@ -409,6 +533,51 @@ export const forgetStep = <S extends Stage>(kept: (s: S) => AwsCredentials): Rot
     }),
 })
 
+/**
+ * Removes the item of `id` (a key AWS deleted) from the OS secret store, once the profiles point to
+ * `kept(s)`, the key the run leaves the user with.
+ */
+export const removeItemStep = <S extends Stage>(
+  id: AccessKeyId,
+  name: string,
+  kept: (s: S) => AwsCredentials,
+): RotationStep<S, S> => ({
+  name: `Remove ${name}'s item from the OS secret store`,
+  run: (s) =>
+    Effect.gen(function* () {
+      yield* expectInFile(s.rotation, kept(s), keyNames(s))
+      const left = yield* removeItem(id, `${name}'s item`)
+      if (Option.isSome(left)) return yield* new InvalidInput({ reason: left.value })
+      return s
+    }),
+})
+
+/**
+ * The keys the journal names, each with its secret: from the journal, else (for a stored key) from
+ * the OS secret store; a new key whose secret neither holds is none, an old one has an empty secret.
+ */
+export const journalKeys = (entry: Entry) =>
+  Effect.gen(function* () {
+    const store = yield* KeyStore
+    const secretOf = (key: {
+      readonly id: AccessKeyId
+      readonly secret?: Redacted.Redacted<string> | undefined
+    }) => (key.secret === undefined ? store.read(key.id) : Effect.succeed(Option.some(key.secret)))
+    const old = yield* secretOf(entry.oldKey)
+    const fresh = entry.newKey === undefined ? Option.none() : yield* secretOf(entry.newKey)
+    const newId = entry.newKey?.id
+    return {
+      oldKey: {
+        accessKeyId: entry.oldKey.id,
+        secretAccessKey: Option.getOrElse(old, () => Redacted.make("")),
+      } satisfies AwsCredentials,
+      oldSecretKnown: Option.isSome(old),
+      newKey: Option.flatMap(fresh, (secret) =>
+        newId === undefined ? Option.none() : Option.some({ accessKeyId: newId, secretAccessKey: secret }),
+      ),
+    }
+  })
+
 // Steps that only recovery needs: the journal names every key they touch.
 
 /** The new key is in the file and works; the old one is gone: the file gets nothing, AWS nothing. */
@@ -422,7 +591,7 @@ export const writeKeyStep = <S extends Journaled>(
   run: (s) => Effect.as(writeBack(s, key, expected), s),
   settle: (s) =>
     Effect.map(readKeyFile(s.rotation), (file) =>
-      holds(file, s.rotation.profiles, key) ? Option.some(s) : Option.none(),
+      holds(file, s.rotation.profiles, key, s.rotation.stored) ? Option.some(s) : Option.none(),
     ),
 })
 
@@ -438,7 +607,7 @@ export const reactivateStep = <S extends Journaled>(
 ): RotationStep<S, S> => ({
   name: `Reactivate the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`,
   signedWith: signerName(rotation, "the new key"),
-  run: (s) => Effect.as(setStatus({ rotation: s.rotation, entry: s.entry, newKey }, "Active"), s),
+  run: (s) => Effect.as(setStatus({ ...s, newKey }, "Active"), s),
 })
 
 export const discardStep = <S extends Journaled>(
@@ -446,11 +615,17 @@ export const discardStep = <S extends Journaled>(
   id: AccessKeyId,
   name: string,
 ): RotationStep<S, S> => ({
-  name: `Delete ${name}, or deactivate it if deleting is denied`,
+  name: rotation.stored
+    ? `Delete ${name} (or deactivate it if deleting is denied), then its item in the OS secret store`
+    : `Delete ${name}, or deactivate it if deleting is denied`,
   signedWith: signerName(rotation, `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`),
   run: (s) =>
     Effect.gen(function* () {
-      const left = yield* discard(iamSigner(rotation, rotation.oldKey), rotation.userName, id)
+      const left = yield* discard(iamSigner(rotation, rotation.oldKey), rotation.userName, id).pipe(
+        Effect.flatMap((left) =>
+          Option.isNone(left) && rotation.stored ? removeItem(id, `${name}'s item`) : Effect.succeed(left),
+        ),
+      )
       // The journal stays (the next step does not run), so that a later rotate removes the key.
       if (Option.isSome(left))
         return yield* new InvalidInput({ reason: `${left.value}, then run rotate again` })

@@ -1,0 +1,467 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Duration, Effect, Exit, Fiber, Redacted } from "effect"
+import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
+import { parse } from "../../src/schema/Ini.js"
+import { storedKeyOf } from "../../src/schema/KeyStore.js"
+import { fakeKeyStore } from "../support/FakeKeyStore.js"
+import { cli, cliTimed, type RunOptions, tempHome } from "../support/harness.js"
+import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
+
+const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+
+/** alice's one key in the OS secret store, [work] and [work-copy] pointing to it. */
+const setup = Effect.gen(function* () {
+  const sim = yield* SimAws
+  sim.addUser("alice", { devices: [serial] })
+  const key = yield* sim.addKey("alice", { age: Duration.days(100) })
+  const files = tempHome()
+  const id = key.accessKeyId
+  const store = fakeKeyStore()
+  store.items.set(id, Redacted.value(key.secretAccessKey))
+  const original =
+    `[work]\nusername = alice\nmfa_serial = ${serial}\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${id}\n` +
+    "credential_process = aws-iam-login work export\n\n[work-copy]\naws_iam_login_key_store = keyring\n" +
+    `aws_iam_login_key_id = ${id}\n\n[unrelated]\naws_access_key_id = AKIAUNRELATED0000000\n`
+  fs.writeFileSync(files.credentials, original)
+  const read = () => fs.readFileSync(files.credentials, "utf8")
+  const journalDir = path.join(files.dir, ".aws-iam-login")
+  const journal = path.join(journalDir, "credentials.work.json")
+  return { sim, key, files, store, original, read, journalDir, journal }
+})
+
+type Setup = Effect.Effect.Success<typeof setup>
+
+const run = (s: Setup, args: ReadonlyArray<string>, options: RunOptions = {}) =>
+  cliTimed(s.files, args, { keyStore: s.store.layer, ...options })
+
+const rotate = (s: Setup, options: RunOptions = {}) => run(s, ["work", "rotate", "--yes"], options)
+
+/** Store call `n` from now (1 = the next one). */
+const nextStoreCall = (s: Setup, n: number) => s.store.calls.length + n
+
+/**
+ * The invariant in keyring mode: exactly one Active key; [work] and [work-copy] point to it; the
+ * store holds its item and no other; AWS accepts it.
+ */
+const oneStoredKey = (s: Setup) =>
+  Effect.gen(function* () {
+    const active = s.sim.keysOf("alice").filter((k) => k.status === "Active")
+    expect(active).toHaveLength(1)
+    const file = parse(s.read())
+    for (const profile of ["work", "work-copy"]) {
+      expect(storedKeyOf(file.get(profile)?.values)).toBe(active[0]!.id)
+    }
+    expect([...s.store.items]).toEqual([[active[0]!.id, active[0]!.secret]])
+    const works = yield* s.sim.sts
+      .getCallerIdentity({
+        credentials: { accessKeyId: active[0]!.id, secretAccessKey: Redacted.make(active[0]!.secret) },
+        region: "us-east-1",
+      })
+      .pipe(Effect.either)
+    expect(works._tag).toBe("Right")
+    return active[0]!
+  })
+
+/** Waits (in real time) until the simulated AWS holds a call at `operation`. */
+const reached = (s: Setup, operation: string) =>
+  Effect.gen(function* () {
+    while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+  })
+
+/** Waits (in real time) until the store has been called `n` times. */
+const storeReached = (s: Setup, n: number) =>
+  Effect.gen(function* () {
+    while (s.store.calls.length < n) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+  })
+
+/** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
+const kill = (s: Setup) =>
+  Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
+
+/** The end every fault must reach: one stored key, Active, working, no journal left. */
+const settled = (s: Setup) =>
+  Effect.gen(function* () {
+    if (fs.existsSync(s.journal)) {
+      const again = yield* rotate(s)
+      expect(again.code, again.stderr).toBe(0)
+    }
+    expect(fs.existsSync(s.journal)).toBe(false)
+    expect(s.sim.keysOf("alice")).toHaveLength(1)
+    return yield* oneStoredKey(s)
+  })
+
+/** The journal (while it exists) never holds a secret while the store keeps them. */
+const noSecretInJournal = (s: Setup) => {
+  if (!fs.existsSync(s.journal)) return
+  const text = fs.readFileSync(s.journal, "utf8")
+  expect(JSON.parse(text).store).toBe("keyring")
+  expect(text).not.toContain("secret")
+}
+
+const signers = (s: Setup, operation: string) =>
+  s.sim.calls.filter((c) => c.operation === operation).map((c) => c.signer)
+
+describe("rotate, the key in the OS secret store", () => {
+  it.effect(
+    "stores and reads back the new key before the old one is deactivated, repoints every profile in one edit, removes the old item once AWS deleted the old key",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.propagation = Duration.seconds(12)
+        // Each store call, with how many AWS calls came before it.
+        const timeline: Array<string> = []
+        s.store.observers.push((op, id) =>
+          timeline.push(`${op} ${id === s.key.accessKeyId ? "old" : "new"} @${s.sim.calls.length}`),
+        )
+        const gate = yield* s.sim.pauseAt("iam:UpdateAccessKey")
+        const running = yield* Effect.fork(rotate(s))
+        yield* reached(s, "iam:UpdateAccessKey")
+        // Before the old key is touched: the file points to the new key, whose item the store holds.
+        const fresh = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+        expect(s.store.items.get(fresh.id)).toBe(fresh.secret)
+        expect(storedKeyOf(parse(s.read()).get("work-copy")?.values)).toBe(fresh.id)
+        noSecretInJournal(s)
+        yield* Deferred.succeed(gate, undefined)
+        const out = yield* Fiber.join(running)
+        expect(out.stderr).toBe("")
+        expect(out.code).toBe(0)
+        expect((yield* oneStoredKey(s)).id).toBe(fresh.id)
+        expect(s.read()).toBe(s.original.replaceAll(s.key.accessKeyId, fresh.id))
+        const at = (op: string) => s.sim.calls.findIndex((c) => c.operation === op)
+        const create = at("iam:CreateAccessKey")
+        const update = at("iam:UpdateAccessKey")
+        const remove = at("iam:DeleteAccessKey")
+        expect(timeline).toEqual([
+          "read old @0",
+          `write new @${create + 1}`,
+          `read new @${create + 1}`,
+          `remove old @${remove + 1}`,
+        ])
+        expect(create + 1).toBeLessThan(update)
+        expect(signers(s, "iam:CreateAccessKey")).toEqual([s.key.accessKeyId])
+        expect(signers(s, "iam:UpdateAccessKey")).toEqual([fresh.id])
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([fresh.id])
+        expect(out.stdout).toContain(`Rotated: [work], [work-copy] now use ${fresh.id.slice(0, 4)}…`)
+        const printed = out.stdout + out.stderr + out.shown
+        expect(printed).not.toContain(fresh.secret)
+        expect(printed).not.toContain(Redacted.value(s.key.secretAccessKey))
+        expect(fs.existsSync(s.journal)).toBe(false)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("--dry-run prints the keyring plan that then runs, and changes nothing", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"], { keyStore: s.store.layer })
+      expect(dry.code).toBe(0)
+      expect(s.read()).toBe(s.original)
+      expect(s.store.calls).toEqual(["read"])
+      const plan = dry.stdout.replace(/\nDry run: nothing was changed\.$/, "")
+      expect(plan).toContain("key ids only: the secrets stay in the OS secret store")
+      expect(plan).toContain("Read the new key back from the OS secret store")
+      expect(plan).toContain("Point [work], [work-copy] to the new key's item in the OS secret store")
+      expect(plan).toContain("item from the OS secret store")
+      const real = yield* rotate(s)
+      expect(real.stdout.startsWith(plan)).toBe(true)
+      const planned = [...plan.matchAll(/^ {2}\d\. (.*?)(?: \(signed with .*\))?$/gm)].map((m) => m[1])
+      const ran = [...real.stdout.matchAll(/^ {2}✓ (.*)$/gm)].map((m) => m[1])
+      expect(ran).toEqual(planned)
+      expect(ran).toHaveLength(9)
+      yield* oneStoredKey(s)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  const faults: ReadonlyArray<{
+    readonly name: string
+    readonly arrange: (s: Setup) => void
+    readonly options?: RunOptions
+    readonly said: ReadonlyArray<string>
+  }> = [
+    {
+      name: "creating the key hits the two-key limit",
+      arrange: (s) =>
+        s.sim.failOn("iam:CreateAccessKey", (c) => new LimitExceeded({ ...c, detail: "quota" })),
+      said: [],
+    },
+    {
+      name: "the store cannot take the new key",
+      arrange: (s) => s.store.faults.set(nextStoreCall(s, 2), "locked"),
+      said: ["its secret is in the journal", "the keyring is locked", "then its item in the OS secret store"],
+    },
+    {
+      name: "the store gives the new key back otherwise",
+      arrange: (s) => s.store.mangling(),
+      said: ["it gave back another secret", "its secret is in the journal"],
+    },
+    {
+      name: "reading the new key back times out",
+      arrange: (s) => s.store.faults.set(nextStoreCall(s, 3), "timeout"),
+      said: ["did not answer within 20 seconds", "its secret is in the journal"],
+    },
+    {
+      name: "pointing the profiles to it fails",
+      arrange: () => {},
+      options: { failWrite: 1 },
+      said: ["delete the new key"],
+    },
+    {
+      name: "the new key never starts working",
+      arrange: (s) => {
+        s.sim.propagation = Duration.minutes(5)
+      },
+      said: ["point [work], [work-copy] back to the old key", "delete the new key"],
+    },
+    {
+      name: "deactivating the old key is throttled",
+      arrange: (s) => s.sim.failOn("iam:UpdateAccessKey", (c) => new Throttled(c)),
+      said: ["point [work], [work-copy] back to the old key", "delete the new key"],
+    },
+    {
+      name: "deleting the old key is denied",
+      arrange: (s) =>
+        s.sim.failOn("iam:DeleteAccessKey", (c) => new AccessDenied({ ...c, detail: "explicit deny" })),
+      said: ["reactivate the old key", "point [work], [work-copy] back to the old key", "delete the new key"],
+    },
+  ]
+
+  for (const fault of faults) {
+    it.effect(
+      `when ${fault.name}, it is undone: the old key Active, its item the store's only one, the file as it was`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          fault.arrange(s)
+          const out = yield* rotate(s, fault.options)
+          expect(out.code).toBe(1)
+          expect(s.read()).toBe(s.original)
+          expect((yield* oneStoredKey(s)).id).toBe(s.key.accessKeyId)
+          expect(s.sim.keysOf("alice")).toHaveLength(1)
+          expect(out.stderr.split("\n")).toHaveLength(1)
+          for (const text of fault.said) expect(out.stderr).toContain(text)
+          expect(out.stderr).toContain("is still the one in [work], Active and working")
+          expect(fs.existsSync(s.journal)).toBe(false)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "the store cannot take the new key and the new key cannot be deleted: its secret stays readable in the journal, which says so, and the next rotate ends it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.store.faults.set(nextStoreCall(s, 2), "no-secret-service")
+        s.sim.failOn("iam:DeleteAccessKey", lostAnswer)
+        s.sim.failOn("iam:UpdateAccessKey", lostAnswer)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain(`its secret is in the journal ${s.journal} until the key is deleted`)
+        const fresh = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+        const journal = JSON.parse(fs.readFileSync(s.journal, "utf8"))
+        expect(journal.newKey).toEqual({ id: fresh.id, secret: fresh.secret })
+        expect(journal.oldKey).toEqual({ id: s.key.accessKeyId })
+        expect(s.read()).toBe(s.original)
+        const again = yield* rotate(s)
+        expect(again.code, again.stderr).toBe(0)
+        expect(again.stdout).toContain("To undo it:")
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "the store fails to remove the old item after AWS deleted the old key: rotated, and the leftover named with the command that removes it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.store.faults.set(nextStoreCall(s, 4), "locked")
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stdout).toContain("Rotated:")
+        expect(out.stderr).toContain(`secret-tool clear service aws-iam-login username ${s.key.accessKeyId}`)
+        expect(s.store.items.has(s.key.accessKeyId)).toBe(true)
+        s.store.items.delete(s.key.accessKeyId)
+        expect((yield* settled(s)).id).not.toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("the store cannot be read when rotate starts: one sentence, nothing made", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.store.faults.set(nextStoreCall(s, 1), "no-session-bus")
+      const out = yield* rotate(s)
+      expect(out.code).toBe(1)
+      expect(out.stderr).toMatch(/^aws-iam-login: Could not read in the OS secret store: there is no D-Bus/)
+      expect(out.stderr.split("\n")).toHaveLength(1)
+      expect(s.sim.calls).toEqual([])
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  const operations = [
+    "iam:CreateAccessKey",
+    "sts:GetCallerIdentity",
+    "iam:UpdateAccessKey",
+    "iam:DeleteAccessKey",
+  ]
+  for (const operation of operations) {
+    it.effect(`${operation} fails before AWS acts: undone at once`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.sim.failOn(operation, lostAnswer)
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain("is still the one in [work], Active and working")
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+
+    it.effect(`${operation} is done by AWS but its answer is lost: what took effect decides`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.sim.loseAnswerOf(operation)
+        const out = yield* rotate(s)
+        if (operation === "iam:CreateAccessKey") {
+          // No id came back: the key is named and left, and the store got nothing.
+          const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+          expect(out.code).toBe(1)
+          expect(out.stderr).toContain(
+            `aws iam delete-access-key --user-name alice --access-key-id ${made.id}`,
+          )
+          expect(s.store.items.size).toBe(1)
+          s.sim.keys.delete(made.id)
+        }
+        const key = yield* settled(s)
+        if (operation === "iam:DeleteAccessKey" || operation === "iam:UpdateAccessKey") {
+          expect(out.code).toBe(0)
+          expect(out.stdout).toContain("Rotated:")
+          expect(key.id).not.toBe(s.key.accessKeyId)
+        } else {
+          expect(out.code).toBe(1)
+          expect(key.id).toBe(s.key.accessKeyId)
+          expect(s.read()).toBe(s.original)
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+
+    it.effect(`${operation} hangs until interrupted: settled against the account and undone`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.hangAt(operation)
+        const running = yield* Effect.fork(
+          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }),
+        )
+        yield* reached(s, operation)
+        const exit = yield* Fiber.interrupt(running)
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        noSecretInJournal(s)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a store write that never answers ends at Ctrl-C: the secret goes into the journal, the new key is deleted, and nothing is left",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.store.hangs.add(nextStoreCall(s, 2))
+        const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
+        const running = yield* Effect.fork(
+          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer, io }),
+        )
+        yield* storeReached(s, 2)
+        const exit = yield* Fiber.interrupt(running)
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        expect(io.stderr.join("\n")).toContain(
+          "Undone: delete the new key (or, if that is denied, deactivate it), then its item in the OS secret store; remove the journal.",
+        )
+        expect(fs.existsSync(s.journal)).toBe(false)
+        expect(s.sim.keysOf("alice")).toHaveLength(1)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  const killPoints: ReadonlyArray<readonly [string, boolean]> = [
+    ["iam:CreateAccessKey", true],
+    ["sts:GetCallerIdentity", false],
+    ["iam:UpdateAccessKey", false],
+    ["iam:UpdateAccessKey", true],
+    ["iam:DeleteAccessKey", false],
+    ["iam:DeleteAccessKey", true],
+  ]
+  for (const [operation, after] of killPoints) {
+    it.effect(
+      `killed ${after ? "after AWS did" : "before"} ${operation}: the next rotate finishes or undoes it from key ids and the store`,
+      () =>
+        Effect.gen(function* () {
+          const s = yield* setup
+          s.sim.revocationDelay = Duration.seconds(30)
+          yield* s.sim.pauseAt(operation, { after })
+          yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+          yield* reached(s, operation)
+          yield* kill(s)
+          expect(fs.existsSync(s.journal)).toBe(true)
+          noSecretInJournal(s)
+          if (operation === "iam:CreateAccessKey") {
+            // Its answer never arrived: the key is named and left, and the store got nothing.
+            const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+            const named = yield* rotate(s)
+            expect(named.code).toBe(1)
+            expect(named.stderr).toContain("whose secret never arrived")
+            expect(named.stderr).toContain(`--access-key-id ${made.id}`)
+            expect(s.store.items.size).toBe(1)
+            s.sim.keys.delete(made.id)
+          }
+          const key = yield* settled(s)
+          if (operation === "iam:CreateAccessKey") expect(key.id).toBe(s.key.accessKeyId)
+          else expect(key.id).not.toBe(s.key.accessKeyId)
+        }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  for (const [name, call] of [
+    ["while the new key is written to the store", 2],
+    ["while it is read back", 3],
+    ["while the old item is removed", 4],
+  ] as const) {
+    it.effect(`killed ${name}: the next rotate finishes or undoes it`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.sim.revocationDelay = Duration.seconds(30)
+        s.store.hangs.add(nextStoreCall(s, call))
+        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+        yield* storeReached(s, call)
+        yield* kill(s)
+        noSecretInJournal(s)
+        const key = yield* settled(s)
+        if (call < 4) expect(key.id).toBe(s.key.accessKeyId)
+        else expect(key.id).not.toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+    )
+  }
+
+  it.effect(
+    "a store failure during recovery is one sentence, and the rotation is ended once the store answers",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* s.sim.pauseAt("iam:UpdateAccessKey")
+        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+        yield* reached(s, "iam:UpdateAccessKey")
+        yield* kill(s)
+        s.store.faults.set(nextStoreCall(s, 1), "locked")
+        const locked = yield* rotate(s)
+        expect(locked.code).toBe(1)
+        expect(locked.stderr).toContain("the keyring is locked")
+        expect(locked.stderr.split("\n")).toHaveLength(1)
+        expect(fs.existsSync(s.journal)).toBe(true)
+        expect((yield* settled(s)).id).not.toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+})
