@@ -31,7 +31,8 @@ export interface Texts {
 export interface Context {
   readonly args: ReadonlyArray<string>
   readonly env: Environment
-  readonly stdoutIsTerminal: boolean
+  /** Asked only for help: a terminal gets the full program's help, wrapped to its width. */
+  readonly stdoutMayBeTerminal: () => boolean
   readonly texts: () => Texts | undefined
   readonly now: number
 }
@@ -97,11 +98,11 @@ const plain = (section: Ini.Section, patterns: Record<string, RegExp>) =>
 const tokenKeys = ["aws_session_token", "aws_security_token"]
 
 /** What to print on stdout (with exit code 0), or undefined when the full program must answer. */
-export const fastAnswer = ({ args, env, stdoutIsTerminal, texts, now }: Context): string | undefined => {
+export const fastAnswer = ({ args, env, stdoutMayBeTerminal, texts, now }: Context): string | undefined => {
   if (process.platform === "win32" || env.AWS_IAM_LOGIN_DEBUG !== undefined) return undefined
   if (args.length === 1 && ["--version", "version"].includes(args[0]!)) return texts()?.version
   if (args.length === 1 && ["--help", "-h", "help"].includes(args[0]!))
-    return stdoutIsTerminal ? undefined : texts()?.help
+    return stdoutMayBeTerminal() ? undefined : texts()?.help
   const asked = request(args)
   const credentialsPath = filePath(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")
   const configPath = filePath(env, "AWS_CONFIG_FILE", "config")

@@ -5,9 +5,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import * as vm from "node:vm"
-import { describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
-import { bin } from "./moto.js"
+import { available, aws_iam_login, bin, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
 
 const run = promisify(execFile)
 const entryName = `main-${process.version}.v8`
@@ -152,21 +152,53 @@ describe("the installed command's code cache", () => {
     expect(fs.lstatSync(path.join(dir, entryName)).isFile()).toBe(true)
   })
 
-  it("stays within 2 MB, and AWS_IAM_LOGIN_NO_CACHE turns it off", async () => {
+  it("stays within 4 MB, and AWS_IAM_LOGIN_NO_CACHE turns it off", async () => {
     const { env, dir } = cacheHome()
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 })
-    fs.writeFileSync(path.join(dir, "main-v18.0.0.v8"), Buffer.alloc(1_500_000), { mode: 0o600 })
-    fs.writeFileSync(path.join(dir, "main---version-0123-v20.0.0.v8"), Buffer.alloc(1_500_000), {
+    fs.writeFileSync(path.join(dir, "main-v18.0.0.v8"), Buffer.alloc(3_500_000), { mode: 0o600 })
+    fs.writeFileSync(path.join(dir, "main---version-0123-v20.0.0.v8"), Buffer.alloc(3_500_000), {
       mode: 0o600,
     })
-    fs.writeFileSync(path.join(dir, `iam-${process.version}.v8`), Buffer.alloc(1_500_000), { mode: 0o600 })
+    fs.writeFileSync(path.join(dir, `iam-${process.version}.v8`), Buffer.alloc(3_500_000), { mode: 0o600 })
     await version(env)
     const sizes = fs.readdirSync(dir).map((name) => fs.statSync(path.join(dir, name)).size)
-    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * 1024 * 1024)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4 * 1024 * 1024)
     expect(fs.readdirSync(dir)).toEqual([`iam-${process.version}.v8`])
 
     const off = cacheHome()
     expect(await version({ ...off.env, AWS_IAM_LOGIN_NO_CACHE: "1" })).toBe(`${pkg.version}\n`)
     expect(fs.existsSync(off.dir)).toBe(false)
+  })
+})
+
+describe.runIf(available)("the code cache against moto", () => {
+  let moto: Moto
+  beforeAll(async () => {
+    moto = await startMoto()
+  })
+  afterAll(() => moto?.stop())
+
+  it("holds the program and both SDK bundles after init, a login and status, and is not rewritten by the next ones", {
+    timeout: 120_000,
+  }, async () => {
+    const home = makeHome(await seedUser(moto, "cached", { devices: ["cached-phone"] }))
+    const dir = path.join(home.dir, ".cache", "aws-iam-login")
+    const runs = [
+      ["work", "init"],
+      ["work", "--token", "123456"],
+      ["work", "status"],
+    ]
+    for (const args of runs)
+      expect(await aws_iam_login(home, moto.endpoint, args), args.join(" ")).toMatchObject({ code: 0 })
+    const entries = ["iam", "main", "sts"].map((name) => `${name}-${process.version}.v8`)
+    expect(fs.readdirSync(dir).sort()).toEqual(entries)
+    expect(header(path.join(dir, entries[1]!))[3]).toBe("init,login,status")
+    const written = entries.map((name) => fs.statSync(path.join(dir, name)).mtimeMs)
+    for (const args of [
+      ["work", "status"],
+      ["work", "--force", "--token", "123456"],
+    ])
+      expect(await aws_iam_login(home, moto.endpoint, args), args.join(" ")).toMatchObject({ code: 0 })
+    expect(entries.map((name) => fs.statSync(path.join(dir, name)).mtimeMs)).toEqual(written)
   })
 })
