@@ -19,7 +19,14 @@ import {
   timeLeft,
 } from "../schema/Credentials.js"
 import * as Ini from "../schema/Ini.js"
-import { CredentialsFile, decodeSection, type IniFile, profileNames } from "../services/CredentialsFile.js"
+import { keyLocation, storedKeyOf } from "../schema/KeyStore.js"
+import {
+  CredentialsFile,
+  decodeSection,
+  describeSection,
+  type IniFile,
+  profileNames,
+} from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Session } from "../services/Session.js"
 
@@ -36,9 +43,12 @@ const keyAge = (
 ): Effect.Effect<Either.Either<number, string>, never, Session | Iam> =>
   Effect.gen(function* () {
     if (userName === undefined) return Either.left("no username: run init")
-    const { signer } = yield* (yield* Session).load(name)
-    const listed = yield* (yield* Iam).listAccessKeys(signer, userName)
-    const mine = listed.find((key) => key.accessKeyId === signer.credentials.accessKeyId)
+    const session = yield* Session
+    const located = yield* session.locate(name)
+    const signer = yield* session.reader(located)
+    if (Either.isLeft(signer)) return Either.left(signer.left)
+    const listed = yield* (yield* Iam).listAccessKeys(signer.right, userName)
+    const mine = listed.find((key) => key.accessKeyId === located.described.aws_access_key_id)
     return mine === undefined
       ? Either.left("not found in IAM")
       : Either.right(Math.floor((now - mine.created.getTime()) / Duration.toMillis("1 day")))
@@ -54,16 +64,21 @@ export const list = Command.make(
     const now = yield* Clock.currentTimeMillis
     // Where each profile's key is kept, as the AWS CLI looks: the credentials file, then the config file.
     const homes = new Map<string, { readonly file: IniFile; readonly section: string }>()
+    const hasKey = (values: Readonly<Record<string, string>> | undefined) =>
+      values?.aws_access_key_id !== undefined || storedKeyOf(values) !== undefined
     for (const name of profileNames(file))
-      if (file.sections.get(name)?.values.aws_access_key_id !== undefined)
-        homes.set(name, { file, section: name })
+      if (hasKey(file.sections.get(name)?.values)) homes.set(name, { file, section: name })
     for (const [name, section] of Ini.configProfiles(config.sections))
-      if (!homes.has(name) && section.values.aws_access_key_id !== undefined)
-        homes.set(name, { file: config, section: section.name })
+      if (!homes.has(name) && hasKey(section.values)) homes.set(name, { file: config, section: section.name })
     const rows = []
     for (const [name, home] of homes) {
       // A profile whose key cannot be used is listed, with the reason, never left out.
-      const decoded = yield* decodeSection(home.file, home.section, LongTermProfile).pipe(Effect.either)
+      const stored = storedKeyOf(home.file.sections.get(home.section)?.values)
+      const decoded = yield* (
+        stored === undefined
+          ? decodeSection(home.file, home.section, LongTermProfile)
+          : Effect.map(describeSection(home.file, home.section), (d) => d.described)
+      ).pipe(Effect.either)
       const profile = Either.getRight(decoded)
       const mfaSerial = Option.getOrUndefined(Option.flatMapNullable(profile, (p) => p.mfa_serial))
       // Checked first: the error for a missing section names every profile, which would make list quadratic.
@@ -86,13 +101,15 @@ export const list = Command.make(
         problem: Either.isLeft(decoded) ? decoded.left.message : undefined,
         expiration,
         age,
+        location: keyLocation(home.file.path, home.section, stored),
       })
     }
     if (json) {
       // The names status --json uses for the same things.
       const report = rows.map(
-        ({ name, username, mfaSerial, mfaSerialProblem, problem, expiration, age }) => ({
+        ({ name, username, mfaSerial, mfaSerialProblem, problem, expiration, age, location }) => ({
           profile: name,
+          keyLocation: location,
           username: username ?? null,
           mfaSerial: mfaSerial ?? null,
           mfaSerialProblem: mfaSerialProblem ?? null,
@@ -107,34 +124,41 @@ export const list = Command.make(
     }
     if (rows.length === 0)
       return yield* Console.log(`No profile with an access key in ${file.path} or ${config.path}.`)
-    const table = rows.map(({ name, username, mfaSerial, mfaSerialProblem, problem, expiration, age }) => [
-      name,
-      username ?? "-",
-      problem !== undefined
-        ? `invalid: ${problem}`
-        : mfaSerialProblem !== undefined
-          ? `invalid: mfa_serial is ${mfaSerialProblem}: run aws-iam-login ${name} init`
-          : (mfaSerial ?? "- (run init)"),
-      Option.match(expiration, {
-        onNone: () => "none",
-        onSome: (e) =>
-          e.getTime() <= now
-            ? "expired"
-            : `until ${showTime(e)} (${timeLeft(e, now)} left${reusable(e, now) ? "" : `: under ${marginText}, renewed at next login`})`,
-      }),
-      ...(keys
-        ? [
-            Option.match(age, {
-              onNone: () => "",
-              onSome: Either.match({
-                onLeft: (reason) => `unknown (${reason})`,
-                onRight: (days) => `${days} days`,
+    const table = rows.map(
+      ({ name, username, mfaSerial, mfaSerialProblem, problem, expiration, age, location }) => [
+        name,
+        location.store === "keyring"
+          ? `keyring ${location.account}`
+          : location.file === file.path
+            ? "file"
+            : "config file",
+        username ?? "-",
+        problem !== undefined
+          ? `invalid: ${problem}`
+          : mfaSerialProblem !== undefined
+            ? `invalid: mfa_serial is ${mfaSerialProblem}: run aws-iam-login ${name} init`
+            : (mfaSerial ?? "- (run init)"),
+        Option.match(expiration, {
+          onNone: () => "none",
+          onSome: (e) =>
+            e.getTime() <= now
+              ? "expired"
+              : `until ${showTime(e)} (${timeLeft(e, now)} left${reusable(e, now) ? "" : `: under ${marginText}, renewed at next login`})`,
+        }),
+        ...(keys
+          ? [
+              Option.match(age, {
+                onNone: () => "",
+                onSome: Either.match({
+                  onLeft: (reason) => `unknown (${reason})`,
+                  onRight: (days) => `${days} days`,
+                }),
               }),
-            }),
-          ]
-        : []),
-    ])
-    const header = ["PROFILE", "USERNAME", "MFA DEVICE", "SESSION", ...(keys ? ["KEY AGE"] : [])]
+            ]
+          : []),
+      ],
+    )
+    const header = ["PROFILE", "KEY", "USERNAME", "MFA DEVICE", "SESSION", ...(keys ? ["KEY AGE"] : [])]
     // A loop, not Math.max(...cells): tens of thousands of arguments overflow the stack.
     const widths = table.reduce(
       (w, row) => w.map((width, i) => Math.max(width, row[i]!.length)),
@@ -153,6 +177,6 @@ export const list = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "List the profiles with a key: username, MFA device, session expiry; --keys adds key ages",
+    "List the profiles with a key: where it is kept, username, MFA device, session expiry; --keys adds key ages",
   ),
 )

@@ -16,6 +16,7 @@ import {
   sessionSection,
   showTime,
 } from "../schema/Credentials.js"
+import { keyLocation, keyLocationText } from "../schema/KeyStore.js"
 import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Journal } from "../services/Journal.js"
@@ -32,7 +33,10 @@ export const status = Command.make(
   "status",
   { profile, json },
   Effect.fn("status")(function* ({ profile: name, json }) {
-    const { file, profile, signer, region } = yield* (yield* Session).load(name)
+    const session = yield* Session
+    const located = yield* session.locate(name)
+    const { file, described: profile, region, home, stored } = located
+    const signer = yield* session.reader(located)
     const now = yield* Clock.currentTimeMillis
     const section = sessionSection(name)
     const expiration = Option.map(
@@ -58,10 +62,12 @@ export const status = Command.make(
     const keys =
       userName === undefined
         ? Either.left("no username: run init")
-        : yield* (yield* Iam).listAccessKeys(signer, userName).pipe(
-            Effect.mapError((e) => e.message),
-            Effect.either,
-          )
+        : Either.isLeft(signer)
+          ? Either.left(signer.left)
+          : yield* (yield* Iam).listAccessKeys(signer.right, userName).pipe(
+              Effect.mapError((e) => e.message),
+              Effect.either,
+            )
     const state = Either.map(keys, (list) => keyState(list, profile.aws_access_key_id))
     const mine = Either.getRight(state).pipe(
       Option.flatMap((s) => ("mine" in s ? Option.some(s.mine) : Option.none())),
@@ -80,6 +86,7 @@ export const status = Command.make(
     const report = {
       profile: name,
       accessKeyIdMasked: maskKeyId(profile.aws_access_key_id),
+      keyLocation: keyLocation(home.file.path, home.section, stored),
       keyAgeDays: Option.getOrNull(ageDays),
       keyStatus: Option.getOrNull(Option.map(mine, (k) => k.status)),
       username: profile.username ?? null,
@@ -112,6 +119,7 @@ export const status = Command.make(
       [
         `profile     ${name}`,
         `key         ${report.accessKeyIdMasked}, ${age}`,
+        `kept in     ${keyLocationText(home.file.path, home.section, stored)}`,
         `username    ${report.username ?? init}`,
         `mfa_serial  ${
           report.mfaSerial === null
@@ -121,7 +129,7 @@ export const status = Command.make(
               : `"${report.mfaSerial}" is invalid (${report.mfaSerialProblem}): login needs it; run aws-iam-login ${name} init`
         }`,
         `session     [${section}] ${sessionLine}`,
-        `region      ${Option.getOrElse(region, () => `none set (calls go to ${signer.region})`)}`,
+        `region      ${Option.getOrElse(region, () => `none set (calls go to ${located.callRegion})`)}`,
         ...Option.toArray(Option.map(notice, (n) => `rotation    ${n}`)),
         ...Option.toArray(
           Option.map(unfinished, (u) =>

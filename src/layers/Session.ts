@@ -15,6 +15,7 @@ import {
   MfaCode,
   MfaProcessFailed,
   MfaSerialToSend,
+  maskKeyId,
   maxSessionDuration,
   minSessionDuration,
   type ProfileName,
@@ -30,15 +31,23 @@ import {
   InvalidInput,
   MalformedFile,
   NotInitialised,
+  type ProfileNotFound,
   StandsForProfile,
 } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
-import { StoredKeyMissing, storedKeyOf } from "../schema/KeyStore.js"
-import { CredentialsFile, decodeSection, type IniFile, unclearValue } from "../services/CredentialsFile.js"
+import { StoredKeyMissing, storedKeyOf, storeService } from "../schema/KeyStore.js"
+import {
+  CredentialsFile,
+  decodeSection,
+  describeSection,
+  type IniFile,
+  unclearValue,
+  withValues,
+} from "../services/CredentialsFile.js"
 import { KeyStore } from "../services/KeyStore.js"
 import { Processes } from "../services/Processes.js"
-import { type LoadedProfile, type LoginOptions, Session } from "../services/Session.js"
-import { Sts } from "../services/Sts.js"
+import { type LoadedProfile, type LocatedProfile, type LoginOptions, Session } from "../services/Session.js"
+import { type Signer, Sts } from "../services/Sts.js"
 import { ask } from "../services/Terminal.js"
 
 /** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
@@ -97,28 +106,8 @@ const standsFor = (file: IniFile, name: ProfileName) =>
     }
   })
 
-/**
- * The home of a key kept in the OS secret store, read as if the key were in its lines: the store is
- * asked only here, when a command needs the key itself.
- */
-const withStoredKey = (home: { readonly file: IniFile; readonly section: string }, keyId: string) =>
-  Effect.gen(function* () {
-    const secret = yield* (yield* KeyStore).read(keyId)
-    if (Option.isNone(secret)) return yield* new StoredKeyMissing({ profile: home.section, keyId })
-    const section = home.file.sections.get(home.section)!
-    const values = {
-      ...section.values,
-      aws_access_key_id: keyId,
-      aws_secret_access_key: Redacted.value(secret.value),
-    }
-    yield* Effect.logDebug(`the key ${keyId} of [${home.section}] is in the OS secret store`)
-    return {
-      path: home.file.path,
-      sections: new Map([...home.file.sections, [home.section, { ...section, values }]]),
-    } satisfies IniFile
-  })
-
-const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
+/** Where the key of `name` lives, from the files alone: the OS secret store is not opened. */
+const locateProfile = Effect.fn("locateProfile")(function* (name: ProfileName) {
   const files = yield* CredentialsFile
   const file = yield* files.read
   const home = yield* keyHome(file, name)
@@ -126,23 +115,72 @@ const loadProfile = Effect.fn("loadProfile")(function* (name: ProfileName) {
     const owner = yield* standsFor(file, name)
     if (Option.isSome(owner)) return yield* owner.value
   }
-  const stored = storedKeyOf(home.file.sections.get(home.section)?.values)
-  const keyFile = stored === undefined ? home.file : yield* withStoredKey(home, stored)
-  const profile = yield* decodeSection(keyFile, home.section, LongTermProfile)
+  const { described, stored } = yield* describeSection(home.file, home.section)
+  // A key in the file is read whole first: a bad line of it is named before any other problem.
+  if (stored === undefined) yield* decodeSection(home.file, home.section, LongTermProfile)
+  yield* Effect.logDebug(
+    stored === undefined
+      ? `the key ${maskKeyId(described.aws_access_key_id)} of [${name}] is in [${home.section}] of ${home.file.path}`
+      : `the key of [${name}] is in the OS secret store (service ${storeService}, account ${stored}), as [${home.section}] of ${home.file.path} says`,
+  )
   const region = yield* files.region(name, file)
   return {
+    name,
     file,
     home,
     stored,
-    profile,
-    signer: {
-      credentials: longTermKey(profile),
-      region: Option.getOrElse(region, () => fallbackRegion),
-      profile: name,
-    },
+    described,
     region,
-  } satisfies LoadedProfile
+    callRegion: Option.getOrElse(region, () => fallbackRegion),
+  } satisfies LocatedProfile
 })
+
+/** The home's file with the key read from the OS secret store as if it were in its lines. */
+const storedKeyFile = (home: LocatedProfile["home"], keyId: string) =>
+  Effect.gen(function* () {
+    const secret = yield* (yield* KeyStore).read(keyId)
+    if (Option.isNone(secret)) return yield* new StoredKeyMissing({ profile: home.section, keyId })
+    return withValues(home.file, home.section, {
+      aws_access_key_id: keyId,
+      aws_secret_access_key: Redacted.value(secret.value),
+    })
+  })
+
+/** The located profile with its key, read from `keyFile`. */
+const keyed = (located: LocatedProfile, keyFile: IniFile) =>
+  Effect.map(
+    decodeSection(keyFile, located.home.section, LongTermProfile),
+    (profile): LoadedProfile => ({
+      ...located,
+      profile,
+      signer: { credentials: longTermKey(profile), region: located.callRegion, profile: located.name },
+    }),
+  )
+
+/** The located profile's key: the store is asked only here, when a command needs the key itself. */
+const withKey = Effect.fn("withKey")(function* (located: LocatedProfile) {
+  const { home, stored } = located
+  return yield* keyed(located, stored === undefined ? home.file : yield* storedKeyFile(home, stored))
+})
+
+/** Signs read-only calls with the key from the file, or the valid session of a stored key's profile. */
+const readerOf = (
+  located: LocatedProfile,
+): Effect.Effect<Either.Either<Signer, string>, MalformedFile | ProfileNotFound> =>
+  located.stored === undefined
+    ? Effect.map(keyed(located, located.home.file), (loaded) => Either.right(loaded.signer))
+    : Effect.map(currentSession(located.file, located.name), (session) =>
+        Option.match(session, {
+          onNone: () =>
+            Either.left(
+              `the key is in the OS secret store, not opened to show this: log in (aws-iam-login ${located.name}) and IAM is asked with the session`,
+            ),
+          onSome: ({ credentials }) =>
+            Either.right({ credentials, region: located.callRegion, profile: located.name }),
+        }),
+      )
+
+const loadProfile = (name: ProfileName) => Effect.flatMap(locateProfile(name), withKey)
 
 /** The session in `[<profile>-sts]`, when it is still valid for longer than the margin. */
 const currentSession = (file: IniFile, name: ProfileName) =>
@@ -259,17 +297,19 @@ const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, o
     if (Option.isSome(stored))
       return { session: stored.value, fresh: false, region: yield* files.region(name, file) }
   }
-  const { profile } = yield* loadProfile(name)
-  if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
+  // The OS secret store is opened once, under the lock, and only when a new session is made.
+  if ((yield* locateProfile(name)).described.mfa_serial === undefined)
+    return yield* new NotInitialised({ profile: name })
   return yield* files.withSessionLock(
     name,
     Effect.gen(function* () {
-      const { file, home, profile, signer, region } = yield* loadProfile(name)
+      const located = yield* locateProfile(name)
       if (!options.force) {
-        const stored = yield* currentSession(file, name)
-        if (Option.isSome(stored)) return { session: stored.value, fresh: false, region }
+        const stored = yield* currentSession(located.file, name)
+        if (Option.isSome(stored)) return { session: stored.value, fresh: false, region: located.region }
       }
-      if (profile.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
+      if (located.described.mfa_serial === undefined) return yield* new NotInitialised({ profile: name })
+      const { file, home, profile, signer, region } = yield* withKey(located)
       const { mfa_serial: serialNumber } = yield* decodeSection(home.file, home.section, MfaSerialToSend)
       const duration = yield* Option.match(options.duration, {
         onSome: Effect.succeed,
@@ -292,6 +332,9 @@ export const SessionLive = Layer.effect(
     const context = yield* Effect.context<CredentialsFile | Sts | Processes | Terminal.Terminal | KeyStore>()
     return Session.of({
       load: (name) => loadProfile(name).pipe(Effect.provide(context)),
+      locate: (name) => locateProfile(name).pipe(Effect.provide(context)),
+      withKey: (located) => withKey(located).pipe(Effect.provide(context)),
+      reader: (located) => readerOf(located).pipe(Effect.provide(context)),
       current: (file, name) => currentSession(file, name),
       ensure: (name, options) => ensureSession(name, options).pipe(Effect.provide(context)),
     })

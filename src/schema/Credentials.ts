@@ -192,6 +192,10 @@ export const LongTermProfile = Schema.Struct({
 })
 export type LongTermProfile = typeof LongTermProfile.Type
 
+/** `[<profile>]` as shown, without its secret: what is known without opening the OS secret store. */
+export const DescribedProfile = LongTermProfile.omit("aws_secret_access_key")
+export type DescribedProfile = typeof DescribedProfile.Type
+
 /** The part of `[<profile>]` that login sends with the code. */
 export const MfaSerialToSend = Schema.Struct({ mfa_serial: MfaSerial })
 

@@ -1,6 +1,8 @@
 import * as Data from "effect/Data"
 
-export { storeService } from "./StoreService.js"
+import { storeService } from "./StoreService.js"
+
+export { storeService }
 
 /** The keys of `[<profile>]` that point to its stored key: which store, and the key id. */
 export const storeKey = "aws_iam_login_key_store"
@@ -12,6 +14,18 @@ export const storedKeyOf = (values: Readonly<Record<string, string>> | undefined
 
 /** Where a profile's long-term key can be kept. */
 export type KeyPlace = "keyring" | "file"
+
+/** Where a profile's key lives, as status and list report it (never the secret). */
+export const keyLocation = (path: string, section: string, stored: string | undefined) =>
+  stored === undefined
+    ? { store: "file" as const, file: path, section }
+    : { store: "keyring" as const, service: storeService, account: stored, file: path, section }
+
+/** The same, in words. */
+export const keyLocationText = (path: string, section: string, stored: string | undefined) =>
+  stored === undefined
+    ? `[${section}] of ${path}`
+    : `the OS secret store (service ${storeService}, account ${stored}), which [${section}] of ${path} points to`
 
 /** Why the OS secret store could not be used, each with what to do about it. */
 export type StoreProblem = "no-session-bus" | "no-secret-service" | "locked" | "timeout" | "other"

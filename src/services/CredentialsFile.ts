@@ -2,10 +2,11 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { exactKeys } from "../schema/Credentials.js"
+import { DescribedProfile, exactKeys } from "../schema/Credentials.js"
 import type { FileError, InvalidInput } from "../schema/Errors.js"
 import { firstIssue, MalformedFile, ProfileNotFound } from "../schema/Errors.js"
 import type { Edit, Sections } from "../schema/Ini.js"
+import { storedKeyOf } from "../schema/KeyStore.js"
 
 export interface IniFile {
   readonly path: string
@@ -116,5 +117,34 @@ export const decodeSection = <A, I, R>(
             : `${key} is missing: it is indented under ${under[0]}, so the AWS CLI reads it as part of that value`,
       })
     }),
+  )
+}
+
+/** `file` with `[name]` (which it holds) read as holding `values` too. */
+export const withValues = (
+  file: IniFile,
+  name: string,
+  values: Readonly<Record<string, string>>,
+): IniFile => {
+  const section = file.sections.get(name)!
+  return {
+    path: file.path,
+    sections: new Map([...file.sections, [name, { ...section, values: { ...section.values, ...values } }]]),
+  }
+}
+
+/**
+ * `[name]` of `file` without its secret, and the key id it points to when its key is kept in the OS
+ * secret store (which is not opened: the key id stands in the section's place).
+ */
+export const describeSection = (file: IniFile, name: string) => {
+  const stored = storedKeyOf(file.sections.get(name)?.values)
+  return Effect.map(
+    decodeSection(
+      stored === undefined ? file : withValues(file, name, { aws_access_key_id: stored }),
+      name,
+      DescribedProfile,
+    ),
+    (described) => ({ described, stored }),
   )
 }

@@ -1,9 +1,11 @@
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import type * as Option from "effect/Option"
 import type { AwsError } from "../schema/AwsErrors.js"
 import type {
+  DescribedProfile,
   LongTermProfile,
   MfaCode,
   MfaProcessFailed,
@@ -23,18 +25,27 @@ import type { KeyStoreFailed, StoredKeyMissing } from "../schema/KeyStore.js"
 import type { IniFile } from "./CredentialsFile.js"
 import type { Signer } from "./Sts.js"
 
-export interface LoadedProfile {
+/** Where a profile's key lives, read from the files alone: the OS secret store is not opened. */
+export interface LocatedProfile {
+  readonly name: ProfileName
   /** The credentials file (where sessions go). */
   readonly file: IniFile
   /** Where the profile's key is kept, so that changes to it are written back there. */
   readonly home: { readonly file: IniFile; readonly section: string }
   /** The key id, when the key is kept in the OS secret store ([<profile>] points to it). */
   readonly stored: string | undefined
+  /** The profile's values but its secret (the key id of a stored key included). */
+  readonly described: DescribedProfile
+  /** The region configured for the profile, as the AWS CLI finds it; none when nothing sets one. */
+  readonly region: Option.Option<string>
+  /** Where its calls go: `region`, else the AWS CLI's default. */
+  readonly callRegion: string
+}
+
+export interface LoadedProfile extends LocatedProfile {
   readonly profile: LongTermProfile
   /** The profile's long-term key, as it signs calls. */
   readonly signer: Signer
-  /** The region configured for the profile, as the AWS CLI finds it; none when nothing sets one. */
-  readonly region: Option.Option<string>
 }
 
 export interface LoginOptions {
@@ -67,6 +78,19 @@ export class Session extends Context.Tag("aws-iam-login/Session")<
   {
     /** The profile's key, read where the AWS CLI reads it, with its region. */
     readonly load: (name: ProfileName) => Effect.Effect<LoadedProfile, LoadError>
+    /** Where the profile's key lives, from the files alone (never the OS secret store). */
+    readonly locate: (
+      name: ProfileName,
+    ) => Effect.Effect<LocatedProfile, Exclude<LoadError, KeyStoreFailed | StoredKeyMissing>>
+    /** The located profile's key: from its file, or (a stored key) read from the OS secret store. */
+    readonly withKey: (located: LocatedProfile) => Effect.Effect<LoadedProfile, LoadError>
+    /**
+     * What signs a read-only call without opening the OS secret store: the key from its file, or
+     * (a stored key) the profile's valid session; Left: why there is none.
+     */
+    readonly reader: (
+      located: LocatedProfile,
+    ) => Effect.Effect<Either.Either<Signer, string>, Exclude<LoadError, KeyStoreFailed | StoredKeyMissing>>
     /** The session in `[<profile>-sts]` of `file`, when it stays valid past the margin. */
     readonly current: (
       file: IniFile,

@@ -49,6 +49,56 @@ describe("key --store", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "status and list say where a stored key lives without opening the store; login opens it once",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret } = yield* setup
+        const store = fakeKeyStore()
+        const options = { keyStore: store.layer }
+        expect((yield* cli(files, ["work", "key", "--store", "keyring"], options)).code).toBe(0)
+        store.calls.length = 0
+        const status = yield* cli(files, ["work", "status"], options)
+        expect(status.code).toBe(0)
+        expect(status.stdout).toContain(
+          `kept in     the OS secret store (service aws-iam-login, account ${keyId}), which [work] of ${files.credentials} points to`,
+        )
+        expect(status.stdout).toContain(
+          "age unknown (the key is in the OS secret store, not opened to show this: log in (aws-iam-login work) and IAM is asked with the session)",
+        )
+        const list = yield* cli(files, ["list", "--keys"], options)
+        expect(list.code).toBe(0)
+        expect(list.stdout).toMatch(
+          new RegExp(`^work +keyring ${keyId} +alice .* unknown \\(the key is in`, "m"),
+        )
+        expect(store.calls).toEqual([])
+
+        expect((yield* cli(files, ["work", "-t", validCode], options)).code).toBe(0)
+        expect(store.calls).toEqual(["read"])
+        // With a session, IAM is asked the key's age with it: the store stays closed.
+        const location = {
+          store: "keyring",
+          service: "aws-iam-login",
+          account: keyId,
+          file: files.credentials,
+          section: "work",
+        }
+        const json = yield* cli(files, ["work", "status", "--json"], options)
+        expect(JSON.parse(json.stdout)).toMatchObject({
+          keyLocation: location,
+          keyAgeDays: 0,
+          keyStatus: "Active",
+        })
+        const listed = yield* cli(files, ["list", "--keys", "--json"], options)
+        expect(JSON.parse(listed.stdout)).toEqual([
+          expect.objectContaining({ profile: "work", keyLocation: location, keyAgeDays: 0 }),
+        ])
+        expect((yield* cli(files, ["work", "-t", validCode], options)).stdout).toContain("still valid")
+        expect(store.calls).toEqual(["read"])
+        for (const out of [status, list, json, listed]) expect(out.stdout + out.stderr).not.toContain(secret)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   // Store calls of a move in: 1 write, 2 read back, 3 read by the check that [work] resolves.
   for (const call of [1, 2, 3]) {
     it.effect(

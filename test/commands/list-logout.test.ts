@@ -44,14 +44,15 @@ describe("list", () => {
       const out = yield* cli(files, ["list"])
       expect(out.code).toBe(0)
       expect(out.stdout.split("\n")).toEqual([
-        "PROFILE  USERNAME  MFA DEVICE                                 SESSION",
-        `work     alice     ${serial}  until 2026-12-04T07:00:00Z (12h 0m left)`,
-        "home     -         - (run init)                               none",
+        "PROFILE  KEY   USERNAME  MFA DEVICE                                 SESSION",
+        `work     file  alice     ${serial}  until 2026-12-04T07:00:00Z (12h 0m left)`,
+        "home     file  -         - (run init)                               none",
       ])
       const json = JSON.parse((yield* cli(files, ["list", "--keys", "--json"])).stdout)
       expect(json).toEqual([
         {
           profile: "work",
+          keyLocation: { store: "file", file: files.credentials, section: "work" },
           username: "alice",
           mfaSerial: serial,
           mfaSerialProblem: null,
@@ -63,6 +64,7 @@ describe("list", () => {
         },
         {
           profile: "home",
+          keyLocation: { store: "file", file: files.credentials, section: "home" },
           username: null,
           mfaSerial: null,
           mfaSerialProblem: null,

@@ -31,6 +31,7 @@ describe("status", () => {
       )
       expect(before.stdout).toContain("session     [work-sts] none: run aws-iam-login work")
       expect(before.stdout).toContain("region      none set (calls go to us-east-1)")
+      expect(before.stdout).toContain(`kept in     [work] of ${files.credentials}`)
       yield* cli(files, ["work", "-t", validCode])
       const after = yield* cli(files, ["work", "status"])
       expect(after.stdout).toContain("valid until 2026-11-24T07:00:00Z (12h 0m left)")
@@ -41,6 +42,7 @@ describe("status", () => {
       expect(json).toEqual({
         profile: "work",
         accessKeyIdMasked: `${key.accessKeyId.slice(0, 4)}…${key.accessKeyId.slice(-4)}`,
+        keyLocation: { store: "file", file: files.credentials, section: "work" },
         keyAgeDays: 120,
         keyStatus: "Active",
         username: "alice",

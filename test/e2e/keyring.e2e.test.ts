@@ -120,6 +120,52 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(again).toMatchObject({ code: 0, stderr: "" })
   }, 120_000)
 
+  it("status, list and --debug say where a stored key lives, without opening the store (no session bus needed)", async () => {
+    const { user, home } = await initialisedHome(moto, "where-user")
+    const moved = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], {
+      env: env(),
+    })
+    expect(moved).toMatchObject({ code: 0, stderr: "" })
+    // A bus that is not there: a command that started the keyring helper would fail.
+    const noBus = {
+      ...env(),
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${path.join(os.tmpdir(), `aws-iam-login-no-bus-${process.pid}`)}`,
+    }
+    const where = `the OS secret store (service aws-iam-login, account ${user.accessKeyId}), which [work] of ${home.credentials} points to`
+    const status = await aws_iam_login(home, moto.endpoint, ["work", "status", "--debug"], { env: noBus })
+    expect(status.code).toBe(0)
+    expect(status.stdout).toContain(`kept in     ${where}`)
+    expect(status.stdout).toContain("age unknown (the key is in the OS secret store, not opened to show this")
+    expect(status.stderr).toContain(
+      `[debug] the key of [work] is in the OS secret store (service aws-iam-login, account ${user.accessKeyId}), as [work] of ${home.credentials} says`,
+    )
+    const list = await aws_iam_login(home, moto.endpoint, ["list"], { env: noBus })
+    expect(list.code).toBe(0)
+    expect(list.stdout).toMatch(new RegExp(`^work +keyring ${user.accessKeyId} +where-user `, "m"))
+    const json = JSON.parse(
+      (await aws_iam_login(home, moto.endpoint, ["list", "--json"], { env: noBus })).stdout,
+    )
+    expect(json.find((row: { profile: string }) => row.profile === "work").keyLocation).toEqual({
+      store: "keyring",
+      service: "aws-iam-login",
+      account: user.accessKeyId,
+      file: home.credentials,
+      section: "work",
+    })
+
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456", "--debug"], {
+      env: env(),
+    })
+    expect(login).toMatchObject({ code: 0 })
+    expect(login.stderr).toContain(`account ${user.accessKeyId}), as [work] of ${home.credentials} says`)
+    // With the session, status asks IAM for the key's age; the store stays closed.
+    const after = await aws_iam_login(home, moto.endpoint, ["work", "status", "--json"], { env: noBus })
+    expect(after.code).toBe(0)
+    expect(JSON.parse(after.stdout)).toMatchObject({ keyAgeDays: 0, keyStatus: "Active" })
+    for (const out of [status, list, login, after])
+      expect(out.stdout + out.stderr).not.toContain(user.secretAccessKey)
+  }, 120_000)
+
   it("without a session bus, says so in one sentence and leaves the key in the file", async () => {
     const { home } = await initialisedHome(moto, "no-bus-user")
     const before = home.read()

@@ -86,10 +86,10 @@ describe.runIf(available)("the built CLI against moto: status and list as a pers
     )
     const list = await run(home, ["list"])
     expect(list.code).toBe(0)
-    expect(list.stdout).toMatch(/^kept\s+-\s+- \(run init\)\s+none$/m)
+    expect(list.stdout).toMatch(/^kept\s+config file\s+-\s+- \(run init\)\s+none$/m)
     expect((await run(home, ["kept", "init"])).code).toBe(0)
     expect((await run(home, ["list"])).stdout).toMatch(
-      /^kept\s+conf\s+arn:aws:iam::123456789012:mfa\/conf-phone\s+none$/m,
+      /^kept\s+config file\s+conf\s+arn:aws:iam::123456789012:mfa\/conf-phone\s+none$/m,
     )
 
     const status = JSON.parse((await run(home, ["kept", "status", "--json"])).stdout)
@@ -98,6 +98,7 @@ describe.runIf(available)("the built CLI against moto: status and list as a pers
     )
     const shared = [
       "profile",
+      "keyLocation",
       "username",
       "mfaSerial",
       "mfaSerialProblem",
