@@ -109,6 +109,22 @@ export const commandStart = (
  * Everything after `--` is left alone. A word in a subcommand's place that is close to one, a flag
  * the command does not have, and a flag given twice are refused with a sentence (Left); every
  * other mistake is left for @effect/cli to report.
+ *
+ * Each change is one @effect/cli 0.77 cannot express in the tree:
+ * - the subcommand is moved first, `login` put there when none is named: it reads a subcommand only
+ *   as the first word after the parent's options, and has no default subcommand;
+ * - `--debug` (the root command's options) goes before the subcommand: it reads a parent's options
+ *   only there;
+ * - `--profile NAME` or AWS_PROFILE fills the profile's place: it gives the words after `--` to the
+ *   first argument, so with `exec -- CMD` an argument's fallback (Args.withFallbackConfig) is never
+ *   used and CMD would be taken for the profile;
+ * - the profile goes after `--`: it reads the word after a switch as the switch's value when it
+ *   spells true or false (`status --json yes`, a profile named yes);
+ * - `--` goes before the command `exec` runs (separated): it reads options anywhere among the
+ *   arguments, so the command's own `-t 1` would be exec's;
+ * - the flags are checked here: it takes a flag it does not know for an argument (`status -f work`
+ *   makes -f the profile), and the second of a flag given twice too;
+ * - `help [command]` and `version`, the original tool's words, are its `--help` and `--version`.
  */
 export const toTree = (
   args: ReadonlyArray<string>,

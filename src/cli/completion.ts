@@ -6,14 +6,12 @@ import { commandStart } from "./argv.js"
 import { usageHint } from "./exit.js"
 import { type CommandFlags, type Flag, flagNamed, shells } from "./flags.js"
 import { asksForHelp, ownArgs } from "./names.js"
-import { builtInFlags, rootFlags } from "./tree.js"
+import { grammar } from "./tree.js"
 
 /**
  * Shell completion. The scripts call back `aws-iam-login __complete <index> <words…>`, so one
  * piece of code knows the commands, flags and the profiles in the credentials file.
  */
-
-const profileFlag: Flag = { names: ["--profile"], values: [] }
 
 /** Values to offer for flags that take free text. */
 const suggestions: Record<string, ReadonlyArray<string>> = {
@@ -84,9 +82,8 @@ export const candidates = (
 ) => {
   const current = words[index] ?? ""
   const before = words.slice(1, index)
-  const allFlags = [...[...flags.subcommands.values()].flat(), ...builtInFlags, ...rootFlags, profileFlag]
   const takingValue = (word: string | undefined) => {
-    const flag = word?.startsWith("-") && !word.includes("=") ? flagNamed(allFlags, word) : undefined
+    const flag = word?.startsWith("-") && !word.includes("=") ? flagNamed(grammar.flags, word) : undefined
     return flag?.values === undefined ? undefined : flag
   }
   const all = ((): ReadonlyArray<string> => {
@@ -97,7 +94,7 @@ export const candidates = (
       .find((word) => flags.subcommands.has(word))
     if (
       subcommand === "exec" &&
-      commandStart(before, { flags: allFlags }) === before.length &&
+      commandStart(before, grammar) === before.length &&
       (end >= 0 || !current.startsWith("-"))
     )
       return [commandsMarker]

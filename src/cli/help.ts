@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import pkg from "../../package.json" with { type: "json" }
 import { examplesOf } from "./examples.js"
 import { renderHelp } from "./render.js"
-import { cliConfig, command, description, grammar, name } from "./tree.js"
+import { cliConfig, command, debugDescription, description, grammar, name } from "./tree.js"
 import { wrap } from "./wrap.js"
 
 /**
@@ -100,10 +100,7 @@ const commonOptions = (command: string): HelpDoc.HelpDoc => {
           ] as Definition,
         ]
       : []),
-    [
-      Span.text("--debug"),
-      HelpDoc.p("Log each step on stderr: files read, locks, AWS calls (also AWS_IAM_LOGIN_DEBUG=1)"),
-    ],
+    [Span.text("--debug"), HelpDoc.p(debugDescription)],
     [
       Span.text("-h, --help"),
       HelpDoc.p(command === name ? "This page; `help <command>` for one command's" : "This page"),

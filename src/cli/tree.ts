@@ -29,15 +29,16 @@ const subcommands = [login, init, rotate, status, exportCommand, exec, list, log
 export const description =
   "Log in to AWS as an IAM user with an MFA device: your long-term key and a 6-digit code become a session in [<profile>-sts] of ~/.aws/credentials, for the AWS CLI and every SDK. Also rotates that key without locking you out."
 
+export const debugDescription =
+  "Log each step on stderr: files read, locks, AWS calls (also AWS_IAM_LOGIN_DEBUG=1)"
+
 /** The options of the tool itself, given before the command (toTree moves them there). */
 const rootOptions = {
   debug: Options.boolean("debug").pipe(
     Options.withFallbackConfig(
       Config.boolean("AWS_IAM_LOGIN_DEBUG").pipe(Config.orElse(() => Config.succeed(false))),
     ),
-    Options.withDescription(
-      "Log each step on stderr: files read, locks, AWS calls (also AWS_IAM_LOGIN_DEBUG=1)",
-    ),
+    Options.withDescription(debugDescription),
   ),
 }
 
