@@ -20,7 +20,7 @@ import { KeyStoreLive } from "./layers/KeyStore.js"
 import { ProcessesLive } from "./layers/Processes.js"
 import { SessionLive } from "./layers/Session.js"
 import { TerminalLive } from "./layers/Terminal.js"
-import { hasFinished, stoppedNote } from "./signals.js"
+import { graceMillis, hasFinished, stoppedNote } from "./signals.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
 // Layer.mergeAll and Layer.provideMerge builds each on a fiber of its own. Measured against that in
@@ -57,17 +57,19 @@ type Signal = keyof typeof exitCodes
 /** The first signal received: it decides the exit code. */
 let received: Signal | undefined
 
-/** After the first signal the program undoes what it must and ends; it may take this long. */
-const graceMillis = 9_000
+/**
+ * From here on a signal ends the process at once, by its default action: process.exit would first
+ * wait for every file-system call in flight (a held open, a hung disk), and might never return.
+ */
+const signalsEndAtOnce = () => {
+  for (const each of Object.keys(exitCodes)) process.removeAllListeners(each)
+}
 
 const stopNow = (signal: Signal) => {
   const note = stoppedNote()
   if (note !== undefined) process.stderr.write(`aws-iam-login: ${note}\n`)
-  // The signal itself, with its default action: process.exit would first wait for every file-system
-  // call in flight (a named pipe, a hung disk), and might never return.
-  const first = received ?? signal
-  for (const each of Object.keys(exitCodes)) process.removeAllListeners(each)
-  process.kill(process.pid, first)
+  signalsEndAtOnce()
+  process.kill(process.pid, received ?? signal)
 }
 
 /**
@@ -107,7 +109,8 @@ export const start = () =>
     {
       disableErrorReporting: true,
       disablePrettyLogger: true,
-      teardown: (exit, onExit) =>
+      teardown: (exit, onExit) => {
+        signalsEndAtOnce()
         onExit(
           hasFinished()
             ? Number(process.exitCode ?? 0)
@@ -116,6 +119,7 @@ export const start = () =>
               : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
                 ? 130
                 : Number(process.exitCode ?? 0),
-        ),
+        )
+      },
     },
   )

@@ -1,6 +1,7 @@
 import * as net from "node:net"
 import { DeleteAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { canHold, holdOpens, waitingOnThreads } from "./held.js"
 import {
   available,
   aws,
@@ -14,6 +15,7 @@ import {
   type Moto,
   makeHome,
   type Result,
+  type Running,
   type SeededUser,
   seedUser,
   startMoto,
@@ -164,6 +166,16 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
       }),
     ])
 
+  /** Resolves once the run has written `text` to stderr. */
+  const printed = (run: Running, text: string) =>
+    new Promise<void>((resolve) => {
+      let seen = ""
+      run.child.stderr?.on("data", (chunk: Buffer) => {
+        seen += chunk.toString()
+        if (seen.includes(text)) resolve()
+      })
+    })
+
   const actions = ["CreateAccessKey", "GetCallerIdentity", "UpdateAccessKey", "DeleteAccessKey"]
   const faults: ReadonlyArray<[Fault, string]> = [
     ["hold", "held before AWS sees it"],
@@ -256,12 +268,66 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
           // A second signal ends it by the signal itself (a shell shows 130), which no file-system call in flight holds up.
           if (second) expect(ended.signal, shown(ended)).toBe("SIGINT")
           else expect(ended.code, shown(ended)).toBe(130)
-          expect(ended.stderr.trim().split("\n").at(-1), shown(ended)).toContain("aws-iam-login work rotate")
+          const last = ended.stderr.trim().split("\n")
+          expect(last.at(-1), shown(ended)).toContain("aws-iam-login work rotate")
+          if (second) {
+            // Item by item: what was done, what was undone, what is left; and the account agrees.
+            expect(last.slice(-5), shown(ended)).toEqual([
+              "aws-iam-login: Stopped before the rotation was finished or undone.",
+              expect.stringMatching(
+                /^ {2}Done: Record the rotation .*; Create a new access key; Write the new key into \[work\]; .*\.$/,
+              ),
+              "  Undone: write the old key back into [work].",
+              "  Not undone: delete the new key (or, if that is denied, deactivate it); remove the journal.",
+              expect.stringContaining("aws-iam-login work rotate"),
+            ])
+            expect(await listKeys(c.user.userName), shown(ended)).toHaveLength(2)
+            expect(keyOf(c.home.read(), "work").id, shown(ended)).toBe(c.user.accessKeyId)
+          }
           await settle(c, ended)
         }),
       caseTimeout,
     )
   }
+
+  describe.runIf(canHold)("with every open of the credentials file held (fanotify)", () => {
+    it.concurrent(
+      "Ctrl-C ends the run with what to run, and a second Ctrl-C ends the process at once though the open never returns",
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          const held = await holdOpens(c.home.credentials)
+          const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          try {
+            await whileRunning(held.reached, run.ended, "the credentials file was opened")
+            const said = printed(run, "interrupted before rotate changed any key")
+            run.child.kill("SIGINT")
+            await whileRunning(said, run.ended, "it said what to run")
+            // Its report is out, and process.exit waits for the thread whose open is held.
+            await whileRunning(waitingOnThreads(run.child.pid ?? 0), run.ended, "it waited in exit")
+            run.child.kill("SIGINT")
+            const sent = performance.now()
+            const ended = await Promise.race([
+              run.ended,
+              new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), signalBound)),
+            ])
+            expect(ended, "the process outlived a second Ctrl-C").toBeDefined()
+            if (ended === undefined) return
+            expect(ended.at - sent, shown(ended)).toBeLessThan(killBound)
+            expect(ended.signal, shown(ended)).toBe("SIGINT")
+            expect(ended.stderr.trim().split("\n").at(-1), shown(ended)).toBe(
+              "aws-iam-login: interrupted before rotate changed any key: run `aws-iam-login work rotate` again when you are ready.",
+            )
+          } finally {
+            run.child.kill("SIGKILL")
+            held.release()
+          }
+          expect(c.home.read()).toBe(c.before)
+          expect(await listKeys(c.user.userName)).toEqual([{ id: c.user.accessKeyId, status: "Active" }])
+        }),
+      caseTimeout,
+    )
+  })
 
   it.concurrent(
     "Ctrl-C before the rotation starts ends with exit 130 and a sentence saying no key was changed",

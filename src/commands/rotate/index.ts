@@ -16,7 +16,6 @@ import { type Found, Journal } from "../../services/Journal.js"
 import { type LoadedProfile, Session } from "../../services/Session.js"
 import type { Signer } from "../../services/Sts.js"
 import { ask } from "../../services/Terminal.js"
-import { noteIfStopped } from "../../signals.js"
 import { profile } from "../profile.js"
 import { describeKey, explain, keyState, removeCommand } from "./keys.js"
 import {
@@ -83,7 +82,8 @@ interface Chosen {
   readonly heading: string
   readonly steps: string
   readonly question: string
-  readonly execute: Effect.Effect<void, Transaction.StepFailed, StepContext>
+  /** Runs the plan; `rerun` says what to run if the process is stopped at once midway. */
+  readonly execute: (rerun: string) => Effect.Effect<void, Transaction.StepFailed, StepContext>
 }
 
 const choose = <In, Out>(
@@ -91,12 +91,12 @@ const choose = <In, Out>(
   question: string,
   plan: Transaction.Plan<In, Out, StepError, StepContext>,
   input: In,
-  options: Transaction.RunOptions<Out, StepContext>,
+  options: Omit<Transaction.RunOptions<Out, StepContext>, "rerun">,
 ): Chosen => ({
   heading,
   question,
   steps: Transaction.describe(plan),
-  execute: Effect.asVoid(Transaction.run(plan, input, options)),
+  execute: (rerun) => Effect.asVoid(Transaction.run(plan, input, { ...options, rerun })),
 })
 
 /** "[work] uses", "[work], [work-copy] use". */
@@ -459,11 +459,7 @@ export const rotate = Command.make(
       ),
     )
     if (Option.isNone(chosen)) return
-    yield* chosen.value.execute.pipe(
-      noteIfStopped(
-        `Stopped before the rotation was finished or undone: run \`aws-iam-login ${name} rotate\`, which finishes or undoes it from the journal.`,
-      ),
-    )
+    yield* chosen.value.execute(rerun(name))
   }, Effect.scoped),
 ).pipe(
   Command.withDescription("Replace the profile's access key with a new one, never leaving you locked out"),

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import { markFinished } from "../../signals.js"
+import { graceMillis, markFinished, noteIfStopped } from "../../signals.js"
 
 export interface Failure {
   readonly _tag: string
@@ -161,7 +161,11 @@ export interface Limits {
   readonly afterInterruption: Duration.DurationInput
 }
 
-const defaultLimits: Limits = { afterFailure: Duration.seconds(60), afterInterruption: Duration.seconds(8) }
+const defaultLimits: Limits = {
+  afterFailure: Duration.seconds(60),
+  // Inside the process's grace period, so that the undo's own report ends an interrupted run, not the stop.
+  afterInterruption: Duration.millis(graceMillis - 1_000),
+}
 
 export interface Outcome {
   /** The file changed under the run, or the account showed what it cannot prove: it stopped and undid nothing. */
@@ -180,8 +184,13 @@ export interface RunOptions<Out, R> {
   readonly state: (outcome: Outcome) => Effect.Effect<string, never, R>
   /** Says the run is done: inside the same region, so an interruption cannot silence it. */
   readonly finish: (out: Out) => Effect.Effect<void, never, R>
+  /** What to run when the process is stopped at once midway, in a sentence. */
+  readonly rerun: string
   readonly limits?: Limits
 }
+
+const listed = (label: string, items: ReadonlyArray<string>) =>
+  items.length === 0 ? [] : [`  ${label}: ${items.join("; ")}.`]
 
 /**
  * Runs the steps in order, each given what the one before returned. When one fails, or the run
@@ -194,14 +203,42 @@ export const run = <In, Out, E extends Failure, R>(
   input: In,
   options: RunOptions<Out, R>,
 ): Effect.Effect<Out, StepFailed, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function* () {
-      const done: Array<{ readonly step: AnyStep<E, R>; readonly value: unknown }> = []
+  Effect.uninterruptibleMask((restore) => {
+    const done: Array<{ readonly step: AnyStep<E, R>; readonly value: unknown }> = []
+    /** The step whose call is under way, and the undos done so far: what a stop at once reports. */
+    let running: string | undefined
+    const undone: Array<string> = []
+    let committed = false
+    let ended = false
+    const progress = () =>
+      [
+        ended
+          ? "Stopped as the rotation ended: every step is done."
+          : `Stopped before the rotation was ${committed ? "tidied up" : "finished or undone"}.`,
+        ...listed(
+          "Done",
+          done.map(({ step }) => step.name),
+        ),
+        ...listed("Under way, whether it took effect is unknown", running === undefined ? [] : [running]),
+        ...listed("Undone", undone),
+        ...listed(
+          "Not undone",
+          committed
+            ? []
+            : [...done]
+                .reverse()
+                .flatMap(({ step }) =>
+                  step.undo === undefined || undone.includes(step.undo.name) ? [] : [step.undo.name],
+                ),
+        ),
+        ...(ended ? [] : [options.rerun]),
+      ].join("\n")
+    return Effect.gen(function* () {
       const compensate = (deadline: number) =>
         Effect.gen(function* () {
           const outcome = {
             stopped: false,
-            undone: [] as Array<string>,
+            undone,
             notUndone: [] as Array<string>,
             left: [] as Array<string>,
           }
@@ -234,10 +271,11 @@ export const run = <In, Out, E extends Failure, R>(
       const nothing = { stopped: false, undone: [], notUndone: [], left: [] }
 
       let value: unknown = input
-      let committed = false
       for (const step of plan.steps) {
+        running = step.name
         const exit = yield* Effect.exit(committed ? step.run(value) : restore(step.run(value)))
         if (Exit.isSuccess(exit)) {
+          running = undefined
           value = exit.value
           done.push({ step, value })
           committed ||= step.commits === true
@@ -271,6 +309,7 @@ export const run = <In, Out, E extends Failure, R>(
                 bounded(step.settle(value), deadline, `reading the account after ${step.name}`),
               )
             : Exit.succeed(Option.none())
+        if (Exit.isSuccess(settled)) running = undefined
         const settleStopped = Exit.isFailure(settled) ? stopping(settled.cause) : Option.none()
         if (Exit.isFailure(settled) && Option.isSome(settleStopped)) {
           const reason = `${reasonOf(exit.cause).replace(/\.$/, "")}. ${reasonOf(settled.cause)}`
@@ -297,9 +336,10 @@ export const run = <In, Out, E extends Failure, R>(
       }
       // The types line up step by step (see Plan.next).
       const out = value as Out
-      yield* options.finish(out)
-      // Said done, so it exits as done, even if a signal came while it finished.
+      // Done before it says so, so that it exits as done whatever signal comes while it says it.
+      ended = true
       yield* markFinished
+      yield* options.finish(out)
       return out
-    }),
-  )
+    }).pipe(noteIfStopped(progress))
+  })
