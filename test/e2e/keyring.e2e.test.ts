@@ -3,6 +3,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
+import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { available, aws, aws_iam_login, bin, initialisedHome, type Moto, startMoto, which } from "./moto.js"
 
@@ -180,4 +181,70 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     )
     expect(home.read()).toBe(before)
   }, 60_000)
+
+  it("rotates a stored key against moto with signatures checked: the new key in the keyring, the old item gone, one Active key, the AWS CLI working", async () => {
+    const checked = await startMoto()
+    try {
+      await checked.enableAuth()
+      const { user, home } = await initialisedHome(checked, "keyring-rotate-user")
+      const cli = (args: ReadonlyArray<string>) => aws_iam_login(home, checked.endpoint, args, { env: env() })
+      expect(await cli(["work", "key", "--store", "keyring"])).toMatchObject({ code: 0, stderr: "" })
+      const from = checked.requests.length
+
+      const rotated = await cli(["work", "rotate", "--yes"])
+      expect(rotated).toMatchObject({ code: 0, stderr: "" })
+      expect(rotated.stdout).toContain("Read the new key back from the OS secret store")
+      const newId = /aws_iam_login_key_id = (\S+)/.exec(home.read())?.[1] ?? ""
+      expect(newId).not.toBe(user.accessKeyId)
+      expect(rotated.stdout).toContain(`Rotated: [work] now uses ${newId.slice(0, 4)}…`)
+      const keys = (await checked.admin.send(new ListAccessKeysCommand({ UserName: user.userName })))
+        .AccessKeyMetadata!
+      expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[newId, "Active"]])
+      const secret = await lookup(newId)
+      expect(secret).toMatch(/^\S{40}$/)
+      expect(await lookup(user.accessKeyId)).toBeUndefined()
+      const text = home.read()
+      expect(text).not.toContain(secret)
+      expect(text).not.toContain(user.secretAccessKey)
+      expect(
+        fs.readdirSync(path.join(home.dir, ".aws", ".aws-iam-login")).filter((n) => n.endsWith(".json")),
+      ).toEqual([])
+      const signer = (action: string) =>
+        checked.requests
+          .slice(from)
+          .filter((r) => r.action === action)
+          .map((r) => r.accessKeyId)
+      expect(signer("CreateAccessKey")).toEqual([user.accessKeyId])
+      expect(signer("UpdateAccessKey")).toEqual([newId])
+      expect(signer("DeleteAccessKey")).toEqual([newId])
+
+      // The stored secret signs: a login with the new key, then the AWS CLI through credential_process.
+      const login = await cli(["work", "--token", "123456", "--force"])
+      expect(login).toMatchObject({ code: 0, stderr: "" })
+      expect(checked.requests.filter((r) => r.action === "GetSessionToken").at(-1)?.accessKeyId).toBe(newId)
+      // moto checks signatures of long-term keys only: it knows no GetSessionToken session, so its checks go off here.
+      await fetch(`${checked.direct}/moto-api/reset-auth`, { method: "POST", body: "1000000" })
+      const identity = await aws(
+        home,
+        checked.endpoint,
+        ["--profile", "work", "sts", "get-caller-identity"],
+        env(),
+      )
+      expect(identity, identity.stderr).toMatchObject({ code: 0 })
+      expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
+      // Signed with the session that credential_process handed over: the one the login wrote into [work-sts].
+      const session = /\[work-sts\][^[]*?aws_access_key_id = (\S+)/.exec(home.read())?.[1]
+      expect(session).toBeDefined()
+      expect(checked.requests.filter((r) => r.action === "GetCallerIdentity").at(-1)?.accessKeyId).toBe(
+        session,
+      )
+
+      // And it moves back into the file as the new key.
+      expect(await cli(["work", "key", "--store", "file"])).toMatchObject({ code: 0, stderr: "" })
+      expect(home.read()).toContain(`aws_secret_access_key = ${secret}`)
+      expect(await lookup(newId)).toBeUndefined()
+    } finally {
+      await checked.stop()
+    }
+  }, 120_000)
 })
