@@ -1,9 +1,9 @@
 // Runs the full program: dist/main.cjs (the bundled src/bin.ts), and the AWS SDK bundles it requires,
 // with a V8 code cache kept in the user's cache directory, so that after the first run Node skips
 // most parsing and compiling. V8 checks only a cache's length and flags, not its content, so the
-// cache is trusted only from a directory that is the user's alone (a real directory, mode 0700),
-// each entry only when its header holds the digests of the exact source it was made from and of its
-// own data. Any problem with the cache only costs speed. AWS_IAM_LOGIN_NO_CACHE=1 turns it off.
+// cache is trusted only from a directory that is the user's alone (a real directory, mode 0700; on
+// Windows, inside the user's profile), each entry only when its header holds the digests of the
+// exact source it was made from and of its own data. Any problem with the cache only costs speed. AWS_IAM_LOGIN_NO_CACHE=1 turns it off.
 // The launcher (src/launcher.ts) loads this module only when its fast path does not answer.
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
@@ -13,11 +13,18 @@ import * as vm from "node:vm"
 import { commandNames } from "./cli/commandNames.js"
 import { asksForHelp } from "./cli/names.js"
 
-const cacheDir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "aws-iam-login")
+/** The user's uid where files have POSIX owners and modes; undefined on Windows. */
+const uid = process.getuid?.()
+const cacheDir = path.join(
+  process.env.XDG_CACHE_HOME ||
+    (uid === undefined
+      ? process.env.LOCALAPPDATA || path.join(os.homedir(), "AppData", "Local")
+      : path.join(os.homedir(), ".cache")),
+  "aws-iam-login",
+)
 /** All entries together stay below this: the oldest go first. */
 const maxCacheBytes = 4 * 1024 * 1024
 const magic = "aws-iam-login-code-cache-1"
-const uid = process.getuid?.()
 const pending: Array<() => void> = []
 
 /**
@@ -34,11 +41,23 @@ const often = ["login", "export", "status", "exec"]
 
 const sha256 = (data: string | Buffer) => crypto.createHash("sha256").update(data).digest("hex")
 
-/** The directory is used only as a real directory (lstat: not through a link) of this user's, mode 0700. */
+/**
+ * Whether `dir`, once every link on its way is followed, lies in the user's profile: Windows reports
+ * no owner or mode to check, but lets no other user (administrators aside) write in a profile, and
+ * whoever can write there can as well replace this tool, which npm installs in %APPDATA%.
+ */
+const inProfile = (dir: string) => {
+  const real = fs.realpathSync.native(dir).toLowerCase()
+  const profile = fs.realpathSync.native(os.homedir()).toLowerCase()
+  return real.startsWith(profile.endsWith(path.sep) ? profile : profile + path.sep)
+}
+
+/** The directory is used only as a real directory (lstat: not through a link) of this user's, mode 0700; on Windows, in the profile. */
 const trusted = (dir: string) => {
   try {
     const info = fs.lstatSync(dir)
-    return info.isDirectory() && info.uid === uid && (info.mode & 0o777) === 0o700
+    if (!info.isDirectory()) return false
+    return uid === undefined ? inProfile(dir) : info.uid === uid && (info.mode & 0o777) === 0o700
   } catch {
     return false
   }
@@ -57,8 +76,8 @@ const readEntry = (file: string, sourceDigest: string): Entry | undefined => {
   try {
     fd = fs.openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
     const info = fs.fstatSync(fd)
-    if (!info.isFile() || info.uid !== uid || (info.mode & 0o077) !== 0 || info.size > maxCacheBytes)
-      return undefined
+    const othersMay = uid !== undefined && (info.uid !== uid || (info.mode & 0o077) !== 0)
+    if (!info.isFile() || othersMay || info.size > maxCacheBytes) return undefined
     const bytes = fs.readFileSync(fd)
     const end = bytes.indexOf(10)
     const [mark, source, digest, made = ""] = bytes.subarray(0, end).toString().split(" ")

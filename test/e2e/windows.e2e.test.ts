@@ -3,7 +3,8 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { addToWork, available, keyOf, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import pkg from "../../package.json" with { type: "json" }
+import { addToWork, available, bin, keyOf, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
 import { startWine, type Wine, windowsEnvironment, windowsPath, wineAvailable } from "./wine.js"
 
 describe.runIf(available && wineAvailable)(
@@ -322,6 +323,69 @@ describe.runIf(available && wineAvailable)(
       const init = await wine.cli(["work", "init"], env)
       expect(init).toMatchObject({ code: 0, stderr: "" })
       expect(home.read()).toContain("username = olga\r\n")
+    }, 120_000)
+
+    it("the code cache is kept in %LOCALAPPDATA% and used; one planted outside the profile, or behind a link that leads out of it, is not", async () => {
+      const { env } = await initialised("carl")
+      const cache = path.join(wine.profile, "AppData", "Local", "aws-iam-login")
+      fs.rmSync(cache, { recursive: true, force: true })
+      // The cache serves the full program: the fast path would answer --version without it.
+      const full = { ...env, AWS_IAM_LOGIN_NO_FAST: "1" }
+      const kinds = () => {
+        const [entry = ""] = fs.readdirSync(cache).filter((name) => name.startsWith("main-"))
+        return fs
+          .readFileSync(path.join(cache, entry))
+          .subarray(0, 300)
+          .toString()
+          .split("\n")[0]!
+          .split(" ")[3]
+      }
+      expect(await wine.cli(["--version"], full)).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" })
+      expect(kinds()).toBe("--version")
+      // A run made often adds its functions to the entry it started from: only an entry V8 took does.
+      expect(await wine.cli(["work", "status", "--json"], full)).toMatchObject({ code: 0, stderr: "" })
+      expect(kinds()).toBe("--version,status")
+
+      // V8 data made by this Node from other code of main.cjs's length, its header naming main.cjs's digest.
+      const forge = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-forge-")), "forge.js")
+      fs.writeFileSync(
+        forge,
+        `const [main, dir] = process.argv.slice(2)
+const fs = require("fs"), vm = require("vm"), crypto = require("crypto")
+const sha256 = (data) => crypto.createHash("sha256").update(data).digest("hex")
+const real = fs.readFileSync(main, "utf8")
+const code = "exports.forged = 1; exports.start = () => console.log('FORGED')"
+const wrap = (source) => "(function (exports, require, module, __filename, __dirname) {" + source + "\\n})"
+const run = (script) => { const exports = {}; script.runInThisContext()(exports, require, {}, main, dir); return exports }
+const forged = new vm.Script(wrap(code + " ".repeat(real.length - code.length)), { filename: main })
+run(forged)
+const data = forged.createCachedData()
+if (run(new vm.Script(wrap(real), { filename: main, cachedData: data })).forged !== 1) process.exit(3)
+fs.mkdirSync(dir, { recursive: true })
+fs.writeFileSync(dir + "/main-" + process.version + ".v8", Buffer.concat([Buffer.from("aws-iam-login-code-cache-1 " + sha256(real) + " " + sha256(data) + " login\\n"), data]))
+`,
+      )
+      const outside = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-shared-cache-"))
+      const linked = path.join(wine.profile, "AppData", "Local", path.basename(outside))
+      fs.symlinkSync(outside, linked)
+      const main = path.join(path.dirname(bin), "main.cjs")
+      const planted = path.join(outside, "aws-iam-login")
+      expect(
+        await wine.launchNode([windowsPath(forge), windowsPath(main), windowsPath(planted)], {}).ended,
+      ).toEqual({
+        code: 0,
+        stdout: "",
+        stderr: "",
+      })
+      const [entry = ""] = fs.readdirSync(planted)
+      const before = fs.readFileSync(path.join(planted, entry))
+      const inProfile = `C:\\users\\${os.userInfo().username}\\AppData\\Local\\${path.basename(linked)}`
+      for (const home of [windowsPath(outside), inProfile]) {
+        const run = await wine.cli(["--version"], { ...full, XDG_CACHE_HOME: home })
+        expect(run, home).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: "" })
+        expect(fs.readdirSync(planted), home).toEqual([entry])
+        expect(fs.readFileSync(path.join(planted, entry)).equals(before), home).toBe(true)
+      }
     }, 120_000)
 
     it("AWS_SHARED_CREDENTIALS_FILE written with %USERPROFILE% or ~ names the file botocore would read there", async () => {
