@@ -377,13 +377,62 @@ describe("rotate, the key in the OS secret store", () => {
         yield* storeReached(s, 2)
         const exit = yield* Fiber.interrupt(running)
         expect(Exit.isInterrupted(exit)).toBe(true)
-        expect(io.stderr.join("\n")).toContain(
+        const stderr = io.stderr.join("\n")
+        expect(stderr).toContain(`its secret is in the journal ${s.journal} until the key is deleted.`)
+        expect(stderr).toContain(
           "Undone: delete the new key (or, if that is denied, deactivate it), then its item in the OS secret store; remove the journal.",
         )
         expect(fs.existsSync(s.journal)).toBe(false)
         expect(s.sim.keysOf("alice")).toHaveLength(1)
         expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
         expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a store write that never answers and a new key that cannot be deleted: at Ctrl-C its secret stays in the journal, said so, and the next rotate ends it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.store.hangs.add(nextStoreCall(s, 2))
+        s.sim.failOn("iam:DeleteAccessKey", lostAnswer)
+        s.sim.failOn("iam:UpdateAccessKey", lostAnswer)
+        const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
+        const running = yield* Effect.fork(
+          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer, io }),
+        )
+        yield* storeReached(s, 2)
+        yield* Fiber.interrupt(running)
+        const stderr = io.stderr.join("\n")
+        expect(stderr).toContain(`its secret is in the journal ${s.journal} until the key is deleted.`)
+        expect(stderr).toContain("Could NOT undo: delete the new key")
+        const fresh = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+        expect(JSON.parse(fs.readFileSync(s.journal, "utf8")).newKey).toEqual({
+          id: fresh.id,
+          secret: fresh.secret,
+        })
+        expect(s.read()).toBe(s.original)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a copy of the key in plain text beside the stored one is named in the plan and in the result",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const secret = Redacted.value(s.key.secretAccessKey)
+        fs.appendFileSync(
+          s.files.credentials,
+          `\n[plain]\naws_access_key_id = ${s.key.accessKeyId}\naws_secret_access_key = ${secret}\n`,
+        )
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        const named = `Not rotated: [plain] in ${s.files.credentials} holds a copy of the old key ${s.key.accessKeyId.slice(0, 4)}…${s.key.accessKeyId.slice(-4)}, which will stop working: point it to the new key's item as [work] does (aws_iam_login_key_id), or remove it.`
+        expect(out.stdout.split("\n")[0]).toContain(named)
+        expect(out.stdout.split("\n").at(-1)).toContain(named)
+        expect(parse(s.read()).get("plain")?.values.aws_secret_access_key).toBe(secret)
+        yield* oneStoredKey(s)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 

@@ -9,8 +9,8 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { type AwsCredentials, maskKeyId, type ProfileName, showTime } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
-import { storeService } from "../../schema/KeyStore.js"
-import { CredentialsFile } from "../../services/CredentialsFile.js"
+import { storedKeyId, storeService } from "../../schema/KeyStore.js"
+import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
 import { type LoadedProfile, Session } from "../../services/Session.js"
@@ -148,15 +148,25 @@ const rotation = (
       stored: loaded.stored !== undefined,
     }
     const old = maskKeyId(r.oldKey.accessKeyId)
-    // Copies in the other file are not rotated: each is named, before and after.
+    // Copies in the other file (and, for a stored key, in plain text in its own) are not rotated: each is named, before and after.
     const other = r.file === r.credentials ? yield* (yield* CredentialsFile).readConfig : loaded.file
-    const copies = [...other.sections.entries()]
-      .filter(([, section]) => section.values.aws_access_key_id === r.oldKey.accessKeyId)
-      .map(([name]) => `[${name}]`)
-    const notRotated =
-      copies.length === 0
+    const copiesIn = (file: IniFile, fix: (them: string) => string) => {
+      const copies = [...file.sections.entries()]
+        .filter(([, section]) => section.values.aws_access_key_id === r.oldKey.accessKeyId)
+        .map(([name]) => `[${name}]`)
+      const many = copies.length > 1
+      return copies.length === 0
         ? ""
-        : ` Not rotated: ${copies.join(", ")} in ${other.path} ${copies.length > 1 ? "hold copies" : "holds a copy"} of the old key ${old}, which will stop working: copy the new key there from [${name}], or remove ${copies.length > 1 ? "them" : "it"}.`
+        : ` Not rotated: ${copies.join(", ")} in ${file.path} ${many ? "hold copies" : "holds a copy"} of the old key ${old}, which will stop working: ${fix(many ? "them" : "it")}, or remove ${many ? "them" : "it"}.`
+    }
+    const notRotated =
+      copiesIn(other, () => `copy the new key there from [${name}]`) +
+      (r.stored
+        ? copiesIn(
+            loaded.home.file,
+            (them) => `point ${them} to the new key's item as [${name}] does (${storedKeyId})`,
+          )
+        : "")
     const record = recordStep(r)
     const create = createStep(r)
     // Undone in reverse, so when only these are left the old key is back, Active, in the file.

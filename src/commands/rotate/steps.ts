@@ -1,6 +1,7 @@
 import * as Terminal from "@effect/platform/Terminal"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -366,11 +367,18 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
             restore((yield* KeyStore).write(key.accessKeyId, key.secretAccessKey)),
           )
           if (Exit.isSuccess(written)) return created
-          const why = Option.match(Cause.failureOption(written.cause), {
-            onSome: (e) => e.message,
-            onNone: () => "the write was interrupted",
-          })
-          return { ...(yield* keepInJournal(created)), unstored: why }
+          const kept = yield* keepInJournal(created)
+          const failure = Cause.failureOption(written.cause)
+          // Interrupted, the run reports only how the step ended: where the secret is, is said here.
+          if (Option.isNone(failure)) {
+            yield* Console.error(
+              `Interrupted while the OS secret store took the new key ${maskKeyId(key.accessKeyId)}: its secret is in the journal ${s.journal} until the key is deleted.`,
+            )
+          }
+          return {
+            ...kept,
+            unstored: Option.match(failure, { onSome: (e) => e.message, onNone: () => "it was interrupted" }),
+          }
         }),
       ),
     // The answer was lost: without a new key AWS shows nothing was made; with one, whose it is cannot be told.
