@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process"
 import * as path from "node:path"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -7,6 +6,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { KeyStoreFailed, problemOf } from "../schema/KeyStore.js"
 import { KeyStore } from "../services/KeyStore.js"
+import { childProcess } from "./Platform.js"
 
 /** A keyring prompt waits 25 s in gnome-keyring; a D-Bus service may never reply. */
 const deadline = Duration.seconds(20)
@@ -23,30 +23,32 @@ interface Answer {
  * stdin; interrupting the call, or the deadline, kills it.
  */
 const ask = (action: string, request: object) =>
-  Effect.async<Answer, KeyStoreFailed>((resume) => {
-    const child = spawn(process.execPath, [path.join(__dirname, "keyring.cjs")], {
-      stdio: ["pipe", "pipe", "ignore"],
-      windowsHide: true,
-    })
-    const out: Array<Buffer> = []
-    const failed = (detail: string) =>
-      resume(Effect.fail(new KeyStoreFailed({ action, problem: "other", detail })))
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
-    child.on("error", (error) => failed(error.message))
-    child.on("close", () => {
-      const text = Buffer.concat(out).toString("utf8").trim()
-      const answer = text.startsWith("{") ? (JSON.parse(text) as Answer) : undefined
-      if (answer === undefined) return failed("its helper process ended without an answer")
-      if (!answer.ok) {
-        const detail = answer.error ?? "unknown error"
-        return resume(Effect.fail(new KeyStoreFailed({ action, problem: problemOf(detail), detail })))
-      }
-      resume(Effect.succeed(answer))
-    })
-    child.stdin.on("error", () => undefined)
-    child.stdin.end(JSON.stringify(request))
-    return Effect.sync(() => child.kill("SIGKILL"))
-  }).pipe(
+  Effect.flatMap(childProcess, ({ spawn }) =>
+    Effect.async<Answer, KeyStoreFailed>((resume) => {
+      const child = spawn(process.execPath, [path.join(__dirname, "keyring.cjs")], {
+        stdio: ["pipe", "pipe", "ignore"],
+        windowsHide: true,
+      })
+      const out: Array<Buffer> = []
+      const failed = (detail: string) =>
+        resume(Effect.fail(new KeyStoreFailed({ action, problem: "other", detail })))
+      child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
+      child.on("error", (error) => failed(error.message))
+      child.on("close", () => {
+        const text = Buffer.concat(out).toString("utf8").trim()
+        const answer = text.startsWith("{") ? (JSON.parse(text) as Answer) : undefined
+        if (answer === undefined) return failed("its helper process ended without an answer")
+        if (!answer.ok) {
+          const detail = answer.error ?? "unknown error"
+          return resume(Effect.fail(new KeyStoreFailed({ action, problem: problemOf(detail), detail })))
+        }
+        resume(Effect.succeed(answer))
+      })
+      child.stdin.on("error", () => undefined)
+      child.stdin.end(JSON.stringify(request))
+      return Effect.sync(() => child.kill("SIGKILL"))
+    }),
+  ).pipe(
     Effect.timeoutFail({
       duration: deadline,
       onTimeout: () => new KeyStoreFailed({ action, problem: "timeout", detail: "" }),

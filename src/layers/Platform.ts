@@ -162,7 +162,7 @@ const windowsShell =
 type Spawn = (command: string, args: ReadonlyArray<string>, options: SpawnOptions) => ChildProcess
 
 /** Node's child_process, loaded on first use: most runs start no process. */
-const childProcess = Effect.promise(() => import("node:child_process"))
+export const childProcess = Effect.promise(() => import("node:child_process"))
 
 const nodeSpawn: Effect.Effect<Spawn> = Effect.map(
   childProcess,
