@@ -7,8 +7,9 @@ import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer } from "effect"
+import { ConfigProvider, Effect, Either, Layer } from "effect"
 import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
+import { pathsFromEnvironment } from "../src/layers/FilePaths.js"
 import * as Lock from "../src/layers/Lock.js"
 import * as PlatformLayer from "../src/layers/Platform.js"
 import { ProcessesLive } from "../src/layers/Processes.js"
@@ -87,6 +88,24 @@ describe("paths from AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE", () => {
       Either.right("/elsewhere"),
     )
   })
+
+  it.effect("unset, name ~/.aws/credentials and ~/.aws/config in the OS's own separators", () =>
+    Effect.gen(function* () {
+      const paths = (platform: PlatformShape) =>
+        pathsFromEnvironment.pipe(
+          Effect.provideService(Platform, platform),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map())),
+        )
+      expect(yield* paths(fakePlatform("win32", { env: { USERPROFILE: "C:\\Users\\me" } }))).toEqual({
+        credentials: "C:\\Users\\me\\.aws\\credentials",
+        config: "C:\\Users\\me\\.aws\\config",
+      })
+      expect(yield* paths(fakePlatform("linux", { env: { HOME: "/home/me" } }))).toEqual({
+        credentials: "/home/me/.aws/credentials",
+        config: "/home/me/.aws/config",
+      })
+    }),
+  )
 
   it("refuse another user's ~name rather than read a different file", () => {
     for (const os of ["linux", "darwin", "win32"] as const) {

@@ -20,8 +20,12 @@ export const pathsFromEnvironment = Effect.gen(function* () {
         }),
       ),
     )
-  const credentials = yield* fromEnv("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials")
-  const config = yield* fromEnv("AWS_CONFIG_FILE", "~/.aws/config")
+  // In the OS's own separators: botocore's "~/.aws/credentials" is C:\Users\me/.aws/credentials on Windows.
+  const credentials = yield* fromEnv(
+    "AWS_SHARED_CREDENTIALS_FILE",
+    platform.path.join("~", ".aws", "credentials"),
+  )
+  const config = yield* fromEnv("AWS_CONFIG_FILE", platform.path.join("~", ".aws", "config"))
   return { credentials, config }
 })
 

@@ -94,6 +94,10 @@ describe.runIf(available && wineAvailable)(
       const status = await wine.cli(["work", "status", "--json"], env)
       expect(status).toMatchObject({ code: 0, stderr: "" })
       expect(JSON.parse(status.stdout)).toMatchObject({ username: "wendy", sessionValid: true })
+      const shown = await wine.cli(["work", "status"], env)
+      expect(shown.stdout).toContain(
+        `kept in     [work] of C:\\users\\${os.userInfo().username}\\.aws\\credentials\n`,
+      )
 
       const exported = await wine.cli(["work", "export"], env)
       expect(exported).toMatchObject({ code: 0, stderr: "" })
