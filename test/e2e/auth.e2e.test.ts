@@ -1,25 +1,10 @@
 import * as fs from "node:fs"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  available,
-  aws,
-  aws_iam_login,
-  type Home,
-  keyOf,
-  type Moto,
-  makeHome,
-  seedUser,
-  startMoto,
-} from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws, aws_iam_login, type Home, keyOf, makeHome, motoForSuite, seedUser } from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto with signature and policy checks on", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-    await moto.enableAuth()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite({ auth: true })
 
   it("init derives mfa_serial, and says so, when the policy denies ListMFADevices", async () => {
     const user = await seedUser(moto, "erin", { devices: ["erins-phone"], deny: ["iam:ListMFADevices"] })
@@ -42,12 +27,7 @@ describe.runIf(available)("the built CLI against moto with signature and policy 
 })
 
 describe.runIf(available)("rotate, the built CLI against moto with signature checks on", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-    await moto.enableAuth()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite({ auth: true })
 
   const whoAmI = (home: Home, key: { id: string; secret: string }) => {
     const probe = { ...home, credentials: `${home.credentials}.probe` }

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   available,
   aws,
@@ -10,16 +10,11 @@ import {
   environment,
   type Home,
   initialisedHome,
-  type Moto,
-  startMoto,
+  motoForSuite,
 } from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_process", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite()
 
   const run = (home: Home, args: ReadonlyArray<string>, input?: string) =>
     aws_iam_login(home, moto.endpoint, args, input === undefined ? {} : { input })

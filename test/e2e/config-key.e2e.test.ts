@@ -1,14 +1,9 @@
 import * as fs from "node:fs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws, aws_iam_login, makeHome, motoForSuite, seedUser } from "./moto.js"
 
 describe.runIf(available)("a key kept in ~/.aws/config, the built CLI and the AWS CLI against moto", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-    await moto.enableAuth()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite({ auth: true })
 
   it("is the key the AWS CLI uses, unless the credentials file has one for the profile; rotate writes it back", async () => {
     const kept = await seedUser(moto, "kept-in-config", { devices: ["kept-phone"] })

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Moto, makeHome, type Result, seedUser, startMoto } from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws_iam_login, makeHome, motoForSuite, type Result, seedUser } from "./moto.js"
 
 const secretsOf = (text: string, section: string) => {
   const body = text.split(`[${section}]`)[1]?.split(/\r?\n\[/)[0] ?? ""
@@ -7,12 +7,7 @@ const secretsOf = (text: string, section: string) => {
 }
 
 describe.runIf(available)("--debug, the built CLI against moto", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-    await moto.enableAuth()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite({ auth: true })
 
   it("shows each AWS call, file access and session decision on stderr, and never a secret", async () => {
     const user = await seedUser(moto, "debugger", { devices: ["debugger-phone"] })

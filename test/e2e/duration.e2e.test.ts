@@ -1,6 +1,6 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   addToWork,
   available,
@@ -9,17 +9,12 @@ import {
   bin,
   type Home,
   initialisedHome,
-  type Moto,
-  startMoto,
+  motoForSuite,
 } from "./moto.js"
 
 /** The profile's own session length (`duration_seconds`) for logins that nobody can give --duration to. */
 describe.runIf(available)("the built CLI against moto: a session length per profile", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite()
 
   const run = (home: Home, args: ReadonlyArray<string>) => aws_iam_login(home, moto.endpoint, args)
 

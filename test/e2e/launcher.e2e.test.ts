@@ -5,9 +5,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import * as vm from "node:vm"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
-import { available, aws_iam_login, bin, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { available, aws_iam_login, bin, makeHome, motoForSuite, seedUser } from "./moto.js"
 
 const run = promisify(execFile)
 const entryName = `main-${process.version}.v8`
@@ -172,11 +172,7 @@ describe("the installed command's code cache", () => {
 })
 
 describe.runIf(available)("the code cache against moto", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite()
 
   it("holds the program and both SDK bundles after init, a login and status, and is not rewritten by the next ones", {
     timeout: 120_000,

@@ -3,9 +3,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
-import { available, aws_iam_login, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { available, aws_iam_login, makeHome, motoForSuite, seedUser } from "./moto.js"
 import { npmEnvironment } from "./node-builds.js"
 
 const run = promisify(execFile)
@@ -24,11 +24,7 @@ const sizeOf = (file: string): number =>
     : fs.statSync(file).size
 
 describe.runIf(available)("the packed tarball, installed globally into a fresh prefix", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite()
 
   it("is under 1 MB with its keyring module beside it, installs offline from the tarball and the npm cache, and logs in with a quiet stderr", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-pack-"))

@@ -1,26 +1,10 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  available,
-  aws,
-  aws_iam_login,
-  bin,
-  environment,
-  type Moto,
-  makeHome,
-  seedUser,
-  startMoto,
-} from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws, aws_iam_login, bin, environment, makeHome, motoForSuite, seedUser } from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto: logins at once", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(async () => {
-    await moto?.stop()
-  })
+  const moto = motoForSuite()
 
   it("logins of one profile started together all succeed, one asks AWS, and the file stays whole", async () => {
     const user = await seedUser(moto, "gina")

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Home, initialisedHome, type Moto, startMoto } from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws_iam_login, type Home, initialisedHome, motoForSuite } from "./moto.js"
 
 /** A value is refused only where the AWS CLI would read it otherwise than meant and the command needs it. */
 describe.runIf(available)("the built CLI against moto: refusals only where they protect", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite()
 
   const run = (home: Home, args: ReadonlyArray<string>) => aws_iam_login(home, moto.endpoint, args)
 

@@ -1,6 +1,6 @@
 import * as net from "node:net"
 import { DeleteAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { canHold, holdOpens, waitingOnThreads } from "./held.js"
 import {
   available,
@@ -12,13 +12,12 @@ import {
   type Home,
   keyOf,
   launch,
-  type Moto,
   makeHome,
+  motoForSuite,
   type Result,
   type Running,
   type SeededUser,
   seedUser,
-  startMoto,
 } from "./moto.js"
 
 /**
@@ -79,12 +78,7 @@ const silentServer = async () => {
 const shown = (run: Result) => `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`
 
 describe.runIf(available)("rotate under faults and signals, the built CLI against moto", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-    await moto.enableAuth()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite({ auth: true })
 
   interface Case {
     readonly user: SeededUser

@@ -1,16 +1,12 @@
 import * as fs from "node:fs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, type Home, initialisedHome, type Moto, startMoto } from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws, aws_iam_login, type Home, initialisedHome, motoForSuite } from "./moto.js"
 
 /** `<p>-sts` and role profiles reached through it mean `p`: the tool says so and what to run. */
 describe.runIf(available)(
   "the built CLI against moto: session and role profiles stand for their IAM user's profile",
   () => {
-    let moto: Moto
-    beforeAll(async () => {
-      moto = await startMoto()
-    })
-    afterAll(() => moto?.stop())
+    const moto = motoForSuite()
 
     const run = (home: Home, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
       aws_iam_login(home, moto.endpoint, args, { env })

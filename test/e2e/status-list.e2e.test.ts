@@ -1,21 +1,9 @@
 import * as fs from "node:fs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  available,
-  aws_iam_login,
-  type Home,
-  initialisedHome,
-  type Moto,
-  seedUser,
-  startMoto,
-} from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws_iam_login, type Home, initialisedHome, motoForSuite, seedUser } from "./moto.js"
 
 describe.runIf(available)("the built CLI against moto: status and list as a person reads them", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite()
 
   const run = (home: Home, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
     aws_iam_login(home, moto.endpoint, args, { env })

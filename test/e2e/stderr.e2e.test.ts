@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { describe, expect, it } from "vitest"
+import { available, aws_iam_login, makeHome, motoForSuite, seedUser } from "./moto.js"
 
 /** Preloaded into the CLI: notes each bundle the launcher compiles, to count SDK evaluations. */
 const counter = `
@@ -17,12 +17,7 @@ process.on("exit", () => require("node:fs").appendFileSync(process.env.SCRIPTS_L
 `
 
 describe.runIf(available)("the built CLI's stderr against moto, nothing hidden", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-    await moto.enableAuth()
-  })
-  afterAll(() => moto?.stop())
+  const moto = motoForSuite({ auth: true })
 
   it("init, login, status and rotate print nothing on stderr, and each bundle is evaluated once per run", async () => {
     const user = await seedUser(moto, "quiet", { devices: ["quiet-phone"] })
