@@ -6,7 +6,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
-import { type KeyPlace, storedKeyId, storeKey, storeService } from "../schema/KeyStore.js"
+import { type KeyPlace, storedKeyId, storedKeyOf, storeKey, storeService } from "../schema/KeyStore.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { KeyStore } from "../services/KeyStore.js"
 import { type LoadedProfile, Session } from "../services/Session.js"
@@ -36,49 +36,142 @@ const resolvesTo = (name: ProfileName, to: KeyPlace, keyId: string, secret: stri
     return (again.stored !== undefined) === (to === "keyring") && same
   })
 
-const toKeyring = (name: ProfileName, loaded: LoadedProfile) =>
+/** Where the item of `keyId` is, and how to see it. */
+export const storeItem = (keyId: string) =>
+  `the OS secret store (service ${storeService}, account ${keyId}; secret-tool lookup service ${storeService} username ${keyId})`
+
+/** The section that holds the key in plain while it is moved (none when init takes a new key). */
+type Plain = { readonly path: string; readonly section: string } | undefined
+
+/**
+ * What became of the item this run wrote, after the edit that was to point to it failed: removed
+ * when no profile points to it and it holds `secret` (and, with `plain`, that section holds the key
+ * itself); else kept, and where.
+ */
+const dropUnused = (keyId: string, secret: string, plain: Plain) =>
+  Effect.gen(function* () {
+    const files = yield* CredentialsFile
+    const read = [yield* files.read, yield* files.readConfig]
+    const pointing = read.flatMap((file) =>
+      [...file.sections]
+        .filter(([, s]) => storedKeyOf(s.values) === keyId)
+        .map(([n]) => `[${n}] of ${file.path}`),
+    )
+    if (pointing.length > 0)
+      return `the key is in ${storeItem(keyId)}, which ${pointing.join(" and ")} points to`
+    const holder = plain && read.find((file) => file.path === plain.path)?.sections.get(plain.section)?.values
+    if (
+      plain !== undefined &&
+      (holder?.aws_access_key_id !== keyId || holder.aws_secret_access_key !== secret)
+    )
+      return `the key stays in ${storeItem(keyId)}`
+    const keyStore = yield* KeyStore
+    const now = yield* keyStore.read(keyId)
+    if (Option.isNone(now)) return "nothing this run wrote stays in the OS secret store"
+    if (Redacted.value(now.value) !== secret)
+      return `what ${storeItem(keyId)} holds is not the key and is left there: remove it with secret-tool clear service ${storeService} username ${keyId}`
+    yield* keyStore.remove(keyId)
+    return "the copy this run wrote to the OS secret store is removed"
+  }).pipe(
+    Effect.catchAll((error) =>
+      Effect.succeed(
+        `the copy this run wrote may stay in ${storeItem(keyId)}, which could not be checked (${error.message.replace(/\.$/, "")}): if no profile points to it (aws-iam-login list), remove it with secret-tool clear service ${storeService} username ${keyId}`,
+      ),
+    ),
+  )
+
+/**
+ * Runs `effect`, the edit that points a profile to the item this run wrote (`wrote`): if it fails or
+ * is interrupted, the item goes unless something points to it (`dropUnused`), and the one sentence
+ * says what became of it.
+ */
+export const noOrphan =
+  (keyId: string, secret: string, wrote: boolean, plain: Plain) =>
+  <A, E extends { readonly message: string }, R>(effect: Effect.Effect<A, E, R>) =>
+    wrote
+      ? effect.pipe(
+          Effect.onInterrupt(() => Effect.ignore(dropUnused(keyId, secret, plain))),
+          Effect.catchAll((error) =>
+            Effect.flatMap(
+              Effect.uninterruptible(dropUnused(keyId, secret, plain)),
+              (outcome) => new InvalidInput({ reason: `${error.message.replace(/\.$/, "")}; ${outcome}.` }),
+            ),
+          ),
+        )
+      : effect
+
+/**
+ * Puts the key into the OS secret store and reads it back through a fresh handle: true when this
+ * run wrote the item; false when the store held it already, with the same secret (another profile
+ * may point to it, so it is never this run's to remove). `stays` says where the key stays meanwhile.
+ */
+export const placeInStore = (keyId: string, secret: Redacted.Redacted<string>, stays: string, plain: Plain) =>
   Effect.gen(function* () {
     const keyStore = yield* KeyStore
+    const before = yield* keyStore.read(keyId)
+    if (Option.isSome(before)) {
+      if (Redacted.value(before.value) === Redacted.value(secret)) return false
+      return yield* new InvalidInput({
+        reason: `${storeItem(keyId)} already holds another secret for the key ${keyId}, so nothing was written over it and ${stays}: if no profile uses that item, remove it (secret-tool clear service ${storeService} username ${keyId}) and run this again.`,
+      })
+    }
+    yield* keyStore
+      .write(keyId, secret)
+      .pipe(Effect.onInterrupt(() => Effect.ignore(dropUnused(keyId, Redacted.value(secret), plain))))
+    yield* Effect.gen(function* () {
+      const back = yield* keyStore.read(keyId)
+      if (Option.isNone(back) || Redacted.value(back.value) !== Redacted.value(secret)) {
+        return yield* new InvalidInput({
+          reason: `The OS secret store did not give back the key ${keyId} as written, so ${stays} and nothing else was changed.`,
+        })
+      }
+    }).pipe(noOrphan(keyId, Redacted.value(secret), true, plain))
+    return true
+  })
+
+const toKeyring = (name: ProfileName, loaded: LoadedProfile) =>
+  Effect.gen(function* () {
     const files = yield* CredentialsFile
     const { home, profile } = loaded
     const keyId = profile.aws_access_key_id
     const secret = Redacted.value(profile.aws_secret_access_key)
     yield* files.writable(home.file.path)
-    yield* keyStore.write(keyId, profile.aws_secret_access_key)
-    // Read back by a new handle: what the next run will find.
-    const back = yield* keyStore.read(keyId)
-    if (Option.isNone(back) || Redacted.value(back.value) !== secret) {
-      return yield* new InvalidInput({
-        reason: `The OS secret store did not give back the key ${keyId} as written, so [${name}] still holds it in ${home.file.path}; nothing else was changed.`,
-      })
-    }
-    yield* files.update(
-      [
-        {
-          section: home.section,
-          set: { [storeKey]: "keyring", [storedKeyId]: keyId, credential_process: sessionProcess(name) },
-          expect: { aws_access_key_id: keyId, aws_secret_access_key: secret },
-          unset: ["aws_access_key_id", "aws_secret_access_key"],
-        },
-      ],
-      home.file.path,
+    const plain = { path: home.file.path, section: home.section }
+    const wrote = yield* placeInStore(
+      keyId,
+      profile.aws_secret_access_key,
+      `[${name}] still holds it in ${home.file.path}`,
+      plain,
     )
-    if (!(yield* resolvesTo(name, "keyring", keyId, secret).pipe(Effect.orElseSucceed(() => false)))) {
+    yield* Effect.gen(function* () {
       yield* files.update(
         [
           {
             section: home.section,
-            set: { aws_access_key_id: keyId, aws_secret_access_key: secret },
-            expect: { [storeKey]: "keyring", [storedKeyId]: keyId },
-            unset: [storeKey, storedKeyId, "credential_process"],
+            set: { [storeKey]: "keyring", [storedKeyId]: keyId, credential_process: sessionProcess(name) },
+            expect: { aws_access_key_id: keyId, aws_secret_access_key: secret },
+            unset: ["aws_access_key_id", "aws_secret_access_key"],
           },
         ],
         home.file.path,
       )
-      return yield* new InvalidInput({
-        reason: `[${name}] did not read the key back from the OS secret store, so the key is in ${home.file.path} again as before.`,
-      })
-    }
+      if (!(yield* resolvesTo(name, "keyring", keyId, secret).pipe(Effect.orElseSucceed(() => false)))) {
+        yield* files.update(
+          [
+            {
+              section: home.section,
+              set: { aws_access_key_id: keyId, aws_secret_access_key: secret },
+              expect: { [storeKey]: "keyring", [storedKeyId]: keyId },
+              unset: [storeKey, storedKeyId, "credential_process"],
+            },
+          ],
+          home.file.path,
+        )
+        return yield* new InvalidInput({
+          reason: `[${name}] did not read the key back from the OS secret store, so the key is in ${home.file.path} again as before.`,
+        })
+      }
+    }).pipe(noOrphan(keyId, secret, wrote, plain))
     yield* Console.log(
       `Moved: the key ${maskKeyId(keyId)} of [${name}] is in the OS secret store (service ${storeService}, account ${keyId}); [${home.section}] in ${home.file.path} points to it and no longer holds it.\n` +
         `The AWS CLI gets the session through credential_process = ${sessionProcess(name)}.`,
@@ -152,7 +245,7 @@ export const key = Command.make(
               `Would move the key ${maskKeyId(keyId)} of [${name}] into the OS secret store:`,
               `  1. store it (service ${storeService}, account ${keyId}) and read it back`,
               `  2. in one edit of ${where}: remove aws_access_key_id and aws_secret_access_key, point to the stored key, add credential_process = ${sessionProcess(name)}`,
-              `  3. check that [${name}] reads the key from the store (else put it back in the file)`,
+              `  3. check that [${name}] reads the key from the store (else put it back in the file, and remove the item this run wrote)`,
               "Nothing was changed.",
             ].join("\n")
           : [

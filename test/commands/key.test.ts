@@ -1,6 +1,6 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Effect, Exit, Fiber, Redacted, TestClock } from "effect"
 import { fakeKeyStore } from "../support/FakeKeyStore.js"
 import { cli, tempHome } from "../support/harness.js"
 import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
@@ -99,10 +99,10 @@ describe("key --store", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  // Store calls of a move in: 1 write, 2 read back, 3 read by the check that [work] resolves.
-  for (const call of [1, 2, 3]) {
+  // Store calls of a move in: 1 read (nothing there yet), 2 write, 3 read back, 4 read by the check that [work] resolves.
+  for (const call of [1, 2, 3, 4]) {
     it.effect(
-      `a store failure at call ${call} of a move in leaves the key in the file, one sentence said`,
+      `a store failure at call ${call} of a move in leaves the key in the file and nothing in the store, one sentence said`,
       () =>
         Effect.gen(function* () {
           const { files, text, secret, read } = yield* setup
@@ -111,14 +111,127 @@ describe("key --store", () => {
           const out = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })
           expect(out.code).toBe(1)
           expect(out.stderr.split("\n")).toHaveLength(1)
+          if (call > 2)
+            expect(out.stderr).toContain("the copy this run wrote to the OS secret store is removed.")
+          expect(store.items.size).toBe(0)
           // Before the edit the file is untouched; after it, the edit is undone (the key's lines come back last).
-          if (call < 3) expect(read()).toBe(text)
+          if (call < 4) expect(read()).toBe(text)
           expect(read()).toContain(`aws_secret_access_key = ${secret}`)
           expect(read()).not.toContain("aws_iam_login_key_store")
           expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
         }).pipe(Effect.provide(SimulatedAws)),
     )
   }
+
+  it.effect(
+    "the file's edit fails after the key was stored: the copy this run wrote is removed, or named with how to remove it",
+    () =>
+      Effect.gen(function* () {
+        const { files, text, keyId, secret, read } = yield* setup
+        const store = fakeKeyStore()
+        const full = yield* cli(files, ["work", "key", "--store", "keyring"], {
+          keyStore: store.layer,
+          failWrite: 1,
+        })
+        expect(full.code).toBe(1)
+        expect(full.stderr).toBe(
+          `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the OS secret store is removed.`,
+        )
+        expect(read()).toBe(text)
+        expect(store.items.size).toBe(0)
+        expect(store.calls).toEqual(["read", "write", "read", "read", "remove"])
+
+        // The store fails when asked to check its copy: the copy stays, and the sentence says where.
+        const stuck = fakeKeyStore()
+        stuck.faults.set(4, "no-secret-service")
+        const out = yield* cli(files, ["work", "key", "--store", "keyring"], {
+          keyStore: stuck.layer,
+          failWrite: 1,
+        })
+        expect(out.code).toBe(1)
+        expect(out.stderr.split("\n")).toHaveLength(1)
+        expect(out.stderr).toContain(
+          `may stay in the OS secret store (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which could not be checked`,
+        )
+        expect(out.stderr).toContain(
+          `remove it with secret-tool clear service aws-iam-login username ${keyId}.`,
+        )
+        expect(read()).toBe(text)
+        expect(stuck.items.get(keyId)).toBe(secret)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "when [work] does not resolve and the edit cannot be undone, the stored copy is what [work] points to, and it stays",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, read } = yield* setup
+        const store = fakeKeyStore()
+        store.faults.set(4, "timeout")
+        const out = yield* cli(files, ["work", "key", "--store", "keyring"], {
+          keyStore: store.layer,
+          failWrite: 2,
+        })
+        expect(out.code).toBe(1)
+        expect(out.stderr).toBe(
+          `aws-iam-login: Could not write ${files.credentials}: no space left on device; the key is in the OS secret store (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which [work] of ${files.credentials} points to.`,
+        )
+        expect(store.items.get(keyId)).toBe(secret)
+        expect(read()).toContain(`aws_iam_login_key_id = ${keyId}`)
+        expect((yield* cli(files, ["work", "-t", validCode], { keyStore: store.layer })).code).toBe(0)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "an item the store held before is never removed; one with another secret is not written over",
+    () =>
+      Effect.gen(function* () {
+        const { files, text, keyId, secret, read } = yield* setup
+        const store = fakeKeyStore()
+        store.items.set(keyId, secret)
+        const out = yield* cli(files, ["work", "key", "--store", "keyring"], {
+          keyStore: store.layer,
+          failWrite: 1,
+        })
+        expect(out.code).toBe(1)
+        expect(store.items.get(keyId)).toBe(secret)
+        expect(store.calls).not.toContain("write")
+        expect(read()).toBe(text)
+
+        store.items.set(keyId, "someone else's")
+        const other = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })
+        expect(other.code).toBe(1)
+        expect(other.stderr).toContain(`already holds another secret for the key ${keyId}`)
+        expect(other.stderr).toContain(`[work] still holds it in ${files.credentials}`)
+        expect(store.items.get(keyId)).toBe("someone else's")
+        expect(read()).toBe(text)
+
+        // A copy left by a run killed before its edit is taken as it is, and the move finishes.
+        store.items.set(keyId, secret)
+        expect(
+          (yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })).code,
+        ).toBe(0)
+        expect(read()).toContain(`aws_iam_login_key_id = ${keyId}`)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "Ctrl-C while the stored key is read back: the copy this run wrote is removed, the file untouched",
+    () =>
+      Effect.gen(function* () {
+        const { files, text, read } = yield* setup
+        const store = fakeKeyStore()
+        store.hangs.add(3)
+        const running = yield* Effect.fork(
+          cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer }),
+        )
+        while (store.calls.length < 3) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+        expect(Exit.isInterrupted(yield* Fiber.interrupt(running))).toBe(true)
+        expect(store.items.size).toBe(0)
+        expect(store.calls).toEqual(["read", "write", "read", "read", "remove"])
+        expect(read()).toBe(text)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 
   it.effect(
     "a store that gives back another secret, or a file that cannot be written, leaves the key in the file",
@@ -146,8 +259,8 @@ describe("key --store", () => {
         expect(
           (yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })).code,
         ).toBe(0)
-        // Move back: 4 read (load), 5 remove.
-        store.faults.set(5, "no-secret-service")
+        // Move back: 5 read (load), 6 remove.
+        store.faults.set(6, "no-secret-service")
         const out = yield* cli(files, ["work", "key", "--store", "file"], { keyStore: store.layer })
         expect(out.code).toBe(1)
         expect(out.stderr).toContain(`secret-tool clear service aws-iam-login username ${keyId}`)

@@ -167,6 +167,25 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
       expect(out.stdout + out.stderr).not.toContain(user.secretAccessKey)
   }, 120_000)
 
+  it("a credentials file that cannot be written: one sentence, the file untouched, nothing left in the keyring", async () => {
+    const { user, home } = await initialisedHome(moto, "read-only-user")
+    const before = home.read()
+    fs.chmodSync(home.credentials, 0o400)
+    const result = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], {
+      env: env(),
+    })
+    fs.chmodSync(home.credentials, 0o600)
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toMatch(
+      new RegExp(`^aws-iam-login: [^\\n]*${home.credentials}[^\\n]*read-only[^\\n]*\\.\\n$`),
+    )
+    expect(home.read()).toBe(before)
+    expect(await lookup(user.accessKeyId)).toBeUndefined()
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
+    expect(login.code).toBe(0)
+  }, 120_000)
+
   it("without a session bus, says so in one sentence and leaves the key in the file", async () => {
     const { home } = await initialisedHome(moto, "no-bus-user")
     const before = home.read()
@@ -177,7 +196,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
     expect(result.stderr).toMatch(
-      /^aws-iam-login: Could not write to the OS secret store: there is no D-Bus session bus[^\n]*\.\n$/,
+      /^aws-iam-login: Could not read from the OS secret store: there is no D-Bus session bus[^\n]*\.\n$/,
     )
     expect(home.read()).toBe(before)
   }, 60_000)
