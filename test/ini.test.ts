@@ -221,6 +221,14 @@ describe("the credentials file reader", () => {
     expect(Either.mapLeft(decode(latin1), describeRefusal)).toEqual(
       Either.left("line 2: byte 0xe9 is not UTF-8, so the AWS CLI refuses the whole file"),
     )
+    const utf16 = (bom: number[], encode: (c: number) => number[]) =>
+      Uint8Array.from([...bom, ..."[p]\r\nk = 1\r\n".split("").flatMap((c) => encode(c.charCodeAt(0)))])
+    for (const bytes of [utf16([0xff, 0xfe], (c) => [c, 0]), utf16([0xfe, 0xff], (c) => [0, c])])
+      expect(Either.mapLeft(decode(bytes), describeRefusal)).toEqual(
+        Either.left(
+          "line 1: the file is UTF-16 (as Windows PowerShell 5 writes files with > or Out-File), which the AWS CLI cannot read (save it as UTF-8: in Notepad, Save As with the encoding UTF-8)",
+        ),
+      )
   })
 
   it("finds a config file's profile as botocore does", () => {

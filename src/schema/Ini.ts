@@ -312,7 +312,7 @@ const layout = (text: string): Either.Either<Layout, Raised> => {
         line: lineNo,
         reason:
           lineNo === 1 && first === 0xfeff
-            ? "the file starts with a byte order mark, which the AWS CLI reads as text before the first [section] header, so it refuses the whole file"
+            ? "the file starts with a byte order mark, which the AWS CLI reads as text before the first [section] header, so it refuses the whole file (save it as UTF-8 without one: in Notepad, Save As with the encoding UTF-8)"
             : "text before the first [section] header, so the AWS CLI refuses the whole file",
       })
     }
@@ -404,6 +404,12 @@ const chunkSize = 8192
  * a repeated section or key among them is the error botocore reports.
  */
 export const decode = (bytes: Uint8Array): Either.Either<string, Refusal> => {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+    return Either.left({
+      line: 1,
+      reason:
+        "the file is UTF-16 (as Windows PowerShell 5 writes files with > or Out-File), which the AWS CLI cannot read (save it as UTF-8: in Notepad, Save As with the encoding UTF-8)",
+    })
   const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes)
   if (!text.includes("\ufffd")) return Either.right(text)
   const bad = firstInvalidByte(bytes)
