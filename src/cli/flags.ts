@@ -47,7 +47,7 @@ const namesIn = (usage: Usage.Usage): Array<string> => {
   }
 }
 
-/** Whether a command takes the `<profile>` argument (src/commands/profile.ts). */
+/** Whether a command takes the `<profile>` argument (src/cli/profile.ts). */
 export const takesProfile = <A>(command: Descriptor.Command<A>): boolean =>
   namesIn(Descriptor.getUsage(command)).includes("<profile>")
 

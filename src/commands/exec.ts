@@ -6,12 +6,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { profile } from "../cli/profile.js"
 import { formatExpiration, marginText, sessionSection } from "../schema/Credentials.js"
 import { Platform } from "../services/Platform.js"
 import { Processes } from "../services/Processes.js"
 import { Session } from "../services/Session.js"
 import { checkedToken, duration, token } from "./login.js"
-import { profile } from "./profile.js"
 
 /** The command `exec` ran ended with a status other than 0: the tool exits with it, saying nothing. */
 export class CommandExited extends Data.TaggedError("CommandExited")<{ readonly status: number }> {}

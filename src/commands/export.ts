@@ -4,6 +4,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { profile } from "../cli/profile.js"
 import {
   formatExpiration,
   marginText,
@@ -12,7 +13,6 @@ import {
 } from "../schema/Credentials.js"
 import { credentialProcessJson } from "../schema/SessionRules.js"
 import { Session } from "../services/Session.js"
-import { profile } from "./profile.js"
 
 const formats = ["credential-process", "env", "fish", "powershell", "json"] as const
 type Format = (typeof formats)[number]

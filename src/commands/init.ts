@@ -4,6 +4,7 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { profile } from "../cli/profile.js"
 import { derivedMfaSerial, parseIamUser } from "../schema/Arn.js"
 import { mfaSerialProblem } from "../schema/Credentials.js"
 import { InvalidInput, NoMfaDevice } from "../schema/Errors.js"
@@ -12,7 +13,6 @@ import { Iam, type MfaDevice } from "../services/Iam.js"
 import { Session } from "../services/Session.js"
 import { Sts } from "../services/Sts.js"
 import { ask } from "../services/Terminal.js"
-import { profile } from "./profile.js"
 
 const force = Options.boolean("force").pipe(
   Options.withAlias("f"),

@@ -4,13 +4,13 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { profile } from "../cli/profile.js"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
 import { type KeyPlace, storedKeyId, storedKeyOf, storeKey, storeService } from "../schema/KeyStore.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { KeyStore } from "../services/KeyStore.js"
 import { type LoadedProfile, Session } from "../services/Session.js"
-import { profile } from "./profile.js"
 
 const places: ReadonlyArray<KeyPlace> = ["keyring", "file"]
 

@@ -5,12 +5,12 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { profile } from "../cli/profile.js"
+import { validateOption } from "../cli/validate.js"
 import { MfaCode, SessionDuration, sessionSection, showTime, timeLeft } from "../schema/Credentials.js"
 import { firstIssue, InvalidInput } from "../schema/Errors.js"
 import { stillValidLine } from "../schema/SessionRules.js"
 import { Session } from "../services/Session.js"
-import { profile } from "./profile.js"
-import { validateOption } from "./validate.js"
 
 /**
  * `--token CODE`, checked by the command (checkedToken) rather than as a usage error: a malformed

@@ -1,9 +1,9 @@
 import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { profile } from "../cli/profile.js"
 import { sessionSection } from "../schema/Credentials.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
-import { profile } from "./profile.js"
 
 export const logout = Command.make(
   "logout",

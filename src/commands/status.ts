@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { profile } from "../cli/profile.js"
 import {
   describeSession,
   formatExpiration,
@@ -21,7 +22,6 @@ import { decodeSection } from "../services/CredentialsFile.js"
 import { Iam } from "../services/Iam.js"
 import { Journal } from "../services/Journal.js"
 import { Session } from "../services/Session.js"
-import { profile } from "./profile.js"
 import { explain, keyState } from "./rotate/keys.js"
 
 const json = Options.boolean("json").pipe(Options.withDescription("Print the status as JSON"))
