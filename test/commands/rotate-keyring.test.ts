@@ -436,6 +436,50 @@ describe("rotate, the key in the OS secret store", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("a read-back that never answers ends at Ctrl-C: the new key and its item are removed", () =>
+    Effect.gen(function* () {
+      const s = yield* setup
+      s.store.hangs.add(nextStoreCall(s, 3))
+      const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
+      const running = yield* Effect.fork(
+        cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer, io }),
+      )
+      yield* storeReached(s, 3)
+      const exit = yield* Fiber.interrupt(running)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(io.stderr.join("\n")).toContain("then its item in the OS secret store; remove the journal.")
+      expect(fs.existsSync(s.journal)).toBe(false)
+      expect((yield* oneStoredKey(s)).id).toBe(s.key.accessKeyId)
+      expect(s.read()).toBe(s.original)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "an older copy of the file saved while the old key is deleted: the old item stays, and the next rotate points the profiles to the new key and removes it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const gate = yield* s.sim.pauseAt("iam:DeleteAccessKey", { after: true })
+        const running = yield* Effect.fork(
+          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }),
+        )
+        yield* reached(s, "iam:DeleteAccessKey")
+        fs.writeFileSync(s.files.credentials, s.original)
+        yield* Deferred.succeed(gate, undefined)
+        const out = yield* Fiber.join(running)
+        expect(out.code).toBe(1)
+        expect(out.stdout).not.toContain("Rotated:")
+        expect(out.stderr).toContain("changed during the rotation: [work] holds the old key")
+        expect(out.stderr).toContain("the OS secret store keeps the new key")
+        expect(s.store.items.has(s.key.accessKeyId)).toBe(true)
+        noSecretInJournal(s)
+        const again = yield* rotate(s)
+        expect(again.code, again.stderr).toBe(0)
+        expect(again.stdout).toContain("item from the OS secret store")
+        expect((yield* settled(s)).id).not.toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   const killPoints: ReadonlyArray<readonly [string, boolean]> = [
     ["iam:CreateAccessKey", true],
     ["sts:GetCallerIdentity", false],
