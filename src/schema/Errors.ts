@@ -4,10 +4,11 @@ import * as Data from "effect/Data"
 import * as ParseResult from "effect/ParseResult"
 import { closest } from "../closest.js"
 
-/** `~/.aws/credentials` for a file under the home directory, as people write it. */
+/** `~/.aws/credentials` for a file under the home directory, as people write it (`%USERPROFILE%\.aws\credentials` on Windows). */
 const tilde = (file: string): string => {
   const home = os.homedir()
-  return file.startsWith(`${home}${path.sep}`) ? `~${file.slice(home.length)}` : file
+  const written = path.sep === "\\" ? "%USERPROFILE%" : "~"
+  return file.startsWith(`${home}${path.sep}`) ? `${written}${file.slice(home.length)}` : file
 }
 
 /** The credentials or config file could not be read or written. */

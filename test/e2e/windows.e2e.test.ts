@@ -98,6 +98,8 @@ describe.runIf(available && wineAvailable)(
       expect(shown.stdout).toContain(
         `kept in     [work] of C:\\users\\${os.userInfo().username}\\.aws\\credentials\n`,
       )
+      const unknown = await wine.cli(["wrok", "status"], env)
+      expect(unknown.stderr).toContain("No profile [wrok] in %USERPROFILE%\\.aws\\credentials (it has:")
 
       const exported = await wine.cli(["work", "export"], env)
       expect(exported).toMatchObject({ code: 0, stderr: "" })
