@@ -109,7 +109,7 @@ describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_p
     const plain = await run(home, ["list"])
     expect(plain.code).toBe(0)
     expect(plain.stdout).toMatch(
-      /^work +gina +arn:aws:iam::123456789012:mfa\/gina-phone +until \S+Z \(11h 59m left\)$/m,
+      /^work +file +gina +arn:aws:iam::123456789012:mfa\/gina-phone +until \S+Z \(11h 59m left\)$/m,
     )
     expect(moto.requests.length).toBe(calls)
     const json = JSON.parse((await run(home, ["list", "--keys", "--json"])).stdout)
