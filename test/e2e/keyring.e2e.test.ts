@@ -5,7 +5,20 @@ import * as path from "node:path"
 import { promisify } from "node:util"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, bin, initialisedHome, type Moto, startMoto, which } from "./moto.js"
+import {
+  available,
+  aws,
+  aws_iam_login,
+  bin,
+  type Home,
+  initialisedHome,
+  launch,
+  type Moto,
+  motoForSuite,
+  type SeededUser,
+  startMoto,
+  which,
+} from "./moto.js"
 
 const run = promisify(execFile)
 const secretService =
@@ -201,69 +214,136 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(home.read()).toBe(before)
   }, 60_000)
 
-  it("rotates a stored key against moto with signatures checked: the new key in the keyring, the old item gone, one Active key, the AWS CLI working", async () => {
-    const checked = await startMoto()
-    try {
-      await checked.enableAuth()
-      const { user, home } = await initialisedHome(checked, "keyring-rotate-user")
-      const cli = (args: ReadonlyArray<string>) => aws_iam_login(home, checked.endpoint, args, { env: env() })
-      expect(await cli(["work", "key", "--store", "keyring"])).toMatchObject({ code: 0, stderr: "" })
-      const from = checked.requests.length
+  describe("rotate, signatures checked", () => {
+    const checked = motoForSuite({ auth: true })
 
-      const rotated = await cli(["work", "rotate", "--yes"])
-      expect(rotated).toMatchObject({ code: 0, stderr: "" })
-      expect(rotated.stdout).toContain("Read the new key back from the OS secret store")
-      const newId = /aws_iam_login_key_id = (\S+)/.exec(home.read())?.[1] ?? ""
-      expect(newId).not.toBe(user.accessKeyId)
-      expect(rotated.stdout).toContain(`Rotated: [work] now uses ${newId.slice(0, 4)}…`)
+    it("rotates a stored key against moto with signatures checked: the new key in the keyring, the old item gone, one Active key, the AWS CLI working", async () => {
+      {
+        const { user, home } = await initialisedHome(checked, "keyring-rotate-user")
+        const cli = (args: ReadonlyArray<string>) =>
+          aws_iam_login(home, checked.endpoint, args, { env: env() })
+        expect(await cli(["work", "key", "--store", "keyring"])).toMatchObject({ code: 0, stderr: "" })
+        const from = checked.requests.length
+
+        const rotated = await cli(["work", "rotate", "--yes"])
+        expect(rotated).toMatchObject({ code: 0, stderr: "" })
+        expect(rotated.stdout).toContain("Read the new key back from the OS secret store")
+        const newId = /aws_iam_login_key_id = (\S+)/.exec(home.read())?.[1] ?? ""
+        expect(newId).not.toBe(user.accessKeyId)
+        expect(rotated.stdout).toContain(`Rotated: [work] now uses ${newId.slice(0, 4)}…`)
+        const keys = (await checked.admin.send(new ListAccessKeysCommand({ UserName: user.userName })))
+          .AccessKeyMetadata!
+        expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[newId, "Active"]])
+        const secret = await lookup(newId)
+        expect(secret).toMatch(/^\S{40}$/)
+        expect(await lookup(user.accessKeyId)).toBeUndefined()
+        const text = home.read()
+        expect(text).not.toContain(secret)
+        expect(text).not.toContain(user.secretAccessKey)
+        expect(
+          fs.readdirSync(path.join(home.dir, ".aws", ".aws-iam-login")).filter((n) => n.endsWith(".json")),
+        ).toEqual([])
+        const signer = (action: string) =>
+          checked.requests
+            .slice(from)
+            .filter((r) => r.action === action)
+            .map((r) => r.accessKeyId)
+        expect(signer("CreateAccessKey")).toEqual([user.accessKeyId])
+        expect(signer("UpdateAccessKey")).toEqual([newId])
+        expect(signer("DeleteAccessKey")).toEqual([newId])
+
+        // The stored secret signs: a login with the new key, then the AWS CLI through credential_process.
+        const login = await cli(["work", "--token", "123456", "--force"])
+        expect(login).toMatchObject({ code: 0, stderr: "" })
+        expect(checked.requests.filter((r) => r.action === "GetSessionToken").at(-1)?.accessKeyId).toBe(newId)
+        // moto checks signatures of long-term keys only: it knows no GetSessionToken session, so its checks are off for this call.
+        const checks = (body: string) =>
+          fetch(`${checked.direct}/moto-api/reset-auth`, { method: "POST", body })
+        await checks("1000000")
+        const identity = await aws(
+          home,
+          checked.endpoint,
+          ["--profile", "work", "sts", "get-caller-identity"],
+          env(),
+        )
+        await checks("0")
+        expect(identity, identity.stderr).toMatchObject({ code: 0 })
+        expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
+        // Signed with the session that credential_process handed over: the one the login wrote into [work-sts].
+        const session = /\[work-sts\][^[]*?aws_access_key_id = (\S+)/.exec(home.read())?.[1]
+        expect(session).toBeDefined()
+        expect(checked.requests.filter((r) => r.action === "GetCallerIdentity").at(-1)?.accessKeyId).toBe(
+          session,
+        )
+
+        // And it moves back into the file as the new key.
+        expect(await cli(["work", "key", "--store", "file"])).toMatchObject({ code: 0, stderr: "" })
+        expect(home.read()).toContain(`aws_secret_access_key = ${secret}`)
+        expect(await lookup(newId)).toBeUndefined()
+      }
+    }, 120_000)
+
+    /** A user whose key [work] keeps in the keyring. */
+    const storedHome = async (name: string) => {
+      const { user, home } = await initialisedHome(checked, name)
+      const moved = await aws_iam_login(home, checked.endpoint, ["work", "key", "--store", "keyring"], {
+        env: env(),
+      })
+      expect(moved).toMatchObject({ code: 0, stderr: "" })
+      return { user, home }
+    }
+
+    /** After at most one more rotate: one Active key, [work] points to it, its item alone is in the keyring, and it signs. */
+    const oneStoredKey = async (user: SeededUser, home: Home, endpoint: string) => {
+      if (fs.readdirSync(path.join(home.dir, ".aws", ".aws-iam-login")).some((n) => n.endsWith(".json"))) {
+        const again = await aws_iam_login(home, endpoint, ["work", "rotate", "--yes"], { env: env() })
+        expect(again, again.stderr).toMatchObject({ code: 0 })
+      }
       const keys = (await checked.admin.send(new ListAccessKeysCommand({ UserName: user.userName })))
         .AccessKeyMetadata!
-      expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[newId, "Active"]])
-      const secret = await lookup(newId)
-      expect(secret).toMatch(/^\S{40}$/)
-      expect(await lookup(user.accessKeyId)).toBeUndefined()
-      const text = home.read()
-      expect(text).not.toContain(secret)
-      expect(text).not.toContain(user.secretAccessKey)
-      expect(
-        fs.readdirSync(path.join(home.dir, ".aws", ".aws-iam-login")).filter((n) => n.endsWith(".json")),
-      ).toEqual([])
-      const signer = (action: string) =>
-        checked.requests
-          .slice(from)
-          .filter((r) => r.action === action)
-          .map((r) => r.accessKeyId)
-      expect(signer("CreateAccessKey")).toEqual([user.accessKeyId])
-      expect(signer("UpdateAccessKey")).toEqual([newId])
-      expect(signer("DeleteAccessKey")).toEqual([newId])
-
-      // The stored secret signs: a login with the new key, then the AWS CLI through credential_process.
-      const login = await cli(["work", "--token", "123456", "--force"])
-      expect(login).toMatchObject({ code: 0, stderr: "" })
-      expect(checked.requests.filter((r) => r.action === "GetSessionToken").at(-1)?.accessKeyId).toBe(newId)
-      // moto checks signatures of long-term keys only: it knows no GetSessionToken session, so its checks go off here.
-      await fetch(`${checked.direct}/moto-api/reset-auth`, { method: "POST", body: "1000000" })
-      const identity = await aws(
-        home,
-        checked.endpoint,
-        ["--profile", "work", "sts", "get-caller-identity"],
-        env(),
-      )
-      expect(identity, identity.stderr).toMatchObject({ code: 0 })
-      expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
-      // Signed with the session that credential_process handed over: the one the login wrote into [work-sts].
-      const session = /\[work-sts\][^[]*?aws_access_key_id = (\S+)/.exec(home.read())?.[1]
-      expect(session).toBeDefined()
-      expect(checked.requests.filter((r) => r.action === "GetCallerIdentity").at(-1)?.accessKeyId).toBe(
-        session,
-      )
-
-      // And it moves back into the file as the new key.
-      expect(await cli(["work", "key", "--store", "file"])).toMatchObject({ code: 0, stderr: "" })
-      expect(home.read()).toContain(`aws_secret_access_key = ${secret}`)
-      expect(await lookup(newId)).toBeUndefined()
-    } finally {
-      await checked.stop()
+      expect(keys.map((k) => k.Status)).toEqual(["Active"])
+      const id = keys[0]!.AccessKeyId!
+      expect(home.read()).toContain(`aws_iam_login_key_id = ${id}`)
+      const others = [user.accessKeyId, ...keys.map((k) => k.AccessKeyId!)].filter((k) => k !== id)
+      for (const other of others) expect(await lookup(other)).toBeUndefined()
+      expect(await lookup(id)).toMatch(/^\S+$/)
+      const login = await aws_iam_login(home, endpoint, ["work", "--token", "123456", "--force"], {
+        env: env(),
+      })
+      expect(login, login.stderr).toMatchObject({ code: 0 })
+      return id
     }
-  }, 120_000)
+
+    it("SIGKILL while DeleteAccessKey is held: the next rotate finishes from the journal's key ids and the keyring", async () => {
+      const { user, home } = await storedHome("keyring-kill-user")
+      const proxy = await checked.proxy()
+      const held = proxy.inject("DeleteAccessKey", "hold")
+      const running = launch(home, proxy.endpoint, ["work", "rotate", "--yes"], { env: env() })
+      await held.reached
+      running.child.kill("SIGKILL")
+      expect((await running.ended).signal).toBe("SIGKILL")
+      const journal = fs.readFileSync(
+        path.join(home.dir, ".aws", ".aws-iam-login", "credentials.work.json"),
+        "utf8",
+      )
+      expect(JSON.parse(journal).store).toBe("keyring")
+      expect(journal).not.toContain("secret")
+      expect(await oneStoredKey(user, home, proxy.endpoint)).not.toBe(user.accessKeyId)
+    }, 120_000)
+
+    it("SIGINT while UpdateAccessKey is held: undone within 10 s, the old key and its item kept, the new one's gone", async () => {
+      const { user, home } = await storedHome("keyring-sigint-user")
+      const proxy = await checked.proxy()
+      const held = proxy.inject("UpdateAccessKey", "hold")
+      const running = launch(home, proxy.endpoint, ["work", "rotate", "--yes"], { env: env() })
+      await held.reached
+      const sent = performance.now()
+      running.child.kill("SIGINT")
+      const ended = await running.ended
+      expect(ended.at - sent).toBeLessThan(10_000)
+      expect(ended.code, ended.stderr).toBe(130)
+      expect(ended.stderr).toContain("then its item in the OS secret store")
+      expect(await oneStoredKey(user, home, proxy.endpoint)).toBe(user.accessKeyId)
+    }, 120_000)
+  })
 })
