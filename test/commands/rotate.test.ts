@@ -522,6 +522,31 @@ describe("rotate", () => {
   }
 
   it.effect(
+    "a journal that names a key the user had before the rotation as its new key: that key is never deleted nor deactivated",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* s.sim.pauseAt("iam:CreateAccessKey")
+        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
+        yield* reached(s, "iam:CreateAccessKey")
+        yield* kill(s)
+        // A journal damaged or edited so that its new key is the old one, which it lists as there before.
+        const entry = JSON.parse(fs.readFileSync(s.journal, "utf8"))
+        expect(entry.before).toEqual([s.key.accessKeyId])
+        fs.writeFileSync(s.journal, JSON.stringify({ ...entry, newKey: entry.oldKey }), { mode: 0o600 })
+        const calls = s.sim.calls.length
+        const out = yield* rotate(s)
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain(
+          `names ${maskKeyId(s.key.accessKeyId)}, a key alice had before the rotation started, as the key it made: the journal is damaged, so rotate touches no key.`,
+        )
+        expect(s.sim.calls.slice(calls)).toEqual([])
+        expect(s.sim.keysOf("alice").map((k) => [k.id, k.status])).toEqual([[s.key.accessKeyId, "Active"]])
+        expect(s.read()).toBe(s.original)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
     "when the account cannot be read after a lost answer, nothing is undone and the next rotate settles it",
     () =>
       Effect.gen(function* () {

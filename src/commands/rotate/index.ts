@@ -258,6 +258,12 @@ const recovery = (
     const holdsOld = holds(file, r.profiles, oldKey, r.stored)
     const holdsNew = Option.exists(newKey, (k) => holds(file, r.profiles, k, r.stored))
     const unfinished = (reason: string) => new RotationUnfinished({ path, reason })
+    // Only a key the user did not have before can be the rotation's: this journal proves nothing.
+    if (Option.isSome(newKey) && r.before.includes(newKey.value.accessKeyId)) {
+      return yield* unfinished(
+        `it names ${maskKeyId(newKey.value.accessKeyId)}, a key ${r.userName} had before the rotation started, as the key it made: the journal is damaged, so rotate touches no key. Check ${r.userName}'s keys in the IAM console, then remove the journal.`,
+      )
+    }
     if (!holdsOld && !holdsNew) {
       return yield* unfinished(
         `${whatFileHolds(file, r.profiles, names, r.stored)}, not a key it names. Put ${old} or the new key back (${r.stored ? "the OS secret store holds both keys' items" : "the journal holds both secrets"}), then run rotate again.`,
