@@ -480,6 +480,39 @@ describe("rotate, the key in the OS secret store", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "after a kill, status shows the unfinished rotation and --dry-run the plan that then runs, changing nothing",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* s.sim.pauseAt("iam:UpdateAccessKey")
+        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+        yield* reached(s, "iam:UpdateAccessKey")
+        yield* kill(s)
+        const status = yield* cli(s.files, ["work", "status"], { keyStore: s.store.layer })
+        expect(status.stdout).toContain("rotation    unfinished")
+        const file = s.read()
+        const items = [...s.store.items]
+        const calls = s.sim.calls.length
+        const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"], { keyStore: s.store.layer })
+        expect(dry.code).toBe(0)
+        expect(dry.stdout).toContain("To finish it:")
+        expect(dry.stdout).toContain("item from the OS secret store")
+        expect(s.sim.calls.slice(calls).map((c) => c.operation)).toEqual(["iam:ListAccessKeys"])
+        expect(s.read()).toBe(file)
+        expect([...s.store.items]).toEqual(items)
+        for (const out of [status, dry]) {
+          for (const [, secret] of items) expect(out.stdout + out.stderr).not.toContain(secret)
+        }
+        const planned = [...dry.stdout.matchAll(/^ {2}\d\. (.*?)(?: \(signed with .*\))?$/gm)].map(
+          (m) => m[1],
+        )
+        const real = yield* rotate(s)
+        expect([...real.stdout.matchAll(/^ {2}✓ (.*)$/gm)].map((m) => m[1])).toEqual(planned)
+        expect((yield* settled(s)).id).not.toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   const killPoints: ReadonlyArray<readonly [string, boolean]> = [
     ["iam:CreateAccessKey", true],
     ["sts:GetCallerIdentity", false],
