@@ -3,7 +3,9 @@
 // nothing but the file system (no streams, no crypto): AWS_IAM_LOGIN_NO_FAST=1 turns it off. Any
 // other run loads src/codeCache.ts, which runs the full program from a V8 code cache.
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
+import * as tty from "node:tty"
 import { fastAnswer, type Texts } from "./fast.js"
 
 const texts = (): Texts | undefined => {
@@ -46,4 +48,19 @@ const fast = process.env.AWS_IAM_LOGIN_NO_FAST
       now: Date.now(),
     })
 if (fast !== undefined) write(fast)
-else void import("./codeCache.js").then((program) => program.start())
+else {
+  // Until the program's own handlers are in place (src/bin.ts), a signal ends the run here, where
+  // nothing has been changed yet; once they are, this one leaves the signal to them.
+  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return
+      const echoed = signal === "SIGINT" && tty.isatty(2) ? "\n" : ""
+      fs.writeSync(
+        2,
+        `${echoed}aws-iam-login: interrupted by ${signal === "SIGINT" ? "Ctrl-C" : signal} before anything was changed.\n`,
+      )
+      process.exit(128 + os.constants.signals[signal])
+    })
+  }
+  void import("./codeCache.js").then((program) => program.start())
+}

@@ -72,6 +72,8 @@ export interface FaultProxy {
   readonly requests: Array<Signed>
   /** The `nth` request (counted from now) for one of `actions` meets `fault`. */
   readonly inject: (actions: string | ReadonlyArray<string>, fault: Fault, nth?: number) => Injected
+  /** Until the returned function is called, every `action` signed with `accessKeyId` is refused with Throttling, as AWS does under load. */
+  readonly throttle: (action: string, accessKeyId: string) => () => void
   readonly stop: () => Promise<void>
 }
 
@@ -100,6 +102,7 @@ const refusedKey = awsError(
   "InvalidClientTokenId",
   "The security token included in the request is invalid.",
 )
+const throttling = awsError(400, "Sender", "Throttling", "Rate exceeded")
 const internalError = awsError(
   500,
   "Receiver",
@@ -145,6 +148,7 @@ const startProxy = async (
 ): Promise<FaultProxy> => {
   const requests: Array<Signed> = []
   const rules: Array<Rule> = []
+  const throttled: Array<Signed> = []
   const inactive = inactiveIn(admin)
   const answer = (res: http.ServerResponse, { status, body }: { status: number; body: string }) =>
     res.writeHead(status, { "Content-Type": "text/xml" }).end(body)
@@ -156,6 +160,8 @@ const startProxy = async (
       const accessKeyId = /Credential=([A-Z0-9]+)\//.exec(req.headers.authorization ?? "")?.[1] ?? ""
       const action = new URLSearchParams(body.toString()).get("Action") ?? ""
       requests.push({ action, accessKeyId })
+      if (throttled.some((t) => t.action === action && t.accessKeyId === accessKeyId))
+        return answer(res, throttling)
       const due = rules.filter((r) => r.actions.includes(action) && --r.left === 0)
       for (const r of due) rules.splice(rules.indexOf(r), 1)
       const rule = due[0]
@@ -212,6 +218,11 @@ const startProxy = async (
       })
       rules.push(rule)
       return { reached: arrived, release: () => release() }
+    },
+    throttle: (action, accessKeyId) => {
+      const rule = { action, accessKeyId }
+      throttled.push(rule)
+      return () => void throttled.splice(throttled.indexOf(rule), 1)
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -1,4 +1,6 @@
+import * as fs from "node:fs"
 import * as net from "node:net"
+import * as path from "node:path"
 import { DeleteAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { describe, expect, it } from "vitest"
 import { canHold, holdOpens, waitingOnThreads } from "./held.js"
@@ -277,6 +279,61 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
             ])
             expect(await listKeys(c.user.userName), shown(ended)).toHaveLength(2)
             expect(keyOf(c.home.read(), "work").id, shown(ended)).toBe(c.user.accessKeyId)
+          }
+          await settle(c, ended)
+        }),
+      caseTimeout,
+    )
+  }
+
+  /**
+   * One Ctrl-C at moments spread over the whole run (while the program loads, and as each request
+   * reaches the proxy), while the undo's DeleteAccessKey (the new key's, signed with the old key) is
+   * throttled. Node runs `loading` first: it says when the launcher starts reading the program.
+   */
+  const loading = `const fs = require("node:fs")
+const read = fs.readFileSync
+fs.readFileSync = function (file, ...rest) {
+  if (String(file).endsWith("main.cjs")) {
+    fs.writeSync(2, "loading the program\\n")
+    fs.readFileSync = read
+  }
+  return read.call(this, file, ...rest)
+}`
+  const moments = [
+    ...[0, 30, 60, 100, 150].map((delay) => ({ request: 0, delay })),
+    ...Array.from({ length: 24 }, (_, i) => ({ request: 1 + (i >> 2), delay: [0, 15, 30, 60][i & 3] ?? 0 })),
+  ]
+  for (const { request, delay } of moments) {
+    it.concurrent(
+      `one Ctrl-C ${delay} ms after ${request === 0 ? "the program began to load" : `request ${request}`}, the undo's DeleteAccessKey throttled: never a silent exit, and a run that printed Rotated: exits 0`,
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          const unthrottle = c.proxy.throttle("DeleteAccessKey", c.user.accessKeyId)
+          const from = c.proxy.requests.length
+          const marker = path.join(c.home.dir, "loading.cjs")
+          fs.writeFileSync(marker, loading)
+          const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"], {
+            env: { NODE_OPTIONS: `--require ${marker}` },
+          })
+          let done = false
+          void run.ended.then(() => {
+            done = true
+          })
+          await whileRunning(printed(run, "loading the program"), run.ended, "the program loaded")
+          while (!done && c.proxy.requests.length - from < request)
+            await new Promise((resolve) => setTimeout(resolve, 5))
+          await new Promise((resolve) => setTimeout(resolve, delay))
+          run.child.kill("SIGINT")
+          const ended = await run.ended
+          unthrottle()
+          if (ended.stdout.includes("Rotated:")) expect(ended.code, shown(ended)).toBe(0)
+          else {
+            expect(ended.code, shown(ended)).toBe(130)
+            expect(ended.stderr.trim().split("\n").at(-1), shown(ended)).toMatch(
+              /aws-iam-login work rotate|Active and working|before anything was changed/,
+            )
           }
           await settle(c, ended)
         }),
