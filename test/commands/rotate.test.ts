@@ -762,6 +762,40 @@ describe("rotate", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "a key AWS lists only after the lost CreateAccessKey was settled (applied late, or someone's) is named with the command that removes it, never promised to a later rotate",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const create = yield* s.sim.pauseAt("iam:CreateAccessKey")
+        const run = yield* Effect.fork(rotate(s))
+        yield* reached(s, "iam:CreateAccessKey")
+        s.sim.failOn("iam:CreateAccessKey", lostAnswer)
+        const settling = yield* s.sim.pauseAt("iam:ListAccessKeys")
+        yield* Deferred.succeed(create, undefined)
+        yield* reached(s, "iam:ListAccessKeys")
+        s.sim.paused = undefined
+        const undoing = yield* s.sim.pauseAt("iam:ListAccessKeys")
+        yield* Deferred.succeed(settling, undefined)
+        yield* reached(s, "iam:ListAccessKeys")
+        // The settling read showed no new key; this one is there for the undo's read.
+        const other = yield* s.sim.addKey("alice")
+        yield* Deferred.succeed(undoing, undefined)
+        const out = yield* Fiber.join(run)
+        expect(out.code).toBe(1)
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(out.stderr).toContain("Could NOT undo: remove the journal (the journal stays: AWS now lists ")
+        expect(out.stderr).toContain(
+          `remove it (aws iam delete-access-key --user-name alice --access-key-id ${other.accessKeyId})`,
+        )
+        expect(out.stderr).not.toContain("can remove that key later")
+        expect(s.read()).toBe(s.original)
+        expect(fs.existsSync(s.journal)).toBe(true)
+        yield* unprovenKey(s)
+        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a key someone makes while CreateAccessKey hangs is left when Ctrl-C settles the call", () =>
     Effect.gen(function* () {
       const s = yield* setup

@@ -322,14 +322,38 @@ const removeItem = (id: AccessKeyId, name: string) =>
     ),
   )
 
-/** Removes the journal, unless the account still shows a key the rotation made. */
+/** Keys AWS lists that were not there before a CreateAccessKey whose answer never arrived: named, with when each was last used. */
+const unknownKeys = (rotation: Rotation, signer: Signer, keys: ReadonlyArray<AccessKeyInfo>) =>
+  Effect.flatMap(Iam, (iam) =>
+    Effect.map(
+      Effect.forEach(keys, (key) =>
+        Effect.map(Effect.option(iam.accessKeyLastUsed(signer, key.accessKeyId)), (lastUsed) => ({
+          key,
+          lastUsed,
+        })),
+      ),
+      (described) => unprovenKeys(rotation, described),
+    ),
+  )
+
+/**
+ * Removes the journal, unless the account still shows a key that was not there before. One whose id
+ * the journal recorded is the rotation's own, which a later rotate removes; any other appeared after
+ * CreateAccessKey's answer was lost (the account read then did not show it yet) or someone made it,
+ * and is named with the command that removes it.
+ */
 const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
   Effect.gen(function* () {
     const keys = yield* listKeys(signer, s.rotation.userName)
     const made = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
     if (made.length > 0) {
+      const found = yield* (yield* Journal).find(s.rotation.profile)
+      const unknown = made.filter((k) => !Option.exists(found, ({ entry }) => madeBy(entry, k)))
       return yield* new JournalKept({
-        reason: `it stays while ${made.map((k) => printable(k.accessKeyId)).join(", ")} exists, so that \`aws-iam-login ${s.rotation.profile} rotate\` can remove that key later`,
+        reason:
+          unknown.length > 0
+            ? `the journal stays: ${yield* unknownKeys(s.rotation, signer, unknown)}`
+            : `it stays while ${made.map((k) => printable(k.accessKeyId)).join(", ")} exists, so that \`aws-iam-login ${s.rotation.profile} rotate\` can remove that key later`,
       })
     }
     yield* (yield* Journal).remove(s.entry)
@@ -384,7 +408,6 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
     // The answer was lost: without a new key AWS shows nothing was made; with one, whose it is cannot be told.
     settle: (s) =>
       Effect.gen(function* () {
-        const iam = yield* Iam
         const keys = yield* listKeys(signer, s.rotation.userName)
         const unknown = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
         if (unknown.length === 0) return Option.none()
@@ -395,13 +418,7 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
           if (Option.isSome(newKey))
             return Option.some({ ...s, entry: found.value.entry, newKey: newKey.value })
         }
-        const described = yield* Effect.forEach(unknown, (key) =>
-          Effect.map(Effect.option(iam.accessKeyLastUsed(signer, key.accessKeyId)), (lastUsed) => ({
-            key,
-            lastUsed,
-          })),
-        )
-        return yield* new Unproven({ reason: unprovenKeys(s.rotation, described) })
+        return yield* new Unproven({ reason: yield* unknownKeys(s.rotation, signer, unknown) })
       }),
     undo: {
       name: rotation.stored
