@@ -1,16 +1,6 @@
 import * as fs from "node:fs"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  available,
-  aws,
-  aws_iam_login,
-  bin,
-  type Moto,
-  makeHome,
-  type Result,
-  seedUser,
-  startMoto,
-} from "./moto.js"
+import { afterAll, describe, expect, it } from "vitest"
+import { available, aws, aws_iam_login, bin, makeHome, motoForSuite, type Result, seedUser } from "./moto.js"
 
 /** Every output of every run, to check that no secret was ever printed. */
 const outputs: Array<string> = []
@@ -21,12 +11,8 @@ const record = (result: Result) => {
 }
 
 describe.runIf(available)("the built CLI against moto: init and login", () => {
-  let moto: Moto
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(async () => {
-    await moto?.stop()
+  const moto = motoForSuite()
+  afterAll(() => {
     const printed = outputs.join("\n")
     for (const secret of secrets) expect(printed).not.toContain(secret)
   })

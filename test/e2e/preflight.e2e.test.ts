@@ -3,22 +3,20 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle } from "../support/programs.js"
-import { addToWork, available, aws_iam_login, initialisedHome, launch, type Moto, startMoto } from "./moto.js"
+import { addToWork, available, aws_iam_login, initialisedHome, launch, motoForSuite } from "./moto.js"
 
 /** An MFA code is spent only when the session it buys can be written: everything else is checked first. */
 describe.runIf(available)(
   "the built CLI against moto: nothing is spent on a write that cannot happen",
   () => {
-    let moto: Moto
+    const moto = motoForSuite()
     let locker = ""
     const children: Array<ChildProcess> = []
     beforeAll(async () => {
-      moto = await startMoto()
       locker = await bundle("locker")
     })
-    afterAll(async () => {
+    afterAll(() => {
       for (const child of children) child.kill("SIGKILL")
-      await moto?.stop()
     })
 
     /** An initialised [work] whose mfa_process leaves a mark when it is asked for a code. */

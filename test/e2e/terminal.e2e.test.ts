@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, bin, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { afterEach, describe, expect, it } from "vitest"
+import { available, aws_iam_login, bin, makeHome, motoForSuite, seedUser } from "./moto.js"
 import { installedBin, requireTools, Tmux } from "./terminal.js"
 
 const run = promisify(execFile)
@@ -10,12 +10,8 @@ const ready = available && requireTools(["tmux", "script"], "apt-get install tmu
 const esc = String.fromCharCode(27)
 
 describe.runIf(ready)("at the terminal, and in a pipe", () => {
-  let moto: Moto
+  const moto = motoForSuite()
   let session: Tmux | undefined
-  beforeAll(async () => {
-    moto = await startMoto()
-  })
-  afterAll(() => moto?.stop())
   afterEach(() => session?.stop())
 
   const env = (home: ReturnType<typeof makeHome>) => ({
