@@ -74,6 +74,8 @@ export interface FaultProxy {
   readonly inject: (actions: string | ReadonlyArray<string>, fault: Fault, nth?: number) => Injected
   /** Until the returned function is called, every `action` signed with `accessKeyId` is refused with Throttling, as AWS does under load. */
   readonly throttle: (action: string, accessKeyId: string) => () => void
+  /** From now on AWS's times in every answer (its Date header, CreateDate, LastUsedDate) are `seconds` off the machine's clock. */
+  readonly skew: (seconds: number) => void
   readonly stop: () => Promise<void>
 }
 
@@ -109,6 +111,24 @@ const internalError = awsError(
   "InternalFailure",
   "The proxy failed this request on purpose.",
 )
+
+/** `body` and `headers` with every time AWS states moved by `seconds`. */
+const shifted = (body: string, headers: http.IncomingHttpHeaders, seconds: number) => {
+  const move = (time: string) => new Date(Date.parse(time) + seconds * 1000)
+  const text = body.replace(
+    /<(CreateDate|LastUsedDate)>([^<]+)<\/\1>/g,
+    (_, tag: string, time: string) => `<${tag}>${move(time).toISOString()}</${tag}>`,
+  )
+  const { "transfer-encoding": _chunked, ...rest } = headers
+  return {
+    text,
+    headers: {
+      ...rest,
+      "content-length": String(Buffer.byteLength(text)),
+      ...(headers.date === undefined ? {} : { date: move(headers.date).toUTCString() }),
+    },
+  }
+}
 
 /** Whether moto lists `accessKeyId` as Inactive: it accepts such keys, AWS refuses them. */
 const inactiveIn = (admin: () => IAMClient) => {
@@ -149,6 +169,7 @@ const startProxy = async (
   const requests: Array<Signed> = []
   const rules: Array<Rule> = []
   const throttled: Array<Signed> = []
+  let skew = 0
   const inactive = inactiveIn(admin)
   const answer = (res: http.ServerResponse, { status, body }: { status: number; body: string }) =>
     res.writeHead(status, { "Content-Type": "text/xml" }).end(body)
@@ -179,6 +200,15 @@ const startProxy = async (
         `${upstream}${req.url}`,
         { method: req.method, headers: req.headers },
         (reply) => {
+          if ((rule === undefined || rule.fault === "hold") && skew !== 0) {
+            const chunks: Array<Buffer> = []
+            reply.on("data", (c: Buffer) => chunks.push(c))
+            reply.on("end", () => {
+              const { text, headers } = shifted(Buffer.concat(chunks).toString(), reply.headers, skew)
+              res.writeHead(reply.statusCode ?? 502, headers).end(text)
+            })
+            return
+          }
           if (rule === undefined || rule.fault === "hold") {
             res.writeHead(reply.statusCode ?? 502, reply.headers)
             reply.pipe(res)
@@ -223,6 +253,9 @@ const startProxy = async (
       const rule = { action, accessKeyId }
       throttled.push(rule)
       return () => void throttled.splice(throttled.indexOf(rule), 1)
+    },
+    skew: (seconds) => {
+      skew = seconds
     },
     stop: () =>
       new Promise<void>((resolve) => {

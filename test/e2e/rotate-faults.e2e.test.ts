@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
-import { DeleteAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam"
+import { CreateAccessKeyCommand, DeleteAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { describe, expect, it } from "vitest"
 import { canHold, holdOpens, waitingOnThreads } from "./held.js"
 import {
@@ -335,6 +335,72 @@ fs.readFileSync = function (file, ...rest) {
               /aws-iam-login work rotate|Active and working|before anything was changed/,
             )
           }
+          await settle(c, ended)
+        }),
+      caseTimeout,
+    )
+  }
+
+  // The tool compares AWS's times only with AWS's times (it reads none at all to decide whose a key
+  // is): with AWS's clock a minute off the machine's, each run ends as it would without.
+  for (const skew of [-60, 60]) {
+    const off = `AWS's clock ${Math.abs(skew)} s ${skew > 0 ? "ahead of" : "behind"} the machine's`
+    it.concurrent(
+      `${off}: Ctrl-C after CreateAccessKey was answered deletes the run's own new key and leaves the old one, Active, in the file`,
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          c.proxy.skew(skew)
+          const listed = await aws(c.home, c.proxy.endpoint, [
+            "iam",
+            "list-access-keys",
+            "--user-name",
+            c.user.userName,
+            "--profile",
+            "work",
+          ])
+          const direct = await moto.admin.send(new ListAccessKeysCommand({ UserName: c.user.userName }))
+          const seen = (JSON.parse(listed.stdout) as { AccessKeyMetadata: Array<{ CreateDate: string }> })
+            .AccessKeyMetadata[0]?.CreateDate
+          const apart = Date.parse(seen ?? "") - (direct.AccessKeyMetadata?.[0]?.CreateDate?.getTime() ?? 0)
+          expect(Math.round(apart / 1000), listed.stderr).toBe(skew)
+          const deactivate = c.proxy.inject("UpdateAccessKey", "hold")
+          const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          await whileRunning(deactivate.reached, run.ended, "the old key was deactivated")
+          run.child.kill("SIGINT")
+          const ended = await run.ended
+          expect(ended.code, shown(ended)).toBe(130)
+          expect(await listKeys(c.user.userName), shown(ended)).toEqual([
+            { id: c.user.accessKeyId, status: "Active" },
+          ])
+          expect(c.home.read(), shown(ended)).toBe(c.before)
+          await settle(c, ended)
+        }),
+      caseTimeout,
+    )
+
+    it.concurrent(
+      `${off}: a key someone makes while CreateAccessKey is held, the call then given up at Ctrl-C, is named and never deleted`,
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          c.proxy.skew(skew)
+          const create = c.proxy.inject("CreateAccessKey", "hold")
+          const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          await whileRunning(create.reached, run.ended, "CreateAccessKey was sent")
+          const other = (await moto.admin.send(new CreateAccessKeyCommand({ UserName: c.user.userName })))
+            .AccessKey?.AccessKeyId
+          run.child.kill("SIGINT")
+          const ended = await run.ended
+          expect(ended.code, shown(ended)).toBe(130)
+          expect(await listKeys(c.user.userName), shown(ended)).toEqual([
+            { id: c.user.accessKeyId, status: "Active" },
+            { id: other, status: "Active" },
+          ])
+          expect(ended.stderr, shown(ended)).toContain(
+            `aws iam delete-access-key --user-name ${c.user.userName} --access-key-id ${other}`,
+          )
+          expect(c.home.read(), shown(ended)).toBe(c.before)
           await settle(c, ended)
         }),
       caseTimeout,
