@@ -14,19 +14,6 @@ await build({
   packages: "external",
   define: { "import.meta.dirname": JSON.stringify(resolve("test/e2e")) },
   logLevel: "warning",
-  plugins: [
-    {
-      // The e2e helpers also register Vitest hooks for the suites, which throw outside Vitest: the
-      // bench starts and stops moto itself.
-      name: "no-vitest",
-      setup: (b) => {
-        b.onResolve({ filter: /^vitest$/ }, () => ({ path: "vitest", namespace: "no-vitest" }))
-        b.onLoad({ filter: /.*/, namespace: "no-vitest" }, () => ({
-          contents: "export const beforeAll = () => {}\nexport const afterAll = () => {}\n",
-        }))
-      },
-    },
-  ],
 })
 execFileSync(process.execPath, [out, process.cwd()], {
   stdio: "inherit",

@@ -1,7 +1,8 @@
 import * as fs from "node:fs"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, type Home, keyOf, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws, aws_iam_login, type Home, keyOf, makeHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 describe.runIf(available)("the built CLI against moto with signature and policy checks on", () => {
   const moto = motoForSuite({ auth: true })

@@ -2,16 +2,8 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import {
-  available,
-  aws,
-  aws_iam_login,
-  bin,
-  environment,
-  type Home,
-  initialisedHome,
-  motoForSuite,
-} from "./moto.js"
+import { available, aws, aws_iam_login, bin, environment, type Home, initialisedHome } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 describe.runIf(available)("the built CLI against moto: exec, list, logout, mfa_process", () => {
   const moto = motoForSuite()

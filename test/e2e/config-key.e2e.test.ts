@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws, aws_iam_login, makeHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 describe.runIf(available)("a key kept in ~/.aws/config, the built CLI and the AWS CLI against moto", () => {
   const moto = motoForSuite({ auth: true })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { available, aws_iam_login, makeHome, motoForSuite, type Result, seedUser } from "./moto.js"
+import { available, aws_iam_login, makeHome, type Result, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 const secretsOf = (text: string, section: string) => {
   const body = text.split(`[${section}]`)[1]?.split(/\r?\n\[/)[0] ?? ""

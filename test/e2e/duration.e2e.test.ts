@@ -1,16 +1,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import {
-  addToWork,
-  available,
-  aws,
-  aws_iam_login,
-  bin,
-  type Home,
-  initialisedHome,
-  motoForSuite,
-} from "./moto.js"
+import { addToWork, available, aws, aws_iam_login, bin, type Home, initialisedHome } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** The profile's own session length (`duration_seconds`) for logins that nobody can give --duration to. */
 describe.runIf(available)("the built CLI against moto: a session length per profile", () => {

@@ -14,11 +14,11 @@ import {
   initialisedHome,
   launch,
   type Moto,
-  motoForSuite,
   type SeededUser,
   startMoto,
   which,
 } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 const run = promisify(execFile)
 const secretService =

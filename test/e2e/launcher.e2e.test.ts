@@ -7,7 +7,8 @@ import { promisify } from "node:util"
 import * as vm from "node:vm"
 import { describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
-import { available, aws_iam_login, bin, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws_iam_login, bin, makeHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 const run = promisify(execFile)
 const entryName = `main-${process.version}.v8`

@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, bin, makeHome, motoForSuite, type Result, seedUser } from "./moto.js"
+import { available, aws, aws_iam_login, bin, makeHome, type Result, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** Every output of every run, to check that no secret was ever printed. */
 const outputs: Array<string> = []

@@ -15,7 +15,6 @@ import {
   ListAccessKeysCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam"
-import { afterAll, beforeAll } from "vitest"
 
 /**
  * moto_server (a real AWS emulator) on 127.0.0.1 for the built CLI, behind a recording proxy that
@@ -263,25 +262,6 @@ const startProxy = async (
         server.closeAllConnections()
       }),
   }
-}
-
-/**
- * A moto server for the enclosing `describe`: started before its tests (with moto's signature and
- * policy checks on when `auth`), stopped after them. Read it only inside a test or hook.
- */
-export const motoForSuite = (options: { readonly auth?: boolean } = {}): Moto => {
-  let started: Moto | undefined
-  beforeAll(async () => {
-    started = await startMoto()
-    if (options.auth) await started.enableAuth()
-  })
-  afterAll(() => started?.stop())
-  return new Proxy({} as Moto, {
-    get: (_, key) => {
-      if (started === undefined) throw new Error("moto is read before the suite started it")
-      return started[key as keyof Moto]
-    },
-  })
 }
 
 export const startMoto = async (): Promise<Moto> => {

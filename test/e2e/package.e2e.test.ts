@@ -5,8 +5,9 @@ import * as path from "node:path"
 import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
 import pkg from "../../package.json" with { type: "json" }
-import { available, aws_iam_login, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws_iam_login, makeHome, seedUser } from "./moto.js"
 import { npmEnvironment } from "./node-builds.js"
+import { motoForSuite } from "./suite.js"
 
 const run = promisify(execFile)
 const root = path.resolve(import.meta.dirname, "..", "..")

@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, bin, environment, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws, aws_iam_login, bin, environment, makeHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 describe.runIf(available)("the built CLI against moto: logins at once", () => {
   const moto = motoForSuite()

@@ -3,7 +3,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle } from "../support/programs.js"
-import { addToWork, available, aws_iam_login, initialisedHome, launch, motoForSuite } from "./moto.js"
+import { addToWork, available, aws_iam_login, initialisedHome, launch } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** An MFA code is spent only when the session it buys can be written: everything else is checked first. */
 describe.runIf(available)(

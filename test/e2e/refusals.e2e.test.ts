@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Home, initialisedHome, motoForSuite } from "./moto.js"
+import { available, aws_iam_login, type Home, initialisedHome } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** A value is refused only where the AWS CLI would read it otherwise than meant and the command needs it. */
 describe.runIf(available)("the built CLI against moto: refusals only where they protect", () => {

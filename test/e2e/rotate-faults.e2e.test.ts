@@ -15,12 +15,12 @@ import {
   keyOf,
   launch,
   makeHome,
-  motoForSuite,
   type Result,
   type Running,
   type SeededUser,
   seedUser,
 } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /**
  * The built CLI against moto with signature checks on, and a proxy that refuses Inactive keys as AWS

@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { available, aws, aws_iam_login, type Home, initialisedHome, motoForSuite } from "./moto.js"
+import { available, aws, aws_iam_login, type Home, initialisedHome } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** `<p>-sts` and role profiles reached through it mean `p`: the tool says so and what to run. */
 describe.runIf(available)(

@@ -1,6 +1,7 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { available, aws_iam_login, type Home, initialisedHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws_iam_login, type Home, initialisedHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 describe.runIf(available)("the built CLI against moto: status and list as a person reads them", () => {
   const moto = motoForSuite()

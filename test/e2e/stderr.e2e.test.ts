@@ -2,7 +2,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { available, aws_iam_login, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws_iam_login, makeHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** Preloaded into the CLI: notes each bundle the launcher compiles, to count SDK evaluations. */
 const counter = `

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import { promisify } from "node:util"
 import { afterEach, describe, expect, it } from "vitest"
-import { available, aws_iam_login, bin, makeHome, motoForSuite, seedUser } from "./moto.js"
+import { available, aws_iam_login, bin, makeHome, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 import { installedBin, requireTools, Tmux } from "./terminal.js"
 
 const run = promisify(execFile)
