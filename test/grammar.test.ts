@@ -1,8 +1,9 @@
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import { describe, expect, it } from "@effect/vitest"
-import { Either, HashMap } from "effect"
+import { Effect, Either, HashMap } from "effect"
 import { toTree } from "../src/cli/argv.js"
 import { command, grammar } from "../src/cli/tree.js"
+import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 const mapped = (line: string, awsProfile?: string) =>
   toTree(line === "" ? [] : line.split(" "), grammar, awsProfile).pipe(Either.map((args) => args.join(" ")))
@@ -88,4 +89,21 @@ describe("the original order, mapped onto the command tree", () => {
     expect([...names].sort()).toEqual([...grammar.commands.keys()].sort())
     expect([...grammar.commands].filter(([, profiled]) => !profiled).map(([name]) => name)).toEqual(["list"])
   })
+
+  it.effect(
+    "reads a profile named like a switch's value (yes, on, 1) as the profile, wherever it stands",
+    () =>
+      Effect.gen(function* () {
+        const files = tempHome()
+        for (const args of [
+          ["status", "--json", "yes"],
+          ["yes", "status", "--json"],
+          ["rotate", "--dry-run", "on"],
+          ["--profile", "1", "status"],
+        ]) {
+          const out = yield* cli(files, args)
+          expect(out.stderr, args.join(" ")).toMatch(/^aws-iam-login: No profile \[(yes|on|1)\] in /)
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })
