@@ -5,6 +5,7 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
 import { Platform } from "../services/Platform.js"
 
 /**
@@ -13,7 +14,9 @@ import { Platform } from "../services/Platform.js"
  * `credential_process`); lines are read in cooked mode, so typing echoes and editing works.
  */
 export const make = Effect.gen(function* () {
-  const base = yield* NodeTerminal.make()
+  // Node's terminal takes hold of stdin when made: it is made only when its keypress input or its
+  // size is asked for, which most runs never do.
+  const base = yield* Effect.cached(Scope.extend(NodeTerminal.make(), yield* Effect.scope))
   const platform = yield* Platform
   const lines: Array<string> = []
   const waiting: Array<(line: string | undefined) => void> = []
@@ -76,7 +79,9 @@ export const make = Effect.gen(function* () {
     })
 
   return Terminal.Terminal.of({
-    ...base,
+    columns: Effect.flatMap(base, (b) => b.columns),
+    rows: Effect.flatMap(base, (b) => b.rows),
+    readInput: Effect.flatMap(base, (b) => b.readInput),
     isTTY: Effect.sync(() => process.stdin.isTTY === true),
     readLine,
     display,
