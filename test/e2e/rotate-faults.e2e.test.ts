@@ -412,7 +412,48 @@ fs.readFileSync = function (file, ...rest) {
     )
   }
 
-  describe.runIf(canHold)("with every open of the credentials file held (fanotify)", () => {
+  describe.runIf(canHold)("with every open of a file held (fanotify)", () => {
+    it.concurrent(
+      "an unfinished rotation's journal whose open never returns: a second Ctrl-C ends the process at once, and its last line says what to run",
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          const deactivate = c.proxy.inject("UpdateAccessKey", "hold")
+          const killed = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          await whileRunning(deactivate.reached, killed.ended, "the old key was deactivated")
+          killed.child.kill("SIGKILL")
+          await killed.ended
+          const journal = path.join(
+            path.dirname(c.home.credentials),
+            ".aws-iam-login",
+            "credentials.work.json",
+          )
+          expect(fs.existsSync(journal)).toBe(true)
+          const held = await holdOpens(journal)
+          const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          try {
+            await whileRunning(held.reached, run.ended, "the journal was opened")
+            const said = printed(run, "interrupted by Ctrl-C")
+            run.child.kill("SIGINT")
+            await whileRunning(said, run.ended, "it said it was interrupted")
+            run.child.kill("SIGINT")
+            const sent = performance.now()
+            const ended = await run.ended
+            expect(ended.at - sent, shown(ended)).toBeLessThan(killBound)
+            expect(ended.signal, shown(ended)).toBe("SIGINT")
+            expect(ended.stderr.trim().split("\n").at(-1), shown(ended)).toBe(
+              "aws-iam-login: Stopped before rotate changed any key: run `aws-iam-login work rotate` again when you are ready.",
+            )
+          } finally {
+            run.child.kill("SIGKILL")
+            held.release()
+          }
+          const again = await aws_iam_login(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+          await settle(c, again)
+        }),
+      caseTimeout,
+    )
+
     it.concurrent(
       "Ctrl-C ends the run with what to run, and a second Ctrl-C ends the process at once though the open never returns",
       () =>

@@ -17,6 +17,7 @@ import { type Found, Journal } from "../../services/Journal.js"
 import { type LoadedProfile, Session } from "../../services/Session.js"
 import type { Signer } from "../../services/Sts.js"
 import { ask } from "../../services/Terminal.js"
+import { noteIfStopped } from "../../signals.js"
 import { describeKey, explain, keyState, removeCommand } from "./keys.js"
 import {
   type Created,
@@ -101,6 +102,9 @@ const choose = <In, Out>(
 
 /** "[work] uses", "[work], [work-copy] use". */
 const verb = (r: Rotation, word: string) => (r.profiles.length > 1 ? word : `${word}s`)
+
+const unchanged = (name: string) =>
+  `before rotate changed any key: run \`aws-iam-login ${name} rotate\` again when you are ready.`
 
 const rerun = (name: string) =>
   `Run \`aws-iam-login ${name} rotate\` again: it finishes or undoes the rest from the journal.`
@@ -468,11 +472,9 @@ export const rotate = Command.make(
       }
       return Option.some(chosen)
     }).pipe(
-      Effect.onInterrupt(() =>
-        Console.error(
-          `aws-iam-login: interrupted before rotate changed any key: run \`aws-iam-login ${name} rotate\` again when you are ready.`,
-        ),
-      ),
+      Effect.onInterrupt(() => Console.error(`aws-iam-login: interrupted ${unchanged(name)}`)),
+      // Stopped at once while the interruption waits for a call that cannot be cut short (an open that never returns).
+      noteIfStopped(() => `Stopped ${unchanged(name)}`),
     )
     if (Option.isNone(chosen)) return
     yield* chosen.value.execute(rerun(name))
