@@ -178,6 +178,18 @@ const toKeyring = (name: ProfileName, loaded: LoadedProfile) =>
     )
   })
 
+/** Removes the store's copy of a key the file holds (`where`); a failure says how to remove it by hand. */
+const removeCopy = (keyId: string, where: string) =>
+  Effect.flatMap(KeyStore, (keyStore) => keyStore.remove(keyId)).pipe(
+    Effect.catchTag("KeyStoreFailed", (error) =>
+      Effect.fail(
+        new InvalidInput({
+          reason: `The key ${maskKeyId(keyId)} is in ${where}, but its copy in the OS secret store stays (${error.message}): remove it with secret-tool clear service ${storeService} username ${keyId}.`,
+        }),
+      ),
+    ),
+  )
+
 const toFile = (name: ProfileName, loaded: LoadedProfile, keyId: string) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
@@ -200,18 +212,28 @@ const toFile = (name: ProfileName, loaded: LoadedProfile, keyId: string) =>
         reason: `[${name}] in ${home.file.path} does not read back the key ${keyId} written to it; the OS secret store still holds it (service ${storeService}, account ${keyId}).`,
       })
     }
-    yield* (yield* KeyStore).remove(keyId).pipe(
-      Effect.catchTag("KeyStoreFailed", (error) =>
-        Effect.fail(
-          new InvalidInput({
-            reason: `The key ${maskKeyId(keyId)} is in [${home.section}] of ${home.file.path} again, but its copy in the OS secret store stays (${error.message}): remove it with secret-tool clear service ${storeService} username ${keyId}.`,
-          }),
-        ),
-      ),
-    )
+    yield* removeCopy(keyId, `[${home.section}] of ${home.file.path} again`)
     yield* Console.log(
       `Moved: the key ${maskKeyId(keyId)} of [${name}] is in [${home.section}] of ${home.file.path}; the OS secret store no longer holds it.`,
     )
+  })
+
+/**
+ * A move back cut off before it removed the stored copy leaves the key in the file and in the store:
+ * the copy is removed when it is the same secret, so proven to be the file's key. A store that cannot
+ * be reached changes nothing here.
+ */
+const leftCopy = (already: string, where: string, keyId: string, secret: Redacted.Redacted<string>) =>
+  Effect.gen(function* () {
+    const item = `service ${storeService}, account ${keyId}`
+    const copy = yield* (yield* KeyStore).read(keyId).pipe(Effect.orElseSucceed(() => Option.none()))
+    if (Option.isNone(copy)) return yield* Console.log(`${already}: nothing to move.`)
+    if (Redacted.value(copy.value) !== Redacted.value(secret))
+      return yield* Console.log(
+        `${already}; the OS secret store holds another secret under its key id (${item}), left as it is.`,
+      )
+    yield* removeCopy(keyId, where)
+    yield* Console.log(`${already}; removed the copy a cut-off move left in the OS secret store (${item}).`)
   })
 
 export const key = Command.make(
@@ -223,9 +245,10 @@ export const key = Command.make(
     const keyId = profile.aws_access_key_id
     const where = `[${home.section}] of ${home.file.path}`
     if ((stored !== undefined) === (to === "keyring")) {
-      return yield* Console.log(
-        `The key ${maskKeyId(keyId)} of [${name}] is already ${stored === undefined ? `in ${where}` : "in the OS secret store"}: nothing to move.`,
-      )
+      const already = `The key ${maskKeyId(keyId)} of [${name}] is already ${stored === undefined ? `in ${where}` : "in the OS secret store"}`
+      return yield* to === "file"
+        ? leftCopy(already, where, keyId, profile.aws_secret_access_key)
+        : Console.log(`${already}: nothing to move.`)
     }
     if (profile.aws_session_token !== undefined || profile.aws_security_token !== undefined) {
       return yield* new InvalidInput({

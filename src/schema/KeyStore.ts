@@ -28,7 +28,13 @@ export const keyLocationText = (path: string, section: string, stored: string | 
     : `the OS secret store (service ${storeService}, account ${stored}), which [${section}] of ${path} points to`
 
 /** Why the OS secret store could not be used, each with what to do about it. */
-export type StoreProblem = "no-session-bus" | "no-secret-service" | "locked" | "timeout" | "other"
+export type StoreProblem =
+  | "no-session-bus"
+  | "no-secret-service"
+  | "locked"
+  | "no-reply"
+  | "timeout"
+  | "other"
 
 const fixes: Record<Exclude<StoreProblem, "other">, string> = {
   "no-session-bus":
@@ -36,7 +42,9 @@ const fixes: Record<Exclude<StoreProblem, "other">, string> = {
   "no-secret-service":
     "no Secret Service answers on the session bus: start gnome-keyring-daemon --components=secrets (or KeePassXC's or KWallet's secrets API)",
   locked:
-    "the keyring is locked: unlock it (log in to the desktop, or run gnome-keyring-daemon --unlock) and run this again",
+    "the keyring is locked: unlock it (log in to the desktop, or without one run gnome-keyring-daemon --replace --unlock, type the keyring's password and press Ctrl-D) and run this again",
+  "no-reply":
+    "the Secret Service on the session bus did not reply (it is stuck or stopped): restart it (for gnome-keyring, log out and back in) and run this again",
   timeout:
     "it did not answer within 20 seconds (a keyring prompt nobody answered, or a service that hangs): unlock the keyring and run this again",
 }
@@ -71,6 +79,8 @@ export const problemOf = (detail: string): StoreProblem =>
     ? "no-secret-service"
     : /DBUS_SESSION_BUS_ADDRESS|autolaunch|failed to connect to socket|session bus/i.test(detail)
       ? "no-session-bus"
-      : /locked|unlock|prompt|dismissed/i.test(detail)
-        ? "locked"
-        : "other"
+      : /Did not receive a reply|NoReply/i.test(detail)
+        ? "no-reply"
+        : /\blocked\b|unlock|prompt|dismissed/i.test(detail)
+          ? "locked"
+          : "other"

@@ -268,4 +268,25 @@ describe("key --store", () => {
         expect(store.items.get(keyId)).toBe(secret)
       }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "moving back a key already in the file removes a copy a cut-off move left in the store, and leaves another secret under its id",
+    () =>
+      Effect.gen(function* () {
+        const { files, text, keyId, secret, read } = yield* setup
+        const store = fakeKeyStore()
+        const options = { keyStore: store.layer }
+        store.items.set(keyId, secret)
+        const done = yield* cli(files, ["work", "key", "--store", "file"], options)
+        expect(done.code).toBe(0)
+        expect(done.stdout).toContain("removed the copy a cut-off move left in the OS secret store")
+        expect(store.items.size).toBe(0)
+        store.items.set(keyId, "not-the-same")
+        const other = yield* cli(files, ["work", "key", "--store", "file"], options)
+        expect(other.code).toBe(0)
+        expect(other.stdout).toContain("holds another secret under its key id")
+        expect(store.items.get(keyId)).toBe("not-the-same")
+        expect(read()).toBe(text)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })
