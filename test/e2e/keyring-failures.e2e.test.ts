@@ -136,7 +136,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
       expect(result.code).toBe(1)
       expect(result.stdout).toBe("")
       expect(result.stderr).toMatch(
-        /^aws-iam-login: Could not write to the OS secret store: no Secret Service answers on the session bus: start gnome-keyring-daemon --components=secrets[^\n]*\.\n$/,
+        /^aws-iam-login: Could not (?:read from|write to) the OS secret store: no Secret Service answers on the session bus: start gnome-keyring-daemon --components=secrets[^\n]*\.\n$/,
       )
       expect(home.read()).toBe(before)
       const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: bus.env })
@@ -155,7 +155,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
     })
     expect(moving.code).toBe(1)
     expect(moving.stderr).toMatch(
-      /^aws-iam-login: Could not write to the OS secret store: the keyring is locked: unlock it \(log in to the desktop, or [^\n]*gnome-keyring-daemon --replace --unlock[^\n]*\)[^\n]*\.\n$/,
+      /^aws-iam-login: Could not (?:read from|write to) the OS secret store: the keyring is locked: unlock it \(log in to the desktop, or [^\n]*gnome-keyring-daemon --replace --unlock[^\n]*\)[^\n]*\.\n$/,
     )
     expect(home.read()).toBe(before)
 
@@ -193,7 +193,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
       })
       expect(stuck.code).toBe(1)
       expect(stuck.stderr).toMatch(
-        /^aws-iam-login: Could not write to the OS secret store: the Secret Service on the session bus did not reply \(it is stuck or stopped\): restart it[^\n]*\.\n$/,
+        /^aws-iam-login: Could not (?:read from|write to) the OS secret store: the Secret Service on the session bus did not reply \(it is stuck or stopped\): restart it[^\n]*\.\n$/,
       )
       expect(home.read()).toBe(before)
     } finally {
@@ -217,7 +217,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
       })
       expect(timedOut.code).toBe(1)
       expect(timedOut.stderr).toMatch(
-        /^aws-iam-login: Could not write to the OS secret store: it did not answer within 20 seconds[^\n]*\.\n$/,
+        /^aws-iam-login: Could not (?:read from|write to) the OS secret store: it did not answer within 20 seconds[^\n]*\.\n$/,
       )
       expect(home.read()).toBe(before)
 
