@@ -3,9 +3,7 @@
 // nothing but the file system (no streams, no crypto): AWS_IAM_LOGIN_NO_FAST=1 turns it off. Any
 // other run loads src/codeCache.ts, which runs the full program from a V8 code cache.
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
-import * as tty from "node:tty"
 import { fastAnswer, type Texts } from "./fast.js"
 
 const texts = (): Texts | undefined => {
@@ -54,12 +52,16 @@ else {
   for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (process.listenerCount(signal) > 1) return
-      const echoed = signal === "SIGINT" && tty.isatty(2) ? "\n" : ""
+      // Loaded here, not at the top: node:tty brings Node's streams and sockets, which the fast path
+      // does without.
+      const { isatty } = require("node:tty") as typeof import("node:tty")
+      const { constants } = require("node:os") as typeof import("node:os")
+      const echoed = signal === "SIGINT" && isatty(2) ? "\n" : ""
       fs.writeSync(
         2,
         `${echoed}aws-iam-login: interrupted by ${signal === "SIGINT" ? "Ctrl-C" : signal} before anything was changed.\n`,
       )
-      process.exit(128 + os.constants.signals[signal])
+      process.exit(128 + constants.signals[signal])
     })
   }
   void import("./codeCache.js").then((program) => program.start())

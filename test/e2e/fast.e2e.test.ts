@@ -214,4 +214,29 @@ describe("the launcher's fast path", () => {
     })
     expect((await exec(fastOnly, { ...env, AWS_IAM_LOGIN_NO_FAST: "1" })).code).not.toBe(0)
   })
+
+  it("answers without Node's streams, sockets, terminal or crypto modules, which would double its cost", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
+    fs.mkdirSync(path.join(home, ".aws"))
+    fs.writeFileSync(
+      path.join(home, ".aws", "credentials"),
+      `[work]\naws_access_key_id = AKIAEXAMPLEKEY000001\naws_secret_access_key = s3cret\n[work-sts]\naws_access_key_id = ASIAEXAMPLEKEY000002\naws_secret_access_key = t3mp\naws_session_token = tok\nexpiration = ${expiration(60, "iso", Date.now())}\n`,
+    )
+    const log = path.join(home, "modules.json")
+    const recorder = path.join(home, "recorder.cjs")
+    fs.writeFileSync(
+      recorder,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(log)}, JSON.stringify(process.moduleLoadList)))\n`,
+    )
+    for (const args of [["work", "export"], ["work"], ["--version"], ["--help"]]) {
+      const env = { PATH: process.env.PATH ?? "", HOME: home, ARGS: JSON.stringify(args) }
+      const run = await exec(fastOnly, { ...env, NODE_OPTIONS: `--require ${recorder}` })
+      expect(run.code, args.join(" ")).toBe(0)
+      const loaded = JSON.parse(fs.readFileSync(log, "utf8")) as Array<string>
+      expect(
+        loaded.filter((m) => /^NativeModule (net|stream|tty|crypto|vm|child_process)$/.test(m)),
+        args.join(" "),
+      ).toEqual([])
+    }
+  })
 })
