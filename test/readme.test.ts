@@ -111,16 +111,20 @@ describe("the README", () => {
           continue
         }
         // Off a terminal, as the README says, rotate refuses without --yes, export without a
-        // session, and exec without a code that is not on stdin; everything else succeeds.
+        // session, and exec without a code that is not on stdin; init --store wants a profile
+        // without a key; everything else succeeds.
         const refused =
           (line.includes(" rotate") && !line.includes("--yes") && !line.includes("--dry-run")) ||
+          / init .*--store/.test(line) ||
           / export\b/.test(line) ||
           (/ exec\b/.test(line) && !line.includes(validCode))
         expect({ line, code: out.code, stderr: out.stderr }).toEqual({
           line,
           code: refused ? 1 : 0,
           stderr: refused
-            ? expect.stringMatching(/pass --yes|in a terminal first|exec leaves stdin to the command/)
+            ? expect.stringMatching(
+                /pass --yes|in a terminal first|exec leaves stdin to the command|already has a key/,
+              )
             : expect.not.stringContaining("Run `aws-iam-login --help`"),
         })
       }

@@ -27,6 +27,10 @@ const examples: Record<string, ReadonlyArray<Example>> = {
   init: [
     ["aws-iam-login work init", "reads username and mfa_serial from AWS into [work]"],
     ["aws-iam-login init work --force --yes", "reads them again; with several devices takes the first"],
+    [
+      "aws-iam-login work init --store keyring",
+      "a new profile: asks for its key and keeps it in the OS secret store, never in the file",
+    ],
   ],
   rotate: [
     ["aws-iam-login work rotate --dry-run", "shows the plan, changes nothing"],

@@ -4,15 +4,28 @@ import * as Terminal from "@effect/platform/Terminal"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import { profile } from "../cli/profile.js"
 import { derivedMfaSerial, parseIamUser } from "../schema/Arn.js"
-import { mfaSerialProblem } from "../schema/Credentials.js"
+import {
+  AccessKeyId,
+  fallbackRegion,
+  maskKeyId,
+  mfaSerialProblem,
+  type ProfileName,
+  Secret,
+} from "../schema/Credentials.js"
 import { InvalidInput, NoMfaDevice } from "../schema/Errors.js"
+import * as Ini from "../schema/Ini.js"
+import { type KeyPlace, storedKeyId, storedKeyOf, storeKey, storeService } from "../schema/KeyStore.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
 import { Session } from "../services/Session.js"
-import { Sts } from "../services/Sts.js"
+import { type Signer, Sts } from "../services/Sts.js"
 import { ask } from "../services/Terminal.js"
+import { noOrphan, placeInStore, resolvesTo, sessionProcess } from "./key.js"
 
 const force = Options.boolean("force").pipe(
   Options.withAlias("f"),
@@ -50,10 +63,122 @@ const chooseDevice = (userName: string, devices: ReadonlyArray<MfaDevice>, yes: 
     })
   })
 
+const store = Options.choice("store", ["keyring", "file"] as const).pipe(
+  Options.optional,
+  Options.withDescription(
+    "For a profile that has no key yet: ask for its access key (on the terminal, or two lines of stdin; never on the command line) and keep it in the OS secret store (keyring) or in [<profile>] of the credentials file (file)",
+  ),
+)
+
+/** The IAM user the key belongs to, and its MFA device. */
+const identify = (name: ProfileName, signer: Signer, yes: boolean) =>
+  Effect.gen(function* () {
+    const identity = yield* (yield* Sts).getCallerIdentity(signer)
+    const user = yield* parseIamUser(identity.arn)
+    const serial = yield* (yield* Iam).listMfaDevices(signer, user.userName).pipe(
+      Effect.flatMap((devices) => chooseDevice(user.userName, devices, yes)),
+      Effect.catchTag("AccessDenied", () =>
+        Console.error(
+          `Note: the policy does not allow iam:ListMFADevices, so mfa_serial was derived from the user name; if login fails, set mfa_serial in [${name}] to your device's ARN.`,
+        ).pipe(Effect.as(derivedMfaSerial(user))),
+      ),
+    )
+    return { userName: user.userName, serial }
+  })
+
+/** One value asked on the terminal, else read as a line of stdin; never echoed back in a message. */
+const readValue = <A, I>(question: string, what: string, schema: Schema.Schema<A, I>) =>
+  Effect.gen(function* () {
+    const decode = (answer: string) =>
+      Schema.decodeUnknownEither(schema)(answer.trim()).pipe(Either.mapLeft(() => `That is not ${what}.`))
+    const terminal = yield* Terminal.Terminal
+    if (yield* terminal.isTTY) return yield* ask(question, decode)
+    const line = yield* terminal.readLine.pipe(
+      Effect.catchTag(
+        "QuitException",
+        () =>
+          new InvalidInput({
+            reason: `No ${what}: give it on the terminal, or as a line of stdin. Nothing was changed.`,
+          }),
+      ),
+    )
+    return yield* Either.mapLeft(
+      decode(line),
+      (reason) => new InvalidInput({ reason: `${reason} Nothing was changed.` }),
+    )
+  })
+
+/** init on a profile with no key yet: the key is asked for, checked with AWS, and kept where `to` says. */
+const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
+  Effect.gen(function* () {
+    const files = yield* CredentialsFile
+    const file = yield* files.read
+    const config = yield* files.readConfig
+    const own = file.sections.get(name)
+    const holders = [own?.values, Ini.configProfile(config.sections, name)?.values]
+    if (holders.some((v) => v?.aws_access_key_id !== undefined || storedKeyOf(v) !== undefined)) {
+      return yield* new InvalidInput({
+        reason: `[${name}] already has a key: run aws-iam-login ${name} init without --store, then aws-iam-login ${name} key --store ${to} to move it. Nothing was changed.`,
+      })
+    }
+    yield* files.writable()
+    const keyId = yield* readValue("AWS Access Key ID: ", "an access key id", AccessKeyId)
+    const secret = yield* readValue("AWS Secret Access Key: ", "a secret access key", Secret)
+    const region = yield* files.region(name, file)
+    const signer = {
+      credentials: { accessKeyId: keyId, secretAccessKey: secret },
+      region: Option.getOrElse(region, () => fallbackRegion),
+      profile: name,
+    }
+    const { userName, serial } = yield* identify(name, signer, yes)
+    const values = { username: userName, mfa_serial: serial }
+    const done = `Initialised [${name}]: username ${userName}, mfa_serial ${serial}`
+    if (to === "file") {
+      yield* files.update([
+        {
+          section: name,
+          set: { aws_access_key_id: keyId, aws_secret_access_key: Redacted.value(secret), ...values },
+        },
+      ])
+      return yield* Console.log(
+        `${done}; the key ${maskKeyId(keyId)} is in [${name}] of ${file.path}.\nNext: aws-iam-login ${name}`,
+      )
+    }
+    const wrote = yield* placeInStore(keyId, secret, `nothing was written to [${name}]`, undefined)
+    const pointer = { [storeKey]: "keyring", [storedKeyId]: keyId, credential_process: sessionProcess(name) }
+    yield* Effect.gen(function* () {
+      yield* files.update([{ section: name, set: { ...values, ...pointer } }])
+      if (
+        !(yield* resolvesTo(name, "keyring", keyId, Redacted.value(secret)).pipe(
+          Effect.orElseSucceed(() => false),
+        ))
+      ) {
+        yield* own === undefined
+          ? files.remove(name)
+          : files.update([
+              {
+                section: name,
+                set: {},
+                expect: { [storedKeyId]: keyId },
+                unset: [...Object.keys(pointer), ...Object.keys(values)],
+              },
+            ])
+        return yield* new InvalidInput({
+          reason: `[${name}] did not read the key back from the OS secret store, so ${file.path} is as it was`,
+        })
+      }
+    }).pipe(noOrphan(keyId, Redacted.value(secret), wrote, undefined))
+    yield* Console.log(
+      `${done}; the key ${maskKeyId(keyId)} is in the OS secret store (service ${storeService}, account ${keyId}), which [${name}] points to.\n` +
+        `The AWS CLI gets the session through credential_process = ${sessionProcess(name)}.\nNext: aws-iam-login ${name}`,
+    )
+  })
+
 export const init = Command.make(
   "init",
-  { profile, force, yes },
-  Effect.fn("init")(function* ({ profile: name, force, yes }) {
+  { profile, force, yes, store },
+  Effect.fn("init")(function* ({ profile: name, force, yes, store }) {
+    if (Option.isSome(store)) return yield* initNew(name, store.value, yes)
     const { home, profile, signer } = yield* (yield* Session).load(name)
     if (
       !force &&
@@ -65,27 +190,17 @@ export const init = Command.make(
         `[${name}] is already initialised: username ${profile.username}, mfa_serial ${profile.mfa_serial}. Use --force to read them again.`,
       )
     }
-    const identity = yield* (yield* Sts).getCallerIdentity(signer)
-    const user = yield* parseIamUser(identity.arn)
-    const iam = yield* Iam
-    const serial = yield* iam.listMfaDevices(signer, user.userName).pipe(
-      Effect.flatMap((devices) => chooseDevice(user.userName, devices, yes)),
-      Effect.catchTag("AccessDenied", () =>
-        Console.error(
-          `Note: the policy does not allow iam:ListMFADevices, so mfa_serial was derived from the user name; if login fails, set mfa_serial in [${name}] to your device's ARN.`,
-        ).pipe(Effect.as(derivedMfaSerial(user))),
-      ),
-    )
+    const { userName, serial } = yield* identify(name, signer, yes)
     yield* (yield* CredentialsFile).update(
-      [{ section: home.section, set: { username: user.userName, mfa_serial: serial } }],
+      [{ section: home.section, set: { username: userName, mfa_serial: serial } }],
       home.file.path,
     )
     yield* Console.log(
-      `Initialised [${name}]: username ${user.userName}, mfa_serial ${serial}.\nNext: aws-iam-login ${name}`,
+      `Initialised [${name}]: username ${userName}, mfa_serial ${serial}.\nNext: aws-iam-login ${name}`,
     )
   }),
 ).pipe(
   Command.withDescription(
-    "Store your IAM username and MFA device (mfa_serial) in [<profile>], read from AWS",
+    "Store your IAM username and MFA device (mfa_serial) in [<profile>], read from AWS; with --store, a new profile's key too",
   ),
 )

@@ -27,7 +27,7 @@ export const sessionProcess = (name: string) =>
   `aws-iam-login ${/^[\w.@-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`} export`
 
 /** The profile, read again, has `keyId` and `secret` from where it was moved: else why not. */
-const resolvesTo = (name: ProfileName, to: KeyPlace, keyId: string, secret: string) =>
+export const resolvesTo = (name: ProfileName, to: KeyPlace, keyId: string, secret: string) =>
   Effect.gen(function* () {
     const again = yield* (yield* Session).load(name)
     const same =

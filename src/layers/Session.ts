@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import {
   defaultSessionDuration,
+  fallbackRegion,
   formatExpiration,
   LongTermProfile,
   longTermKey,
@@ -49,9 +50,6 @@ import { Processes } from "../services/Processes.js"
 import { type LoadedProfile, type LocatedProfile, type LoginOptions, Session } from "../services/Session.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import { ask } from "../services/Terminal.js"
-
-/** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
-const fallbackRegion = "us-east-1"
 
 /** How long `mfa_process` may take: a hardware key may wait for a touch. */
 const mfaProcessTimeout = Duration.seconds(30)

@@ -44,9 +44,12 @@ export const AccessKeyId = Schema.String.pipe(
 )
 export type AccessKeyId = typeof AccessKeyId.Type
 
-const Secret = Schema.Redacted(
+export const Secret = Schema.Redacted(
   Schema.String.pipe(Schema.pattern(secretPattern, { message: () => "empty, or holds spaces" })),
 )
+
+/** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
+export const fallbackRegion = "us-east-1"
 
 export const MfaSerial = Schema.String.pipe(
   Schema.pattern(/^arn:[\w-]+:iam::\d{12}:(mfa|u2f)\/[\w+=,.@/-]+$|^[A-Z0-9]{9,}$/, {

@@ -13,7 +13,9 @@ import {
   type Home,
   initialisedHome,
   launch,
+  makeHome,
   type SeededUser,
+  seedUser,
   which,
 } from "./moto.js"
 import { motoForSuite } from "./suite.js"
@@ -174,6 +176,30 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(JSON.parse(after.stdout)).toMatchObject({ keyAgeDays: 0, keyStatus: "Active" })
     for (const out of [status, list, login, after])
       expect(out.stdout + out.stderr).not.toContain(user.secretAccessKey)
+  }, 120_000)
+
+  it("init --store keyring takes a new profile's key from stdin straight into the keyring; login and the AWS CLI use it", async () => {
+    const user = await seedUser(moto, "init-store-user", { devices: ["init-store-user-phone"] })
+    const home = makeHome(user)
+    home.write("[other]\r\nx = 1\r\n")
+    const init = await aws_iam_login(home, moto.endpoint, ["work", "init", "--store", "keyring"], {
+      env: env(),
+      input: `${user.accessKeyId}\n${user.secretAccessKey}\n`,
+    })
+    expect(init).toMatchObject({ code: 0, stderr: "" })
+    expect(init.stdout).toContain(`account ${user.accessKeyId}), which [work] points to.`)
+    expect(home.read()).not.toContain(user.secretAccessKey)
+    expect(home.read()).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
+    expect(await lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
+    expect(login).toMatchObject({ code: 0, stderr: "" })
+    const identity = await aws(
+      home,
+      moto.endpoint,
+      ["--profile", "work", "sts", "get-caller-identity"],
+      env(),
+    )
+    expect(identity).toMatchObject({ code: 0 })
   }, 120_000)
 
   it("a credentials file that cannot be written: one sentence, the file untouched, nothing left in the keyring", async () => {

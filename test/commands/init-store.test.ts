@@ -1,0 +1,130 @@
+import * as fs from "node:fs"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Redacted, TestClock } from "effect"
+import { fakeKeyStore } from "../support/FakeKeyStore.js"
+import { cli, tempHome } from "../support/harness.js"
+import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
+
+const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+const text = "# mine\n[other]\nx = 1\n"
+
+/** alice's key, not yet in any file: the person has it from the console. */
+const setup = Effect.gen(function* () {
+  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
+  const sim = yield* SimAws
+  sim.addUser("alice", { devices: [serial] })
+  const key = yield* sim.addKey("alice")
+  const files = tempHome()
+  fs.writeFileSync(files.credentials, text)
+  return {
+    files,
+    keyId: key.accessKeyId,
+    secret: Redacted.value(key.secretAccessKey),
+    read: () => fs.readFileSync(files.credentials, "utf8"),
+  }
+})
+
+describe("init --store on a new profile", () => {
+  it.effect("keyring: the key asked for goes into the store, [work] points to it, login uses it", () =>
+    Effect.gen(function* () {
+      const { files, keyId, secret, read } = yield* setup
+      const store = fakeKeyStore()
+      const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: [keyId, secret],
+      })
+      expect(out.stderr).toBe("")
+      expect(out.code).toBe(0)
+      expect(out.stdout).toContain(
+        `the key ${keyId.slice(0, 4)}…${keyId.slice(-4)} is in the OS secret store (service aws-iam-login, account ${keyId}), which [work] points to.`,
+      )
+      expect(out.stdout + out.shown).not.toContain(secret)
+      expect(store.items.get(keyId)).toBe(secret)
+      expect(read()).toBe(
+        `${text}\n[work]\nusername = alice\nmfa_serial = ${serial}\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${keyId}\ncredential_process = aws-iam-login work export\n`,
+      )
+      expect((yield* cli(files, ["work", "-t", validCode], { keyStore: store.layer })).code).toBe(0)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("file: the key asked for goes into [work] with username and mfa_serial", () =>
+    Effect.gen(function* () {
+      const { files, keyId, secret, read } = yield* setup
+      const store = fakeKeyStore()
+      const out = yield* cli(files, ["init", "work", "--store", "file"], {
+        keyStore: store.layer,
+        input: [keyId, secret],
+      })
+      expect(out.code).toBe(0)
+      expect(read()).toContain(
+        `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nusername = alice\nmfa_serial = ${serial}\n`,
+      )
+      expect(store.calls).toEqual([])
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("a key AWS does not take, or a profile that has a key, changes nothing", () =>
+    Effect.gen(function* () {
+      const { files, keyId, secret, read } = yield* setup
+      const store = fakeKeyStore()
+      const wrong = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: [keyId, `${secret}x`],
+      })
+      expect(wrong.code).toBe(1)
+      expect(wrong.stderr).not.toContain(secret)
+      expect(store.calls).toEqual([])
+      expect(read()).toBe(text)
+      const bad = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: ["nope"],
+      })
+      expect(bad.stderr).toBe("aws-iam-login: That is not an access key id. Nothing was changed.")
+      fs.appendFileSync(
+        files.credentials,
+        `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\n`,
+      )
+      const had = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: [keyId, secret],
+      })
+      expect(had.code).toBe(1)
+      expect(had.stderr).toContain(
+        "[work] already has a key: run aws-iam-login work init without --store, then aws-iam-login work key --store keyring",
+      )
+      expect(store.calls).toEqual([])
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect("the file's edit fails: the item this run stored is removed and the file is as it was", () =>
+    Effect.gen(function* () {
+      const { files, keyId, secret, read } = yield* setup
+      const store = fakeKeyStore()
+      const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: [keyId, secret],
+        failWrite: 1,
+      })
+      expect(out.code).toBe(1)
+      expect(out.stderr).toBe(
+        `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the OS secret store is removed.`,
+      )
+      expect(store.items.size).toBe(0)
+      expect(read()).toBe(text)
+
+      // [work] does not read the key back: the edit is undone, the item removed.
+      const failing = fakeKeyStore()
+      failing.faults.set(4, "locked")
+      const undone = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: failing.layer,
+        input: [keyId, secret],
+      })
+      expect(undone.code).toBe(1)
+      expect(undone.stderr).toBe(
+        `aws-iam-login: [work] did not read the key back from the OS secret store, so ${files.credentials} is as it was; the copy this run wrote to the OS secret store is removed.`,
+      )
+      expect(failing.items.size).toBe(0)
+      expect(read()).toBe(text)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+})
