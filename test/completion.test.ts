@@ -47,6 +47,7 @@ describe("completion candidates, read from the command definitions", () => {
       "list",
       "logout",
       "key",
+      "doctor",
     ])
     expect(complete("status", "")).toEqual(["work", "personal"])
     expect(complete("list", "")).toEqual([])

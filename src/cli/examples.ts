@@ -65,6 +65,12 @@ const examples: Record<string, ReadonlyArray<Example>> = {
     ["aws-iam-login list --keys --json", "with each key's age from IAM, as JSON"],
   ],
   logout: [["aws-iam-login work logout", "removes [work-sts]; [work] and everything else stay"]],
+  doctor: [
+    [
+      "aws-iam-login work doctor",
+      "checks where the key of [work] is kept, the credentials file and the credential_process lines; exit 1 on a problem",
+    ],
+  ],
   key: [
     [
       "aws-iam-login work key --store keyring",

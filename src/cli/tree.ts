@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import pkg from "../../package.json" with { type: "json" }
+import { doctor } from "../commands/doctor.js"
 import { exec } from "../commands/exec.js"
 import { exportCommand } from "../commands/export.js"
 import { init } from "../commands/init.js"
@@ -24,7 +25,7 @@ import { flagsIn, flagsOf } from "./flags.js"
 export const name = "aws-iam-login"
 
 /** The subcommands, in the order the help lists them: the one list (completion reads it too). */
-const subcommands = [login, init, rotate, status, exportCommand, exec, list, logout, key] as const
+const subcommands = [login, init, rotate, status, exportCommand, exec, list, logout, key, doctor] as const
 
 export const description =
   "Log in to AWS as an IAM user with an MFA device: your long-term key and a 6-digit code become a session in [<profile>-sts] of ~/.aws/credentials, for the AWS CLI and every SDK. Also rotates that key without locking you out."

@@ -271,6 +271,26 @@ export const drvfsWithoutMetadata = (table: string, real: string) => {
   )
 }
 
+/** `command` as a shell finds it: a path as given, else each PATH entry with each of `extensions`. */
+const findOnPath =
+  (windows: boolean, env: (name: string) => string | undefined) =>
+  (command: string): string | undefined => {
+    const paths = windows ? path.win32 : path.posix
+    const extensions = windows ? ["", ...(env("PATHEXT") ?? ".COM;.EXE;.BAT;.CMD").split(";")] : [""]
+    const dirs =
+      command.includes(paths.sep) || command.includes("/") ? [""] : (env("PATH") ?? "").split(paths.delimiter)
+    for (const dir of dirs)
+      for (const extension of extensions) {
+        const file = dir === "" ? `${command}${extension}` : paths.join(dir, `${command}${extension}`)
+        try {
+          if (!nodeFs.statSync(file).isFile()) continue
+          if (!windows) nodeFs.accessSync(file, nodeFs.constants.X_OK)
+          return file
+        } catch {}
+      }
+    return undefined
+  }
+
 const realPath = (dir: string) => {
   try {
     return nodeFs.realpathSync(dir)
@@ -315,6 +335,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
     userShell: () => (windows ? env("ComSpec") || "cmd.exe" : env("SHELL")) || "/bin/sh",
     shell: windows ? windowsShell(env) : posixShell,
     spawner: windows ? windowsSpawn : nodeSpawn,
+    findCommand: findOnPath(windows, env),
     passOn: (child, signal) =>
       windows
         ? signal === "SIGINT" || child.pid === undefined

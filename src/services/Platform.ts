@@ -58,6 +58,8 @@ export interface PlatformShape {
   readonly spawner: Effect.Effect<
     (command: string, args: ReadonlyArray<string>, options: SpawnOptions) => ChildProcess
   >
+  /** Where a person's shell finds `command` on PATH (through PATHEXT on Windows): an existing file it may run; undefined when none. */
+  readonly findCommand: (command: string) => string | undefined
   /** Passes a signal this process received on to a command it runs (on Windows Ctrl-C reaches it from the console itself). */
   readonly passOn: (child: ChildProcess, signal: NodeJS.Signals) => Effect.Effect<void>
   /** Ends the process `pid` and every process it started (a process group; `taskkill /T /F` on Windows). */

@@ -1,0 +1,95 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { available, aws_iam_login, bin, initialisedHome, type Moto, startMoto } from "./moto.js"
+import { type SecretService, secretServiceAvailable, startSecretService } from "./secret-service.js"
+
+/** `doctor` through the built CLI: one line per check, exit 1 on a problem, the fix in the line. */
+describe.runIf(available)("aws-iam-login <profile> doctor", () => {
+  let moto: Moto
+  /** A directory where `aws-iam-login` is the built CLI, as credential_process finds it. */
+  const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-path-"))
+  fs.symlinkSync(bin, path.join(tools, "aws-iam-login"))
+  const withTool = `${tools}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`
+  beforeAll(async () => {
+    moto = await startMoto()
+  }, 60_000)
+  afterAll(() => moto?.stop())
+
+  it("a key in the file: ok without opening the store; a credential_process of this tool not on PATH is a problem with its fix, exit 1", async () => {
+    const { home } = await initialisedHome(moto, "doctor-file-user")
+    fs.writeFileSync(
+      home.config,
+      "[default]\nregion = us-east-1\n[profile app]\ncredential_process = aws-iam-login work export\n",
+    )
+    const before = home.read()
+    // A session bus that is not there: opening the store would fail, so an ok line proves it was not opened.
+    const noBus = {
+      DBUS_SESSION_BUS_ADDRESS: `unix:path=${path.join(os.tmpdir(), `aws-iam-login-no-bus-${process.pid}`)}`,
+    }
+    const good = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], {
+      env: { ...noBus, PATH: withTool },
+    })
+    expect(good).toMatchObject({ code: 0, stderr: "" })
+    const lines = good.stdout.trimEnd().split("\n")
+    expect(lines).toHaveLength(3)
+    expect(lines[0]).toMatch(
+      /^ok +key +the key AKIA…\w{4} is in \[work\] of .*; the OS secret store is not used, so it was not opened/,
+    )
+    expect(lines[1]).toMatch(/^ok +credentials file +/)
+    expect(lines[2]).toBe(
+      `ok       credential_process  [profile app] of ${home.config} runs ${path.join(tools, "aws-iam-login")}`,
+    )
+
+    const bad = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env: noBus })
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toContain(
+      `PROBLEM  credential_process  [profile app] of ${home.config} runs aws-iam-login, which is not found as a program you may run on PATH: install the tool`,
+    )
+    expect(bad.stderr).toBe(
+      "aws-iam-login: 1 problem found in the setup of [work]: each PROBLEM line above says what to do.\n",
+    )
+    expect(home.read()).toBe(before)
+  }, 120_000)
+
+  it("a credentials file in a directory others can write to is a problem named with its fix", async () => {
+    const { home } = await initialisedHome(moto, "doctor-dir-user")
+    fs.chmodSync(path.dirname(home.credentials), 0o777)
+    const result = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env: { PATH: withTool } })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /^PROBLEM +credentials file +.*other users can write to it \(mode 777\).*chmod 700/m,
+    )
+  }, 120_000)
+
+  describe.runIf(secretServiceAvailable)("with the key in the OS secret store (gnome-keyring)", () => {
+    let service: SecretService
+    beforeAll(async () => {
+      service = await startSecretService()
+    }, 60_000)
+    afterAll(() => service?.stop())
+
+    it("ok while the keyring answers unlocked; locked, the key line is a problem that says how to unlock it", async () => {
+      const { home } = await initialisedHome(moto, "doctor-store-user")
+      const env = { ...service.env, PATH: withTool }
+      const moved = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], { env })
+      expect(moved).toMatchObject({ code: 0, stderr: "" })
+      const good = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env })
+      expect(good).toMatchObject({ code: 0, stderr: "" })
+      expect(good.stdout).toMatch(
+        /^ok +key +the key AKIA…\w{4} is in the OS secret store \(service aws-iam-login, account AKIA\w+\), which answered, unlocked$/m,
+      )
+      expect(good.stdout).toMatch(/^ok +credential_process +\[work\] of .* runs /m)
+
+      await service.lock()
+      const locked = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env })
+      expect(locked.code).toBe(1)
+      expect(locked.stdout).toMatch(
+        /^PROBLEM +key +Could not read from the OS secret store: the keyring is locked: unlock it/m,
+      )
+      expect(locked.stderr).toContain("1 problem found")
+      await service.unlock()
+    }, 120_000)
+  })
+})
