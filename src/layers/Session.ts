@@ -81,11 +81,16 @@ const standsFor = (file: IniFile, name: ProfileName) =>
     const config = (yield* (yield* CredentialsFile).readConfig).sections
     const value = (p: string, key: string) =>
       file.sections.get(p)?.values[key] ?? Ini.configProfile(config, p)?.values[key]
+    // A key in the profile's lines, or a pointer to it in the OS secret store.
+    const hasKey = (p: string) =>
+      value(p, "aws_access_key_id") !== undefined ||
+      storedKeyOf(file.sections.get(p)?.values) !== undefined ||
+      storedKeyOf(Ini.configProfile(config, p)?.values) !== undefined
     const sessionOwner = (p: string) => {
       const base = p.slice(0, -"-sts".length)
       const written = file.sections.get(p)
       return p.endsWith("-sts") &&
-        value(base, "aws_access_key_id") !== undefined &&
+        hasKey(base) &&
         (written === undefined || written.values.aws_session_token !== undefined)
         ? base
         : undefined
@@ -95,7 +100,7 @@ const standsFor = (file: IniFile, name: ProfileName) =>
       const owner = sessionOwner(current)
       if (owner !== undefined)
         return Option.some(new StandsForProfile({ profile: name, owner, via, direct: false }))
-      if (via.length > 1 && value(current, "aws_access_key_id") !== undefined)
+      if (via.length > 1 && hasKey(current))
         return Option.some(new StandsForProfile({ profile: name, owner: current, via, direct: true }))
       const source = value(current, "source_profile")
       if (source === undefined || via.includes(source)) return Option.none()

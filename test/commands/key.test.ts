@@ -99,6 +99,22 @@ describe("key --store", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "[work-sts] of a stored key's profile is named as [work]'s session, before and after a login",
+    () =>
+      Effect.gen(function* () {
+        const { files } = yield* setup
+        const store = fakeKeyStore()
+        const options = { keyStore: store.layer }
+        expect((yield* cli(files, ["work", "key", "--store", "keyring"], options)).code).toBe(0)
+        const said =
+          "[work-sts] is the session aws-iam-login writes for [work], not a profile with your IAM user's key"
+        expect((yield* cli(files, ["work-sts", "status"], options)).stderr).toContain(said)
+        expect((yield* cli(files, ["work", "-t", validCode], options)).code).toBe(0)
+        expect((yield* cli(files, ["work-sts", "-t", validCode], options)).stderr).toContain(said)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   // Store calls of a move in: 1 read (nothing there yet), 2 write, 3 read back, 4 read by the check that [work] resolves.
   for (const call of [1, 2, 3, 4]) {
     it.effect(
