@@ -1,6 +1,9 @@
 import * as Command from "@effect/cli/Command"
+import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { profile } from "../cli/profile.js"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
@@ -8,17 +11,18 @@ import { storeService } from "../schema/KeyStore.js"
 import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
 import { Platform } from "../services/Platform.js"
 import { Session } from "../services/Session.js"
+import { type Signer, Sts } from "../services/Sts.js"
 import { sessionProcess } from "./key.js"
 
-/** One line of the report: what was checked, and either what was found or the problem with its fix. */
+/** One line of the report: what was checked, and what was found, the problem with its fix, or why it was not checked. */
 interface Check {
   readonly topic: string
-  readonly ok: boolean
+  readonly status: "ok" | "PROBLEM" | "skipped"
   readonly text: string
 }
 
-const ok = (topic: string, text: string): Check => ({ topic, ok: true, text })
-const problem = (topic: string, text: string): Check => ({ topic, ok: false, text })
+const ok = (topic: string, text: string): Check => ({ topic, status: "ok", text })
+const problem = (topic: string, text: string): Check => ({ topic, status: "PROBLEM", text })
 
 /** The program a `credential_process` line starts, as its first word (quotes removed). */
 const programOf = (line: string) => {
@@ -26,30 +30,78 @@ const programOf = (line: string) => {
   return match?.[1] ?? match?.[2] ?? match?.[3] ?? ""
 }
 
-/** The key's store: read the item when the profile points to one; a file key leaves the store unopened. */
+/**
+ * The key's store: the item read when the profile points to one; a file key leaves the store
+ * unopened. With what signs the AWS checks: the key, or a stored key's valid session.
+ */
 const storeCheck = (name: ProfileName) =>
   Effect.gen(function* () {
     const session = yield* Session
     const located = yield* session.locate(name)
     const where = `[${located.home.section}] of ${located.home.file.path}`
     if (located.stored === undefined)
-      return ok(
-        "key",
-        `the key ${maskKeyId(located.described.aws_access_key_id)} is in ${where}; the OS secret store is not used, so it was not opened (key --store keyring moves the key there)`,
-      )
+      return {
+        check: ok(
+          "key",
+          `the key ${maskKeyId(located.described.aws_access_key_id)} is in ${where}; the OS secret store is not used, so it was not opened (key --store keyring moves the key there)`,
+        ),
+        signer: Either.getRight(yield* session.reader(located)),
+      }
     const keyId = located.stored
     return yield* session.withKey(located).pipe(
-      Effect.as(
-        ok(
+      Effect.map((loaded) => ({
+        check: ok(
           "key",
           `the key ${maskKeyId(keyId)} is in the OS secret store (service ${storeService}, account ${keyId}), which answered, unlocked`,
         ),
-      ),
+        signer: Option.some(loaded.signer),
+      })),
       Effect.catchTags({
-        KeyStoreFailed: (error) => Effect.succeed(problem("key", error.message)),
-        StoredKeyMissing: (error) => Effect.succeed(problem("key", error.message)),
+        KeyStoreFailed: (error) =>
+          Effect.succeed({ check: problem("key", error.message), signer: Option.none() }),
+        StoredKeyMissing: (error) =>
+          Effect.succeed({ check: problem("key", error.message), signer: Option.none() }),
       }),
     )
+  })
+
+/** A skew AWS's and this machine's clocks may have before session expiry (judged with a 5-minute margin) goes wrong. */
+const skewLimitSeconds = 60
+
+/** The key signs a read-only call; AWS's Date header against this machine's clock. */
+const awsChecks = (signer: Option.Option<Signer>) =>
+  Effect.gen(function* () {
+    if (Option.isNone(signer))
+      return [
+        {
+          topic: "AWS",
+          status: "skipped",
+          text: "not asked: no key to sign with (see the key line above)",
+        } as const,
+      ]
+    const sts = yield* Sts
+    const answer = yield* sts.getCallerIdentity(signer.value).pipe(Effect.either)
+    if (Either.isLeft(answer)) return [problem("AWS", answer.left.message)]
+    const identity = answer.right
+    const now = yield* Clock.currentTimeMillis
+    const signs = ok("AWS", `the key signs as ${identity.arn}`)
+    if (identity.answeredAt === undefined)
+      return [signs, problem("clock", "cannot tell: AWS's answer had no Date header")]
+    // The header has whole seconds and was written before the answer travelled: a second either way is noise.
+    const skew = Math.round((now - identity.answeredAt.getTime()) / 1000)
+    const off = `${Math.abs(skew)} s ${skew > 0 ? "ahead of" : "behind"} AWS's`
+    return [
+      signs,
+      Math.abs(skew) < skewLimitSeconds
+        ? ok(
+            "clock",
+            Math.abs(skew) <= 1 ? "this machine's clock agrees with AWS's" : `this machine's clock is ${off}`,
+          )
+        : problem(
+            "clock",
+            `this machine's clock is ${off}: a session is judged valid by it, and AWS refuses requests signed 5 minutes off; set the clock from the network (timedatectl set-ntp true; on macOS and Windows, the date and time settings)`,
+          ),
+    ]
   })
 
 /** The credentials file can be written safely: the user's own, in directories only the user can change. */
@@ -106,8 +158,9 @@ export const doctor = Command.make(
     const files = yield* CredentialsFile
     const located = yield* (yield* Session).locate(name)
     const config = yield* files.readConfig
+    const store = yield* storeCheck(name)
     const checks = [
-      yield* storeCheck(name),
+      store.check,
       yield* fileCheck(located.file.path),
       ...(yield* processChecks(
         name,
@@ -117,11 +170,12 @@ export const doctor = Command.make(
         located.stored,
         located.home.section,
       )),
+      ...(yield* awsChecks(store.signer)),
     ]
     const width = Math.max(...checks.map((check) => check.topic.length))
     for (const check of checks)
-      yield* Console.log(`${check.ok ? "ok     " : "PROBLEM"}  ${check.topic.padEnd(width)}  ${check.text}`)
-    const problems = checks.filter((check) => !check.ok).length
+      yield* Console.log(`${check.status.padEnd(7)}  ${check.topic.padEnd(width)}  ${check.text}`)
+    const problems = checks.filter((check) => check.status === "PROBLEM").length
     if (problems > 0)
       return yield* new InvalidInput({
         reason: `${problems === 1 ? "1 problem" : `${problems} problems`} found in the setup of [${name}]: each PROBLEM line above says what to do.`,
@@ -129,6 +183,6 @@ export const doctor = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Check the setup of [<profile>]: where its key is kept (the OS secret store reachable and unlocked, only when the key is there), the credentials file's safety, and that each credential_process running this tool finds it; exit 1 when a check finds a problem",
+    "Check the setup of [<profile>]: where its key is kept (the OS secret store reachable and unlocked, only when the key is there), the credentials file's safety, that each credential_process running this tool finds it, that the key signs (sts:GetCallerIdentity) and the clock agrees with AWS's; exit 1 when a check finds a problem",
   ),
 )

@@ -305,6 +305,12 @@ const call = <M, A>(
 const loadSts = () => import("./sdk/sts.js")
 const loadIam = () => import("./sdk/iam.js")
 
+/** The Date header of an answer, when it reads as a date. */
+const answeredAt = (date: string | undefined): { answeredAt?: Date } => {
+  const time = date === undefined ? Number.NaN : Date.parse(date)
+  return Number.isNaN(time) ? {} : { answeredAt: new Date(time) }
+}
+
 const required = <A>(value: A | undefined, what: string): A => {
   if (value === undefined) throw new Error(`AWS returned no ${what}`)
   return value
@@ -332,6 +338,7 @@ export const StsLive = Layer.effect(
             arn: required(out.Arn, "ARN"),
             account: required(out.Account, "account"),
             userId: required(out.UserId, "user id"),
+            ...answeredAt(wire.config.seen.date),
           }
         }),
       getSessionToken: (signer, mfa, duration) =>

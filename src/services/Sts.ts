@@ -16,6 +16,8 @@ export interface CallerIdentity {
   readonly arn: string
   readonly account: string
   readonly userId: string
+  /** AWS's clock when it answered (its Date header, to the second), when the answer had one. */
+  readonly answeredAt?: Date
 }
 
 export interface MfaChallenge {

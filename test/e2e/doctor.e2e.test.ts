@@ -33,13 +33,17 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
     })
     expect(good).toMatchObject({ code: 0, stderr: "" })
     const lines = good.stdout.trimEnd().split("\n")
-    expect(lines).toHaveLength(3)
+    expect(lines).toHaveLength(5)
     expect(lines[0]).toMatch(
       /^ok +key +the key AKIA…\w{4} is in \[work\] of .*; the OS secret store is not used, so it was not opened/,
     )
     expect(lines[1]).toMatch(/^ok +credentials file +/)
     expect(lines[2]).toBe(
       `ok       credential_process  [profile app] of ${home.config} runs ${path.join(tools, "aws-iam-login")}`,
+    )
+    expect(lines[3]).toMatch(/^ok +AWS +the key signs as arn:aws:iam::123456789012:user\/doctor-file-user$/)
+    expect(lines[4]).toMatch(
+      /^ok +clock +this machine's clock (agrees with AWS's|is 1 s (ahead of|behind) AWS's)$/,
     )
 
     const bad = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env: noBus })
@@ -51,6 +55,24 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
       "aws-iam-login: 1 problem found in the setup of [work]: each PROBLEM line above says what to do.\n",
     )
     expect(home.read()).toBe(before)
+  }, 120_000)
+
+  it("AWS's clock 10 minutes off the machine's (its Date header) is a problem that says how to set the clock", async () => {
+    const { home } = await initialisedHome(moto, "doctor-clock-user")
+    const skewed = await moto.proxy()
+    skewed.skew(600)
+    try {
+      const result = await aws_iam_login(home, skewed.endpoint, ["work", "doctor"], {
+        env: { PATH: withTool },
+      })
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(
+        /^PROBLEM +clock +this machine's clock is 600 s behind AWS's: .*set the clock from the network \(timedatectl set-ntp true/m,
+      )
+      expect(result.stderr).toContain("1 problem found")
+    } finally {
+      await skewed.stop()
+    }
   }, 120_000)
 
   it("a credentials file in a directory others can write to is a problem named with its fix", async () => {
@@ -88,6 +110,7 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
       expect(locked.stdout).toMatch(
         /^PROBLEM +key +Could not read from the OS secret store: the keyring is locked: unlock it/m,
       )
+      expect(locked.stdout).toMatch(/^skipped +AWS +not asked: no key to sign with/m)
       expect(locked.stderr).toContain("1 problem found")
       await service.unlock()
     }, 120_000)

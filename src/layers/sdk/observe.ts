@@ -1,23 +1,25 @@
 // What the SDK did for one call, for `--debug` and for the message when AWS does not answer: the
-// endpoint (scheme, host and port) it sent to, the HTTP status and content type of the last answer
-// and how many attempts it made. Nothing from the request's or the answer's body.
+// endpoint (scheme, host and port) it sent to, the HTTP status, content type and date of the last
+// answer and how many attempts it made. Nothing from the request's or the answer's body.
 export interface Observed {
   endpoint?: string
   status?: number
   contentType?: string
   attempts?: number
+  /** The Date header of the last answer: AWS's clock, to the second. */
+  date?: string
 }
 
 interface Metadata {
   readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number }
 }
 
-/** The content type of a raw HTTP answer (on the result of a call, hidden on the SDK's error as `$response`). */
-const contentType = (response: unknown): string | undefined => {
+/** A header of a raw HTTP answer (on the result of a call, hidden on the SDK's error as `$response`). */
+const header = (response: unknown, wanted: string): string | undefined => {
   if (typeof response !== "object" || response === null || !("headers" in response)) return undefined
   const headers: unknown = response.headers
   if (typeof headers !== "object" || headers === null) return ""
-  const found = Object.entries(headers).find(([name]) => name.toLowerCase() === "content-type")?.[1]
+  const found = Object.entries(headers).find(([name]) => name.toLowerCase() === wanted)?.[1]
   return typeof found === "string" ? found : ""
 }
 
@@ -42,8 +44,10 @@ export const observe =
     const record = (metadata: Metadata["$metadata"], response: unknown) => {
       if (metadata?.httpStatusCode !== undefined) seen.status = metadata.httpStatusCode
       if (metadata?.attempts !== undefined) seen.attempts = metadata.attempts
-      const type = contentType(response)
+      const type = header(response, "content-type")
       if (type !== undefined) seen.contentType = type
+      const date = header(response, "date")
+      if (date) seen.date = date
     }
     return next(args).then(
       (result) => {
