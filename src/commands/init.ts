@@ -24,7 +24,7 @@ import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
 import { Session } from "../services/Session.js"
 import { type Signer, Sts } from "../services/Sts.js"
-import { ask } from "../services/Terminal.js"
+import { ask, askHidden } from "../services/Terminal.js"
 import { noOrphan, placeInStore, resolvesTo, sessionProcess } from "./key.js"
 
 const force = Options.boolean("force").pipe(
@@ -86,22 +86,28 @@ const identify = (name: ProfileName, signer: Signer, yes: boolean) =>
     return { userName: user.userName, serial }
   })
 
-/** One value asked on the terminal, else read as a line of stdin; never echoed back in a message. */
-const readValue = <A, I>(question: string, what: string, schema: Schema.Schema<A, I>) =>
+/**
+ * One value asked on the terminal (`hidden`: not shown as typed), else read as a line of stdin;
+ * never repeated in a message.
+ */
+const readValue = <A, I>(question: string, what: string, schema: Schema.Schema<A, I>, hidden = false) =>
   Effect.gen(function* () {
     const decode = (answer: string) =>
       Schema.decodeUnknownEither(schema)(answer.trim()).pipe(Either.mapLeft(() => `That is not ${what}.`))
     const terminal = yield* Terminal.Terminal
-    if (yield* terminal.isTTY) return yield* ask(question, decode)
-    const line = yield* terminal.readLine.pipe(
-      Effect.catchTag(
-        "QuitException",
-        () =>
-          new InvalidInput({
-            reason: `No ${what}: give it on the terminal, or as a line of stdin. Nothing was changed.`,
-          }),
-      ),
-    )
+    const tty = yield* terminal.isTTY
+    if (tty && !hidden) return yield* ask(question, decode)
+    const line = tty
+      ? Redacted.value(yield* askHidden(question))
+      : yield* terminal.readLine.pipe(
+          Effect.catchTag(
+            "QuitException",
+            () =>
+              new InvalidInput({
+                reason: `No ${what}: give it on the terminal, or as a line of stdin. Nothing was changed.`,
+              }),
+          ),
+        )
     return yield* Either.mapLeft(
       decode(line),
       (reason) => new InvalidInput({ reason: `${reason} Nothing was changed.` }),
@@ -123,7 +129,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
     }
     yield* files.writable()
     const keyId = yield* readValue("AWS Access Key ID: ", "an access key id", AccessKeyId)
-    const secret = yield* readValue("AWS Secret Access Key: ", "a secret access key", Secret)
+    const secret = yield* readValue("AWS Secret Access Key: ", "a secret access key", Secret, true)
     const region = yield* files.region(name, file)
     const signer = {
       credentials: { accessKeyId: keyId, secretAccessKey: secret },

@@ -1,6 +1,8 @@
 import * as Terminal from "@effect/platform/Terminal"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { Cancelled } from "../schema/Errors.js"
 
 /** Asks on the terminal until `parse` accepts the answer; Ctrl-D or Ctrl-C cancels. */
@@ -19,3 +21,29 @@ export const ask = <A>(question: string, parse: (answer: string) => Either.Eithe
       yield* terminal.display(`${parsed.left}\n`).pipe(Effect.orDie)
     }
   })
+
+/**
+ * Asks for a secret on the terminal without echoing it (keys are read one by one, as typed or
+ * pasted); Enter ends it, Backspace takes a character back, Ctrl-C or Ctrl-D cancels.
+ */
+export const askHidden = (question: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const terminal = yield* Terminal.Terminal
+      yield* terminal.display(question).pipe(Effect.orDie)
+      const keys = yield* terminal.readInput
+      let typed = ""
+      for (;;) {
+        const next = yield* Effect.option(keys.take)
+        if (Option.isNone(next) || (next.value.key.ctrl && ["c", "d"].includes(next.value.key.name))) {
+          yield* terminal.display("\n").pipe(Effect.orDie)
+          return yield* new Cancelled({ reason: "Cancelled: no answer was given; nothing was changed." })
+        }
+        const { key, input } = next.value
+        if (key.name === "return" || key.name === "enter") break
+        typed = key.name === "backspace" ? typed.slice(0, -1) : typed + Option.getOrElse(input, () => "")
+      }
+      yield* terminal.display("\n").pipe(Effect.orDie)
+      return Redacted.make(typed)
+    }),
+  )

@@ -47,6 +47,32 @@ describe("init --store on a new profile", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("on a terminal the secret is read without being shown; Ctrl-D at it changes nothing", () =>
+    Effect.gen(function* () {
+      const { files, keyId, secret, read } = yield* setup
+      const store = fakeKeyStore()
+      const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: [keyId, secret],
+        tty: true,
+      })
+      expect(out.code).toBe(0)
+      expect(out.shown).toBe("AWS Access Key ID: AWS Secret Access Key: \n")
+      expect(store.items.get(keyId)).toBe(secret)
+      const other = tempHome()
+      fs.writeFileSync(other.credentials, text)
+      const cancelled = yield* cli(other, ["work", "init", "--store", "keyring"], {
+        keyStore: store.layer,
+        input: [keyId],
+        tty: true,
+      })
+      expect(cancelled.code).toBe(1)
+      expect(cancelled.stderr).toBe("aws-iam-login: Cancelled: no answer was given; nothing was changed.")
+      expect(fs.readFileSync(other.credentials, "utf8")).toBe(text)
+      expect(read()).toContain(`aws_iam_login_key_id = ${keyId}`)
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("file: the key asked for goes into [work] with username and mfa_serial", () =>
     Effect.gen(function* () {
       const { files, keyId, secret, read } = yield* setup

@@ -10,6 +10,7 @@ import {
   aws,
   aws_iam_login,
   bin,
+  environment,
   type Home,
   initialisedHome,
   launch,
@@ -19,6 +20,7 @@ import {
   which,
 } from "./moto.js"
 import { motoForSuite } from "./suite.js"
+import { Tmux } from "./terminal.js"
 
 const run = promisify(execFile)
 const secretService =
@@ -201,6 +203,34 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     )
     expect(identity).toMatchObject({ code: 0 })
   }, 120_000)
+
+  it.runIf(which("tmux"))(
+    "on a terminal, init --store keyring reads the secret without showing it",
+    async () => {
+      const user = await seedUser(moto, "tty-store-user", { devices: ["tty-store-user-phone"] })
+      const home = makeHome(user)
+      home.write("[other]\r\nx = 1\r\n")
+      const tmux = new Tmux(
+        ["sh", "-c", `"${process.execPath}" "${bin}" work init --store keyring; echo "exit $?"; sleep 60`],
+        environment(home, moto.endpoint, env()),
+        home.dir,
+      )
+      try {
+        await tmux.waitFor(/AWS Access Key ID:\s*$/m, 60)
+        tmux.type(user.accessKeyId, "Enter")
+        await tmux.waitFor(/AWS Secret Access Key:\s*$/m)
+        tmux.type(user.secretAccessKey, "Enter")
+        const screen = await tmux.waitFor(/^exit \d+$/m, 60)
+        expect(screen).toContain("Next: aws-iam-login work")
+        expect(screen).toMatch(/^exit 0$/m)
+        expect(screen).not.toContain(user.secretAccessKey)
+        expect(await lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+      } finally {
+        tmux.stop()
+      }
+    },
+    120_000,
+  )
 
   it("a credentials file that cannot be written: one sentence, the file untouched, nothing left in the keyring", async () => {
     const { user, home } = await initialisedHome(moto, "read-only-user")

@@ -4,7 +4,7 @@ import * as path from "node:path"
 import * as Terminal from "@effect/platform/Terminal"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { Console, Duration, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import { Console, Duration, Effect, Fiber, Layer, Mailbox, Option, Redacted, TestClock } from "effect"
 import { main } from "../../src/cli/main.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
 import * as JournalLayer from "../../src/layers/Journal.js"
@@ -72,7 +72,18 @@ export const scriptedTerminal = (io: Io, input: ReadonlyArray<string>, tty: bool
       columns: Effect.succeed(80),
       rows: Effect.succeed(24),
       isTTY: Effect.succeed(tty),
-      readInput: Effect.die("readInput is not scripted"),
+      // The next line, typed key by key and ended with Enter (as a hidden answer is read).
+      readInput: Effect.gen(function* () {
+        const keys = yield* Mailbox.make<Terminal.UserInput>()
+        const line = lines.shift()
+        const key = (name: string) => ({ name, ctrl: false, meta: false, shift: false })
+        if (line !== undefined) {
+          for (const c of line) yield* keys.offer({ input: Option.some(c), key: key(c) })
+          yield* keys.offer({ input: Option.none(), key: key("return") })
+        }
+        yield* keys.end
+        return keys
+      }),
       readLine: Effect.suspend(() => {
         const line = lines.shift()
         return line === undefined ? Effect.fail(new Terminal.QuitException()) : Effect.succeed(line)
