@@ -9,6 +9,7 @@ import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
 import { storeService } from "../schema/KeyStore.js"
 import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
+import { Iam } from "../services/Iam.js"
 import { Platform } from "../services/Platform.js"
 import { Session } from "../services/Session.js"
 import { type Signer, Sts } from "../services/Sts.js"
@@ -65,6 +66,14 @@ const storeCheck = (name: ProfileName) =>
     )
   })
 
+/** The calls rotate makes on the user's own keys. */
+const rotateNeeds = [
+  "iam:ListAccessKeys",
+  "iam:CreateAccessKey",
+  "iam:UpdateAccessKey",
+  "iam:DeleteAccessKey",
+]
+
 /** A skew AWS's and this machine's clocks may have before session expiry (judged with a 5-minute margin) goes wrong. */
 const skewLimitSeconds = 60
 
@@ -83,11 +92,30 @@ const awsChecks = (signer: Option.Option<Signer>) =>
     const answer = yield* sts.getCallerIdentity(signer.value).pipe(Effect.either)
     if (Either.isLeft(answer)) return [problem("AWS", answer.left.message)]
     const identity = answer.right
+    const decided = yield* (yield* Iam)
+      .simulatePolicy(signer.value, identity.arn, rotateNeeds)
+      .pipe(Effect.either)
+    const denied = Either.map(decided, (map) => rotateNeeds.filter((action) => map.get(action) !== true))
+    const policy: Check = Either.match(denied, {
+      onLeft: (error) => ({
+        topic: "policy",
+        status: "skipped",
+        text: `cannot tell what rotate may do: iam:SimulatePrincipalPolicy failed (${error.message})`,
+      }),
+      onRight: (actions) =>
+        actions.length === 0
+          ? ok("policy", `the user's policies allow what rotate needs (${rotateNeeds.join(", ")})`)
+          : problem(
+              "policy",
+              `the user's policies do not allow ${actions.join(", ")} on ${identity.arn}, which rotate needs: ask your AWS administrator to allow them`,
+            ),
+    })
     const now = yield* Clock.currentTimeMillis
     const signs = ok("AWS", `the key signs as ${identity.arn}`)
     if (identity.answeredAt === undefined)
       return [
         signs,
+        policy,
         { topic: "clock", status: "skipped", text: "cannot tell: AWS's answer had no Date header" } as const,
       ]
     // The header has whole seconds and was written before the answer travelled: a second either way is noise.
@@ -95,6 +123,7 @@ const awsChecks = (signer: Option.Option<Signer>) =>
     const off = `${Math.abs(skew)} s ${skew > 0 ? "ahead of" : "behind"} AWS's`
     return [
       signs,
+      policy,
       Math.abs(skew) < skewLimitSeconds
         ? ok(
             "clock",

@@ -423,6 +423,20 @@ export const IamLive = Layer.effect(
             wire.options,
           )
         }),
+      simulatePolicy: (signer, userArn, actions) =>
+        iam("SimulatePrincipalPolicy", signer, "retry", async (sdk, client, wire) => {
+          const out = await client.send(
+            new sdk.SimulatePrincipalPolicyCommand({
+              PolicySourceArn: userArn,
+              ActionNames: [...actions],
+              ResourceArns: [userArn],
+            }),
+            wire.options,
+          )
+          return new Map(
+            (out.EvaluationResults ?? []).map((r) => [r.EvalActionName ?? "", r.EvalDecision === "allowed"]),
+          )
+        }),
       accessKeyLastUsed: (signer, accessKeyId) =>
         iam("GetAccessKeyLastUsed", signer, "retry", async (sdk, client, wire) => {
           const out = await client.send(

@@ -44,6 +44,15 @@ export class Iam extends Context.Tag("aws-iam-login/Iam")<
       userName: string,
       accessKeyId: AccessKeyId,
     ) => Effect.Effect<void, AwsError>
+    /**
+     * What the user's policies decide for each action on `resource` (iam:SimulatePrincipalPolicy,
+     * which reads and changes nothing): true when allowed.
+     */
+    readonly simulatePolicy: (
+      signer: Signer,
+      userArn: string,
+      actions: ReadonlyArray<string>,
+    ) => Effect.Effect<ReadonlyMap<string, boolean>, AwsError>
     /** When AWS last saw the key sign a call; none when it never did. */
     readonly accessKeyLastUsed: (
       signer: Signer,

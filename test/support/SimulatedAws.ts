@@ -310,6 +310,11 @@ export class SimAccount {
   })
 
   readonly iam = Iam.of({
+    simulatePolicy: (signer, _userArn, actions) =>
+      Effect.map(
+        this.authenticate("iam:SimulatePrincipalPolicy", signer),
+        ({ caller }) => new Map(actions.map((action) => [action, !caller.denied.has(action)])),
+      ),
     listMfaDevices: (signer, userName) =>
       Effect.gen(this, function* () {
         const { caller, call } = yield* this.authenticate("iam:ListMFADevices", signer)

@@ -8,6 +8,7 @@ export {
   GetAccessKeyLastUsedCommand,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
+  SimulatePrincipalPolicyCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam"
 
