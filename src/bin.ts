@@ -111,12 +111,16 @@ export const start = () =>
       disablePrettyLogger: true,
       teardown: (exit, onExit) => {
         signalsEndAtOnce()
+        // Interrupted by no signal: Ctrl-C at a prompt that reads keys one by one (the terminal sent none).
+        const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+        if (received === undefined && !hasFinished() && interrupted)
+          process.stderr.write("aws-iam-login: interrupted by Ctrl-C.\n")
         onExit(
           hasFinished()
             ? Number(process.exitCode ?? 0)
             : received !== undefined
               ? exitCodes[received]
-              : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+              : interrupted
                 ? 130
                 : Number(process.exitCode ?? 0),
         )

@@ -24,7 +24,7 @@ export const ask = <A>(question: string, parse: (answer: string) => Either.Eithe
 
 /**
  * Asks for a secret on the terminal without echoing it (keys are read one by one, as typed or
- * pasted); Enter ends it, Backspace takes a character back, Ctrl-C or Ctrl-D cancels.
+ * pasted); Enter ends it, Backspace takes a character back, Ctrl-D cancels, Ctrl-C interrupts the run.
  */
 export const askHidden = (question: string) =>
   Effect.scoped(
@@ -35,8 +35,11 @@ export const askHidden = (question: string) =>
       let typed = ""
       for (;;) {
         const next = yield* Effect.option(keys.take)
-        if (Option.isNone(next) || (next.value.key.ctrl && ["c", "d"].includes(next.value.key.name))) {
+        const ctrl = Option.isSome(next) && next.value.key.ctrl ? next.value.key.name : undefined
+        if (Option.isNone(next) || ctrl === "c" || ctrl === "d") {
           yield* terminal.display("\n").pipe(Effect.orDie)
+          // Keys read one by one leave the terminal no Ctrl-C to signal: the run ends as that signal ends it.
+          if (ctrl === "c") return yield* Effect.interrupt
           return yield* new Cancelled({ reason: "Cancelled: no answer was given; nothing was changed." })
         }
         const { key, input } = next.value

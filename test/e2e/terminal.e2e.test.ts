@@ -105,6 +105,22 @@ describe.runIf(ready)("at the terminal, and in a pipe", () => {
     expect(home.read()).toContain("[work-sts]")
   })
 
+  it("Ctrl-C at init --store keyring's hidden secret prompt ends the run as Ctrl-C does anywhere: exit 130, nothing changed", async () => {
+    const user = await seedUser(moto, "wanda", { devices: ["wandas-phone"] })
+    const home = makeHome(user)
+    home.write("[other]\r\nx = 1\r\n")
+    session = new Tmux(["bash", "--noprofile", "--norc", "-i"], { ...env(home), PS1: "$ " }, home.dir)
+    session.type("aws-iam-login work init --store keyring; echo exit=$?", "Enter")
+    await session.waitFor(/AWS Access Key ID:\s*$/m, 60)
+    session.type(user.accessKeyId, "Enter")
+    await session.waitFor(/AWS Secret Access Key:\s*$/m)
+    session.type(user.secretAccessKey.slice(0, 8), "C-c")
+    const screen = await session.waitFor(/exit=\d+/, 60)
+    expect(screen).toMatch(/AWS Secret Access Key: *\naws-iam-login: interrupted by Ctrl-C\.\n.*exit=130$/m)
+    expect(screen).not.toContain(user.secretAccessKey.slice(0, 8))
+    expect(home.read()).toBe("[other]\r\nx = 1\r\n")
+  }, 120_000)
+
   it("rotate shows the plan and asks on a terminal; piped without --yes it refuses", async () => {
     const user = await seedUser(moto, "vera", { devices: ["veras-phone"] })
     const home = makeHome(user)
