@@ -1,12 +1,9 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { promisify } from "node:util"
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  available,
   aws,
   aws_iam_login,
   bin,
@@ -19,57 +16,22 @@ import {
   seedUser,
   which,
 } from "./moto.js"
+import {
+  type SecretService,
+  secretServiceAvailable as secretService,
+  startSecretService,
+} from "./secret-service.js"
 import { motoForSuite } from "./suite.js"
 import { Tmux } from "./terminal.js"
 
-const run = promisify(execFile)
-const secretService =
-  available && which("gnome-keyring-daemon") && which("dbus-run-session") && which("secret-tool")
-
-/**
- * A session bus with gnome-keyring's Secret Service, unlocked, in fresh XDG directories: the bus
- * address and directories are what each command of the test runs with.
- */
-const startKeyring = async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-keyring-"))
-  const env = {
-    XDG_RUNTIME_DIR: path.join(dir, "run"),
-    XDG_DATA_HOME: path.join(dir, "data"),
-    HOME: path.join(dir, "home"),
-  }
-  for (const each of Object.values(env)) fs.mkdirSync(each, { mode: 0o700 })
-  const child: ChildProcess = spawn(
-    "dbus-run-session",
-    [
-      "--",
-      "sh",
-      "-c",
-      'printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; echo "$DBUS_SESSION_BUS_ADDRESS"; exec sleep 600',
-    ],
-    { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "ignore"], detached: true },
-  )
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString("utf8").trim()))
-    child.once("exit", () => reject(new Error("dbus-run-session ended")))
-  })
-  return {
-    env: {
-      DBUS_SESSION_BUS_ADDRESS: address,
-      XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR,
-      XDG_DATA_HOME: env.XDG_DATA_HOME,
-    },
-    stop: () => child.pid !== undefined && process.kill(-child.pid, "SIGKILL"),
-  }
-}
-
 describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-keyring) and moto", () => {
   const moto = motoForSuite()
-  let keyring: Awaited<ReturnType<typeof startKeyring>>
+  let keyring: SecretService
   /** A directory where `aws-iam-login` is the built CLI, as credential_process finds it. */
   const tools = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-path-"))
   fs.symlinkSync(bin, path.join(tools, "aws-iam-login"))
   beforeAll(async () => {
-    keyring = await startKeyring()
+    keyring = await startSecretService()
   }, 60_000)
   afterAll(() => {
     keyring?.stop()
@@ -78,13 +40,6 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     ...keyring.env,
     PATH: `${tools}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
   })
-  const lookup = (keyId: string) =>
-    run("secret-tool", ["lookup", "service", "aws-iam-login", "username", keyId], {
-      env: { ...process.env, ...env() },
-    }).then(
-      (r) => r.stdout,
-      () => undefined,
-    )
 
   it("moves the key into the keyring, where secret-tool finds it; login and the AWS CLI use it; it moves back", async () => {
     const { user, home } = await initialisedHome(moto, "keyring-user")
@@ -108,7 +63,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(text).not.toContain(user.secretAccessKey)
     expect(text).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
     expect(text).toContain("credential_process = aws-iam-login work export")
-    expect(await lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+    expect(await keyring.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
 
     const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
     expect(login).toMatchObject({ code: 0, stderr: "" })
@@ -127,7 +82,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(back).toMatchObject({ code: 0, stderr: "" })
     expect(home.read()).toContain(`aws_secret_access_key = ${user.secretAccessKey}`)
     expect(home.read()).not.toContain("credential_process")
-    expect(await lookup(user.accessKeyId)).toBeUndefined()
+    expect(await keyring.lookup(user.accessKeyId)).toBeUndefined()
     const again = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456", "--force"], {
       env: env(),
     })
@@ -192,7 +147,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(init.stdout).toContain(`account ${user.accessKeyId}), which [work] points to.`)
     expect(home.read()).not.toContain(user.secretAccessKey)
     expect(home.read()).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
-    expect(await lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+    expect(await keyring.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
     const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
     expect(login).toMatchObject({ code: 0, stderr: "" })
     const identity = await aws(
@@ -224,7 +179,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
         expect(screen).toContain("Next: aws-iam-login work")
         expect(screen).toMatch(/^exit 0$/m)
         expect(screen).not.toContain(user.secretAccessKey)
-        expect(await lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+        expect(await keyring.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
       } finally {
         tmux.stop()
       }
@@ -246,7 +201,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
       new RegExp(`^aws-iam-login: [^\\n]*${home.credentials}[^\\n]*read-only[^\\n]*\\.\\n$`),
     )
     expect(home.read()).toBe(before)
-    expect(await lookup(user.accessKeyId)).toBeUndefined()
+    expect(await keyring.lookup(user.accessKeyId)).toBeUndefined()
     const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
     expect(login.code).toBe(0)
   }, 120_000)
@@ -286,9 +241,9 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
         const keys = (await checked.admin.send(new ListAccessKeysCommand({ UserName: user.userName })))
           .AccessKeyMetadata!
         expect(keys.map((k) => [k.AccessKeyId, k.Status])).toEqual([[newId, "Active"]])
-        const secret = await lookup(newId)
+        const secret = await keyring.lookup(newId)
         expect(secret).toMatch(/^\S{40}$/)
-        expect(await lookup(user.accessKeyId)).toBeUndefined()
+        expect(await keyring.lookup(user.accessKeyId)).toBeUndefined()
         const text = home.read()
         expect(text).not.toContain(secret)
         expect(text).not.toContain(user.secretAccessKey)
@@ -331,7 +286,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
         // And it moves back into the file as the new key.
         expect(await cli(["work", "key", "--store", "file"])).toMatchObject({ code: 0, stderr: "" })
         expect(home.read()).toContain(`aws_secret_access_key = ${secret}`)
-        expect(await lookup(newId)).toBeUndefined()
+        expect(await keyring.lookup(newId)).toBeUndefined()
       }
     }, 120_000)
 
@@ -357,8 +312,8 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
       const id = keys[0]!.AccessKeyId!
       expect(home.read()).toContain(`aws_iam_login_key_id = ${id}`)
       const others = [user.accessKeyId, ...keys.map((k) => k.AccessKeyId!)].filter((k) => k !== id)
-      for (const other of others) expect(await lookup(other)).toBeUndefined()
-      expect(await lookup(id)).toMatch(/^\S+$/)
+      for (const other of others) expect(await keyring.lookup(other)).toBeUndefined()
+      expect(await keyring.lookup(id)).toMatch(/^\S+$/)
       const login = await aws_iam_login(home, endpoint, ["work", "--token", "123456", "--force"], {
         env: env(),
       })
