@@ -7,6 +7,7 @@ import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import pkg from "../../package.json" with { type: "json" }
 import { examplesOf } from "./examples.js"
+import { asksForHelp } from "./names.js"
 import { renderHelp } from "./render.js"
 import { cliConfig, command, debugDescription, description, grammar, name } from "./tree.js"
 import { wrap } from "./wrap.js"
@@ -142,10 +143,11 @@ const helpPage = (command: string, descriptor: Descriptor.Command<unknown>) => {
 
 /**
  * The help page `args` (already in the tree's order) ask for, built from the tree without parsing
- * (toTree turns every question into `[command] --help`), wrapped to `width` columns.
+ * (toTree turns every question into `[command] --help`), wrapped to `width` columns. A `--help`
+ * after `--` is the command's that `exec` runs, never a question to this tool.
  */
 export const helpFor = (args: ReadonlyArray<string>, width: number): Option.Option<string> => {
-  if (args.at(-1) !== "--help") return Option.none()
+  if (!asksForHelp(args)) return Option.none()
   const asked = args.length > 1 && grammar.commands.has(args[0]!) ? args[0]! : name
   const sub = subcommands().find(([n]) => n === asked)
   return Option.some(wrap(renderHelp(helpPage(asked, sub?.[1] ?? command.descriptor)), width))

@@ -53,6 +53,8 @@ const commands: ReadonlyArray<ReadonlyArray<string>> = [
   // Short flags with values, as `node -e CODE` or `terraform -var x` pass them, some of them ours.
   ["aws", "-e", "x", "-p", "3"],
   ["terraform", "-x", "y", "-t", "1", "-d", "1h", "-f"],
+  // The command's own question, last on the line: its help, never this tool's page.
+  ["aws", "s3", "cp", "--help"],
 ]
 
 describe("exec through the built CLI", () => {
