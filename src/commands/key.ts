@@ -48,7 +48,8 @@ type Plain = { readonly path: string; readonly section: string } | undefined
  * when no profile points to it and it holds `secret` (and, with `plain`, that section holds the key
  * itself); else kept, and where.
  */
-const dropUnused = (keyId: string, secret: string, plain: Plain) =>
+/** The sections of both files, read now, that point to the stored item of `keyId`. */
+const pointersTo = (keyId: string) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
     const read = [yield* files.read, yield* files.readConfig]
@@ -57,6 +58,12 @@ const dropUnused = (keyId: string, secret: string, plain: Plain) =>
         .filter(([, s]) => storedKeyOf(s.values) === keyId)
         .map(([n]) => `[${n}] of ${file.path}`),
     )
+    return { read, pointing }
+  })
+
+const dropUnused = (keyId: string, secret: string, plain: Plain) =>
+  Effect.gen(function* () {
+    const { read, pointing } = yield* pointersTo(keyId)
     if (pointing.length > 0)
       return `the key is in ${storeItem(keyId)}, which ${pointing.join(" and ")} points to`
     const holder = plain && read.find((file) => file.path === plain.path)?.sections.get(plain.section)?.values
@@ -212,10 +219,14 @@ const toFile = (name: ProfileName, loaded: LoadedProfile, keyId: string) =>
         reason: `[${name}] in ${home.file.path} does not read back the key ${keyId} written to it; the OS secret store still holds it (service ${storeService}, account ${keyId}).`,
       })
     }
+    const moved = `Moved: the key ${maskKeyId(keyId)} of [${name}] is in [${home.section}] of ${home.file.path}`
+    const { pointing } = yield* pointersTo(keyId)
+    if (pointing.length > 0)
+      return yield* Console.log(
+        `${moved}; the OS secret store keeps it for ${pointing.join(" and ")}, which points to it.`,
+      )
     yield* removeCopy(keyId, `[${home.section}] of ${home.file.path} again`)
-    yield* Console.log(
-      `Moved: the key ${maskKeyId(keyId)} of [${name}] is in [${home.section}] of ${home.file.path}; the OS secret store no longer holds it.`,
-    )
+    yield* Console.log(`${moved}; the OS secret store no longer holds it.`)
   })
 
 /**
@@ -228,6 +239,11 @@ const leftCopy = (already: string, where: string, keyId: string, secret: Redacte
     const item = `service ${storeService}, account ${keyId}`
     const copy = yield* (yield* KeyStore).read(keyId).pipe(Effect.orElseSucceed(() => Option.none()))
     if (Option.isNone(copy)) return yield* Console.log(`${already}: nothing to move.`)
+    const { pointing } = yield* pointersTo(keyId)
+    if (pointing.length > 0)
+      return yield* Console.log(
+        `${already}: nothing to move; ${pointing.join(" and ")} points to its copy in the OS secret store, which stays.`,
+      )
     if (Redacted.value(copy.value) !== Redacted.value(secret))
       return yield* Console.log(
         `${already}; the OS secret store holds another secret under its key id (${item}), left as it is.`,

@@ -305,4 +305,40 @@ describe("key --store", () => {
         expect(read()).toBe(text)
       }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "moving one profile's key back keeps the stored item while another profile still points to it",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, read } = yield* setup
+        fs.appendFileSync(
+          files.credentials,
+          `\n[copy]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\n`,
+        )
+        const store = fakeKeyStore()
+        const options = { keyStore: store.layer }
+        for (const name of ["work", "copy"])
+          expect((yield* cli(files, [name, "key", "--store", "keyring"], options)).code).toBe(0)
+
+        const back = yield* cli(files, ["work", "key", "--store", "file"], options)
+        expect(back.code).toBe(0)
+        expect(back.stdout).toContain(
+          `the OS secret store keeps it for [copy] of ${files.credentials}, which points to it.`,
+        )
+        expect(store.items.get(keyId)).toBe(secret)
+        expect((yield* cli(files, ["copy", "-t", validCode], options)).code).toBe(0)
+
+        // Run again on a key already in the file: the copy [copy] uses is not "left by a cut-off move".
+        const again = yield* cli(files, ["work", "key", "--store", "file"], options)
+        expect(again.code).toBe(0)
+        expect(again.stdout).toContain(
+          `[copy] of ${files.credentials} points to its copy in the OS secret store`,
+        )
+        expect(store.items.get(keyId)).toBe(secret)
+
+        expect((yield* cli(files, ["copy", "key", "--store", "file"], options)).code).toBe(0)
+        expect(store.items.size).toBe(0)
+        expect(read()).not.toContain("aws_iam_login_key_id")
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })
