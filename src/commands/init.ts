@@ -138,13 +138,26 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
     }
     const { userName, serial } = yield* identify(name, signer, yes)
     const values = { username: userName, mfa_serial: serial }
+    // Made only if [name] still holds no key, and what it sets is as read before the questions and calls.
+    const edit = (set: Readonly<Record<string, string>>) => ({
+      section: name,
+      set,
+      expect: Object.fromEntries(
+        [
+          ...new Set([
+            "aws_access_key_id",
+            "aws_secret_access_key",
+            storeKey,
+            storedKeyId,
+            ...Object.keys(set),
+          ]),
+        ].map((key) => [key, own?.values[key]]),
+      ),
+    })
     const done = `Initialised [${name}]: username ${userName}, mfa_serial ${serial}`
     if (to === "file") {
       yield* files.update([
-        {
-          section: name,
-          set: { aws_access_key_id: keyId, aws_secret_access_key: Redacted.value(secret), ...values },
-        },
+        edit({ aws_access_key_id: keyId, aws_secret_access_key: Redacted.value(secret), ...values }),
       ])
       return yield* Console.log(
         `${done}; the key ${maskKeyId(keyId)} is in [${name}] of ${file.path}.\nNext: aws-iam-login ${name}`,
@@ -153,7 +166,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
     const wrote = yield* placeInStore(keyId, secret, `nothing was written to [${name}]`, undefined)
     const pointer = { [storeKey]: "keyring", [storedKeyId]: keyId, credential_process: sessionProcess(name) }
     yield* Effect.gen(function* () {
-      yield* files.update([{ section: name, set: { ...values, ...pointer } }])
+      yield* files.update([edit({ ...values, ...pointer })])
       if (
         !(yield* resolvesTo(name, "keyring", keyId, Redacted.value(secret)).pipe(
           Effect.orElseSucceed(() => false),

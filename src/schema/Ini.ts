@@ -474,10 +474,11 @@ export interface Edit {
   readonly section: string
   readonly set: Readonly<Record<string, string>>
   /**
-   * Values the section must hold when the edit is made (compare-and-swap): checked on the text the
-   * edit is applied to, so a change made since the caller last read the file refuses the edit.
+   * Values the section must hold when the edit is made (compare-and-swap), undefined for a key it
+   * must not hold: checked on the text the edit is applied to, so a change made since the caller
+   * last read the file refuses the edit.
    */
-  readonly expect?: Readonly<Record<string, string>>
+  readonly expect?: Readonly<Record<string, string | undefined>>
   /** Keys whose lines are removed (each must fit on its one line). */
   readonly unset?: ReadonlyArray<string>
 }
@@ -557,7 +558,9 @@ export const applyEdits = (text: string, edits: ReadonlyArray<Edit>): Either.Eit
       // The values may be secrets: the reason names the key only.
       if (sections.get(edit.section)?.values[key] !== value)
         return Either.left(
-          `[${edit.section}] no longer holds the ${key} it held (the file changed meanwhile)`,
+          value === undefined
+            ? `[${edit.section}] now holds ${key}, which it did not hold (the file changed meanwhile)`
+            : `[${edit.section}] no longer holds the ${key} it held (the file changed meanwhile)`,
         )
     }
   }

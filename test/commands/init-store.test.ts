@@ -1,9 +1,9 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Deferred, Effect, Fiber, Redacted, TestClock } from "effect"
 import { fakeKeyStore } from "../support/FakeKeyStore.js"
 import { cli, tempHome } from "../support/harness.js"
-import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
+import { type SimAccount, SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
 const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
 const text = "# mine\n[other]\nx = 1\n"
@@ -23,6 +23,12 @@ const setup = Effect.gen(function* () {
     read: () => fs.readFileSync(files.credentials, "utf8"),
   }
 })
+
+/** Waits (in real time) until the simulated AWS holds a call at `operation`. */
+const reached = (sim: SimAccount, operation: string) =>
+  Effect.gen(function* () {
+    while (sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+  })
 
 describe("init --store on a new profile", () => {
   it.effect("keyring: the key asked for goes into the store, [work] points to it, login uses it", () =>
@@ -152,5 +158,35 @@ describe("init --store on a new profile", () => {
       expect(failing.items.size).toBe(0)
       expect(read()).toBe(text)
     }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a key written into [work] while init asks AWS is kept: init changes nothing and says the file changed",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, read } = yield* setup
+        const sim = yield* SimAws
+        const planted = `${text}[work]\naws_access_key_id = AKIAOTHERKEY00000000\naws_secret_access_key = other/secret\n`
+        for (const to of ["file", "keyring"] as const) {
+          fs.writeFileSync(files.credentials, text)
+          sim.paused = undefined
+          const store = fakeKeyStore()
+          const gate = yield* sim.pauseAt("sts:GetCallerIdentity")
+          const run = yield* Effect.fork(
+            cli(files, ["work", "init", "--store", to], { keyStore: store.layer, input: [keyId, secret] }),
+          )
+          yield* reached(sim, "sts:GetCallerIdentity")
+          // Another program (aws configure --profile work, an editor) writes [work] meanwhile.
+          fs.writeFileSync(files.credentials, planted)
+          yield* Deferred.succeed(gate, undefined)
+          const out = yield* Fiber.join(run)
+          expect(out.code).toBe(1)
+          expect(out.stderr).toContain(
+            `Refusing to write ${files.credentials}: [work] now holds aws_access_key_id, which it did not hold (the file changed meanwhile)`,
+          )
+          expect(read()).toBe(planted)
+          expect(store.items.size).toBe(0)
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 })
