@@ -436,6 +436,26 @@ describe("rotate, the key in the OS secret store", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect(
+    "rotating a key kept in plain text names a profile that points to its item in the store, in the plan and in the result",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        const secret = Redacted.value(s.key.secretAccessKey)
+        const id = s.key.accessKeyId
+        fs.writeFileSync(
+          s.files.credentials,
+          `[work]\naws_access_key_id = ${id}\naws_secret_access_key = ${secret}\nusername = alice\nmfa_serial = ${serial}\n\n` +
+            `[stored]\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${id}\n`,
+        )
+        const out = yield* rotate(s)
+        expect(out.code, out.stderr).toBe(0)
+        const named = `Not rotated: [stored] in ${s.files.credentials} points to the old key ${id.slice(0, 4)}…${id.slice(-4)}'s item in the OS secret store, which will stop working: once [work] keeps the new key there (aws-iam-login work key --store keyring), point it to it (aws_iam_login_key_id), or remove it.`
+        expect(out.stdout.split("\n")[0]).toContain(named)
+        expect(out.stdout.split("\n").at(-1)).toContain(named)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a read-back that never answers ends at Ctrl-C: the new key and its item are removed", () =>
     Effect.gen(function* () {
       const s = yield* setup

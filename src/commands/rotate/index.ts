@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import { profile } from "../../cli/profile.js"
 import { type AwsCredentials, maskKeyId, type ProfileName, showTime } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
-import { storedKeyId, storeService } from "../../schema/KeyStore.js"
+import { storedKeyId, storedKeyOf, storeService } from "../../schema/KeyStore.js"
 import { CredentialsFile, type IniFile } from "../../services/CredentialsFile.js"
 import { Iam } from "../../services/Iam.js"
 import { type Found, Journal } from "../../services/Journal.js"
@@ -154,23 +154,43 @@ const rotation = (
     const old = maskKeyId(r.oldKey.accessKeyId)
     // Copies in the other file (and, for a stored key, in plain text in its own) are not rotated: each is named, before and after.
     const other = r.file === r.credentials ? yield* (yield* CredentialsFile).readConfig : loaded.file
-    const copiesIn = (file: IniFile, fix: (them: string) => string) => {
-      const copies = [...file.sections.entries()]
-        .filter(([, section]) => section.values.aws_access_key_id === r.oldKey.accessKeyId)
+    const sectionsOf = (file: IniFile, pointer: boolean) =>
+      [...file.sections.entries()]
+        .filter(([, section]) =>
+          pointer
+            ? storedKeyOf(section.values) === r.oldKey.accessKeyId
+            : section.values.aws_access_key_id === r.oldKey.accessKeyId,
+        )
         .map(([name]) => `[${name}]`)
+    const copiesIn = (file: IniFile, pointer: boolean, fix: (them: string) => string) => {
+      const copies = sectionsOf(file, pointer)
       const many = copies.length > 1
+      const what = pointer
+        ? `${many ? "point" : "points"} to the old key ${old}'s item in the OS secret store`
+        : `${many ? "hold copies" : "holds a copy"} of the old key ${old}`
       return copies.length === 0
         ? ""
-        : ` Not rotated: ${copies.join(", ")} in ${file.path} ${many ? "hold copies" : "holds a copy"} of the old key ${old}, which will stop working: ${fix(many ? "them" : "it")}, or remove ${many ? "them" : "it"}.`
+        : ` Not rotated: ${copies.join(", ")} in ${file.path} ${what}, which will stop working: ${fix(many ? "them" : "it")}, or remove ${many ? "them" : "it"}.`
     }
+    // A profile that points to the stored item of a key rotated in plain text keeps its old secret.
+    const pointNew = (them: string) =>
+      `once [${name}] keeps the new key there (aws-iam-login ${name} key --store keyring), point ${them} to it (${storedKeyId})`
     const notRotated =
-      copiesIn(other, () => `copy the new key there from [${name}]`) +
+      copiesIn(other, false, () => `copy the new key there from [${name}]`) +
+      copiesIn(
+        other,
+        true,
+        r.stored
+          ? (them) => `point ${them} to the new key's item as [${name}] does (${storedKeyId})`
+          : pointNew,
+      ) +
       (r.stored
         ? copiesIn(
             loaded.home.file,
+            false,
             (them) => `point ${them} to the new key's item as [${name}] does (${storedKeyId})`,
           )
-        : "")
+        : copiesIn(loaded.home.file, true, pointNew))
     const record = recordStep(r)
     const create = createStep(r)
     // Undone in reverse, so when only these are left the old key is back, Active, in the file.
