@@ -65,6 +65,16 @@ describe("the original order, mapped onto the command tree", () => {
     expect(mapped("list", "alice")).toEqual(Either.right("list"))
   })
 
+  it("refuses a profile named both as a word and with --profile, naming both", () => {
+    const twice = "The profile is named twice, as work and as --profile bob: give one."
+    expect(mapped("work status --profile bob")).toEqual(Either.left(twice))
+    expect(mapped("status --profile=bob work", "alice")).toEqual(Either.left(twice))
+    expect(mapped("exec work --profile bob aws s3 ls")).toEqual(Either.left(twice))
+    expect(mapped("exec --profile bob aws s3 ls --profile work")).toEqual(
+      Either.right("exec -- bob aws s3 ls --profile work"),
+    )
+  })
+
   it("turns help and version into the flags, and leaves questions about the whole tool alone", () => {
     expect(mapped("help")).toEqual(Either.right("--help"))
     expect(mapped("help status")).toEqual(Either.right("status --help"))

@@ -105,7 +105,8 @@ export const commandStart = (
  * Maps a command line in the original tool's order, `<profile> [subcommand] …`, onto the command
  * tree, `<subcommand> <profile> …`: `work` is `login work`, `work status --json` is
  * `status work --json`, `status work` stays. `help [command]` and `version` are `--help` and
- * `--version`. When no profile is named, `--profile NAME` or else `awsProfile` (AWS_PROFILE) is it.
+ * `--version`. When no profile is named, `--profile NAME` or else `awsProfile` (AWS_PROFILE) is it;
+ * named both as a word and with `--profile`, it is refused.
  * Everything after `--` is left alone. A word in a subcommand's place that is close to one, a flag
  * the command does not have, and a flag given twice are refused with a sentence (Left); every
  * other mistake is left for @effect/cli to report.
@@ -176,10 +177,14 @@ export const toTree = (
   const isRoot = (arg: string) => grammar.root.includes(flagNamed(grammar.flags, arg)!)
   const root = [...new Set(allFlags.filter(isRoot))]
   const flags = allFlags.filter((arg) => !isRoot(arg))
-  const profile = positionals.length === 0 && commands.get(command) ? (named ?? awsProfile) : undefined
-  const unused = positionals.length > 0 && named !== undefined ? ["--profile", named] : []
+  const profiled = commands.get(command) === true
+  if (profiled && positionals.length > 0 && named !== undefined)
+    return Either.left(
+      `The profile is named twice, as ${positionals[0]} and as --profile ${named}: give one.`,
+    )
+  const profile = positionals.length === 0 && profiled ? (named ?? awsProfile) : undefined
   // Flags first, then `--` and the words: @effect/cli suggests a flag for a mistyped one only when
   // it comes first, and after `--` no word is taken for a flag's value (a profile named `yes`).
   const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...forced.slice(1)]
-  return Either.right([...root, command, ...flags, ...unused, ...(after.length > 0 ? ["--", ...after] : [])])
+  return Either.right([...root, command, ...flags, ...(after.length > 0 ? ["--", ...after] : [])])
 }

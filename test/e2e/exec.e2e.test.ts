@@ -167,6 +167,10 @@ describe("the same mistake, the same answer, through the built CLI", () => {
       ],
       [["work", "-f", "-f"], "-f is given twice."],
       [["--", "-f"], '"-f" cannot be a profile name: it starts with -'],
+      [
+        ["work", "status", "--profile", "bob"],
+        "The profile is named twice, as work and as --profile bob: give one.",
+      ],
     ] as const) {
       const out = await run(home, PATH, args)
       expect({ args, ...out }).toEqual({ args, code: 2, stdout: "", stderr: `${says}${hint}` })
