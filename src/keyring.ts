@@ -2,7 +2,6 @@
 // the KeyStore layer: the main bundle never loads the native module, and a store that hangs is ended
 // by killing this process. One request as JSON on stdin, one answer as JSON on stdout; the secret
 // never goes on the command line or in the environment.
-import { Entry } from "@napi-rs/keyring"
 import { storeService } from "./schema/StoreService.js"
 
 interface Request {
@@ -13,9 +12,12 @@ interface Request {
 
 const answer = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`)
 
-const serve = (request: Request): object => {
+const serve = async (request: Request): Promise<object> => {
+  // Loaded here, so that a native part that is missing or does not load is an answer, not a crash.
+  const { Entry } = await import("@napi-rs/keyring")
   // On Linux the Secret Service, named: left to itself the library falls back to the kernel keyring,
-  // which is lost at reboot.
+  // which is lost at reboot. The option is Linux's only: on macOS the library always uses the login
+  // keychain, on Windows the Credential Manager, with no other store built in to fall back to.
   const entry = new Entry(storeService, request.account, { linux: { store: "secret-service" } })
   switch (request.op) {
     case "write":
@@ -31,9 +33,9 @@ const serve = (request: Request): object => {
 const chunks: Array<Buffer> = []
 process.stdin.on("data", (chunk: Buffer) => chunks.push(chunk))
 process.stdin.on("end", () => {
-  try {
-    answer(serve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Request))
-  } catch (error) {
-    answer({ ok: false, error: error instanceof Error ? error.message : String(error) })
-  }
+  Promise.resolve()
+    .then(() => serve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as Request))
+    .then(answer, (error: unknown) =>
+      answer({ ok: false, error: error instanceof Error ? error.message : String(error) }),
+    )
 })

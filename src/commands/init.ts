@@ -22,6 +22,7 @@ import * as Ini from "../schema/Ini.js"
 import { type KeyPlace, storedKeyId, storedKeyOf, storeKey, storeService } from "../schema/KeyStore.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
+import { Platform } from "../services/Platform.js"
 import { Session } from "../services/Session.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import { ask, askHidden } from "../services/Terminal.js"
@@ -164,6 +165,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
       )
     }
     const wrote = yield* placeInStore(keyId, secret, `nothing was written to [${name}]`, undefined)
+    const { secretStore: keptIn } = yield* Platform
     const pointer = { [storeKey]: "keyring", [storedKeyId]: keyId, credential_process: sessionProcess(name) }
     yield* Effect.gen(function* () {
       yield* files.update([edit({ ...values, ...pointer })])
@@ -183,12 +185,12 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
               },
             ])
         return yield* new InvalidInput({
-          reason: `[${name}] did not read the key back from the OS secret store, so ${file.path} is as it was`,
+          reason: `[${name}] did not read the key back from the ${keptIn.name}, so ${file.path} is as it was`,
         })
       }
     }).pipe(noOrphan(keyId, Redacted.value(secret), wrote, undefined))
     yield* Console.log(
-      `${done}; the key ${maskKeyId(keyId)} is in the OS secret store (service ${storeService}, account ${keyId}), which [${name}] points to.\n` +
+      `${done}; the key ${maskKeyId(keyId)} is in the ${keptIn.name} (service ${storeService}, account ${keyId}), which [${name}] points to.\n` +
         `The AWS CLI gets the session through credential_process = ${sessionProcess(name)}.\nNext: aws-iam-login ${name}`,
     )
   })

@@ -7,9 +7,17 @@ import * as Redacted from "effect/Redacted"
 import { profile } from "../cli/profile.js"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
-import { type KeyPlace, storedKeyId, storedKeyOf, storeKey, storeService } from "../schema/KeyStore.js"
+import {
+  type KeyPlace,
+  type SecretStore,
+  storedKeyId,
+  storedKeyOf,
+  storeKey,
+  storeService,
+} from "../schema/KeyStore.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { KeyStore } from "../services/KeyStore.js"
+import { Platform } from "../services/Platform.js"
 import { type LoadedProfile, Session } from "../services/Session.js"
 
 const places: ReadonlyArray<KeyPlace> = ["keyring", "file"]
@@ -37,8 +45,8 @@ export const resolvesTo = (name: ProfileName, to: KeyPlace, keyId: string, secre
   })
 
 /** Where the item of `keyId` is, and how to see it. */
-export const storeItem = (keyId: string) =>
-  `the OS secret store (service ${storeService}, account ${keyId}; secret-tool lookup service ${storeService} username ${keyId})`
+export const storeItem = (store: SecretStore, keyId: string) =>
+  `the ${store.name} (service ${storeService}, account ${keyId}; ${store.lookup(keyId)})`
 
 /** The section that holds the key in plain while it is moved (none when init takes a new key). */
 type Plain = { readonly path: string; readonly section: string } | undefined
@@ -62,27 +70,30 @@ const pointersTo = (keyId: string) =>
   })
 
 const dropUnused = (keyId: string, secret: string, plain: Plain) =>
+  Effect.flatMap(Platform, ({ secretStore: store }) => dropUnusedFrom(store, keyId, secret, plain))
+
+const dropUnusedFrom = (store: SecretStore, keyId: string, secret: string, plain: Plain) =>
   Effect.gen(function* () {
     const { read, pointing } = yield* pointersTo(keyId)
     if (pointing.length > 0)
-      return `the key is in ${storeItem(keyId)}, which ${pointing.join(" and ")} points to`
+      return `the key is in ${storeItem(store, keyId)}, which ${pointing.join(" and ")} points to`
     const holder = plain && read.find((file) => file.path === plain.path)?.sections.get(plain.section)?.values
     if (
       plain !== undefined &&
       (holder?.aws_access_key_id !== keyId || holder.aws_secret_access_key !== secret)
     )
-      return `the key stays in ${storeItem(keyId)}`
+      return `the key stays in ${storeItem(store, keyId)}`
     const keyStore = yield* KeyStore
     const now = yield* keyStore.read(keyId)
-    if (Option.isNone(now)) return "nothing this run wrote stays in the OS secret store"
+    if (Option.isNone(now)) return `nothing this run wrote stays in the ${store.name}`
     if (Redacted.value(now.value) !== secret)
-      return `what ${storeItem(keyId)} holds is not the key and is left there: remove it with secret-tool clear service ${storeService} username ${keyId}`
+      return `what ${storeItem(store, keyId)} holds is not the key and is left there: remove it with ${store.clear(keyId)}`
     yield* keyStore.remove(keyId)
-    return "the copy this run wrote to the OS secret store is removed"
+    return `the copy this run wrote to the ${store.name} is removed`
   }).pipe(
     Effect.catchAll((error) =>
       Effect.succeed(
-        `the copy this run wrote may stay in ${storeItem(keyId)}, which could not be checked (${error.message.replace(/\.$/, "")}): if no profile points to it (aws-iam-login list), remove it with secret-tool clear service ${storeService} username ${keyId}`,
+        `the copy this run wrote may stay in ${storeItem(store, keyId)}, which could not be checked (${error.message.replace(/\.$/, "")}): if no profile points to it (aws-iam-login list), remove it with ${store.clear(keyId)}`,
       ),
     ),
   )
@@ -115,11 +126,12 @@ export const noOrphan =
 export const placeInStore = (keyId: string, secret: Redacted.Redacted<string>, stays: string, plain: Plain) =>
   Effect.gen(function* () {
     const keyStore = yield* KeyStore
+    const { secretStore: store } = yield* Platform
     const before = yield* keyStore.read(keyId)
     if (Option.isSome(before)) {
       if (Redacted.value(before.value) === Redacted.value(secret)) return false
       return yield* new InvalidInput({
-        reason: `${storeItem(keyId)} already holds another secret for the key ${keyId}, so nothing was written over it and ${stays}: if no profile uses that item, remove it (secret-tool clear service ${storeService} username ${keyId}) and run this again.`,
+        reason: `${storeItem(store, keyId)} already holds another secret for the key ${keyId}, so nothing was written over it and ${stays}: if no profile uses that item, remove it (${store.clear(keyId)}) and run this again.`,
       })
     }
     yield* keyStore
@@ -129,7 +141,7 @@ export const placeInStore = (keyId: string, secret: Redacted.Redacted<string>, s
       const back = yield* keyStore.read(keyId)
       if (Option.isNone(back) || Redacted.value(back.value) !== Redacted.value(secret)) {
         return yield* new InvalidInput({
-          reason: `The OS secret store did not give back the key ${keyId} as written, so ${stays} and nothing else was changed.`,
+          reason: `The ${store.name} did not give back the key ${keyId} as written, so ${stays} and nothing else was changed.`,
         })
       }
     }).pipe(noOrphan(keyId, Redacted.value(secret), true, plain))
@@ -139,6 +151,7 @@ export const placeInStore = (keyId: string, secret: Redacted.Redacted<string>, s
 const toKeyring = (name: ProfileName, loaded: LoadedProfile) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
+    const { secretStore: store } = yield* Platform
     const { home, profile } = loaded
     const keyId = profile.aws_access_key_id
     const secret = Redacted.value(profile.aws_secret_access_key)
@@ -175,12 +188,12 @@ const toKeyring = (name: ProfileName, loaded: LoadedProfile) =>
           home.file.path,
         )
         return yield* new InvalidInput({
-          reason: `[${name}] did not read the key back from the OS secret store, so the key is in ${home.file.path} again as before.`,
+          reason: `[${name}] did not read the key back from the ${store.name}, so the key is in ${home.file.path} again as before.`,
         })
       }
     }).pipe(noOrphan(keyId, secret, wrote, plain))
     yield* Console.log(
-      `Moved: the key ${maskKeyId(keyId)} of [${name}] is in the OS secret store (service ${storeService}, account ${keyId}); [${home.section}] in ${home.file.path} points to it and no longer holds it.\n` +
+      `Moved: the key ${maskKeyId(keyId)} of [${name}] is in the ${store.name} (service ${storeService}, account ${keyId}); [${home.section}] in ${home.file.path} points to it and no longer holds it.\n` +
         `The AWS CLI gets the session through credential_process = ${sessionProcess(name)}.`,
     )
   })
@@ -191,7 +204,7 @@ const removeCopy = (keyId: string, where: string) =>
     Effect.catchTag("KeyStoreFailed", (error) =>
       Effect.fail(
         new InvalidInput({
-          reason: `The key ${maskKeyId(keyId)} is in ${where}, but its copy in the OS secret store stays (${error.message}): remove it with secret-tool clear service ${storeService} username ${keyId}.`,
+          reason: `The key ${maskKeyId(keyId)} is in ${where}, but its copy in the ${error.store.name} stays (${error.message.replace(/\.$/, "")}): remove it with ${error.store.clear(keyId)}.`,
         }),
       ),
     ),
@@ -200,6 +213,7 @@ const removeCopy = (keyId: string, where: string) =>
 const toFile = (name: ProfileName, loaded: LoadedProfile, keyId: string) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
+    const { secretStore: store } = yield* Platform
     const { home, profile } = loaded
     const secret = Redacted.value(profile.aws_secret_access_key)
     const ours = home.file.sections.get(home.section)?.values.credential_process === sessionProcess(name)
@@ -216,17 +230,17 @@ const toFile = (name: ProfileName, loaded: LoadedProfile, keyId: string) =>
     )
     if (!(yield* resolvesTo(name, "file", keyId, secret).pipe(Effect.orElseSucceed(() => false)))) {
       return yield* new InvalidInput({
-        reason: `[${name}] in ${home.file.path} does not read back the key ${keyId} written to it; the OS secret store still holds it (service ${storeService}, account ${keyId}).`,
+        reason: `[${name}] in ${home.file.path} does not read back the key ${keyId} written to it; the ${store.name} still holds it (service ${storeService}, account ${keyId}).`,
       })
     }
     const moved = `Moved: the key ${maskKeyId(keyId)} of [${name}] is in [${home.section}] of ${home.file.path}`
     const { pointing } = yield* pointersTo(keyId)
     if (pointing.length > 0)
       return yield* Console.log(
-        `${moved}; the OS secret store keeps it for ${pointing.join(" and ")}, which points to it.`,
+        `${moved}; the ${store.name} keeps it for ${pointing.join(" and ")}, which points to it.`,
       )
     yield* removeCopy(keyId, `[${home.section}] of ${home.file.path} again`)
-    yield* Console.log(`${moved}; the OS secret store no longer holds it.`)
+    yield* Console.log(`${moved}; the ${store.name} no longer holds it.`)
   })
 
 /**
@@ -236,20 +250,21 @@ const toFile = (name: ProfileName, loaded: LoadedProfile, keyId: string) =>
  */
 const leftCopy = (already: string, where: string, keyId: string, secret: Redacted.Redacted<string>) =>
   Effect.gen(function* () {
+    const { secretStore: store } = yield* Platform
     const item = `service ${storeService}, account ${keyId}`
     const copy = yield* (yield* KeyStore).read(keyId).pipe(Effect.orElseSucceed(() => Option.none()))
     if (Option.isNone(copy)) return yield* Console.log(`${already}: nothing to move.`)
     const { pointing } = yield* pointersTo(keyId)
     if (pointing.length > 0)
       return yield* Console.log(
-        `${already}: nothing to move; ${pointing.join(" and ")} points to its copy in the OS secret store, which stays.`,
+        `${already}: nothing to move; ${pointing.join(" and ")} points to its copy in the ${store.name}, which stays.`,
       )
     if (Redacted.value(copy.value) !== Redacted.value(secret))
       return yield* Console.log(
-        `${already}; the OS secret store holds another secret under its key id (${item}), left as it is.`,
+        `${already}; the ${store.name} holds another secret under its key id (${item}), left as it is.`,
       )
     yield* removeCopy(keyId, where)
-    yield* Console.log(`${already}; removed the copy a cut-off move left in the OS secret store (${item}).`)
+    yield* Console.log(`${already}; removed the copy a cut-off move left in the ${store.name} (${item}).`)
   })
 
 export const key = Command.make(
@@ -257,11 +272,12 @@ export const key = Command.make(
   { profile, store, dryRun },
   Effect.fn("key")(function* ({ profile: name, store: to, dryRun }) {
     const loaded = yield* (yield* Session).load(name)
+    const { secretStore: keptIn } = yield* Platform
     const { home, profile, stored } = loaded
     const keyId = profile.aws_access_key_id
     const where = `[${home.section}] of ${home.file.path}`
     if ((stored !== undefined) === (to === "keyring")) {
-      const already = `The key ${maskKeyId(keyId)} of [${name}] is already ${stored === undefined ? `in ${where}` : "in the OS secret store"}`
+      const already = `The key ${maskKeyId(keyId)} of [${name}] is already ${stored === undefined ? `in ${where}` : `in the ${keptIn.name}`}`
       return yield* to === "file"
         ? leftCopy(already, where, keyId, profile.aws_secret_access_key)
         : Console.log(`${already}: nothing to move.`)
@@ -281,7 +297,7 @@ export const key = Command.make(
       return yield* Console.log(
         to === "keyring"
           ? [
-              `Would move the key ${maskKeyId(keyId)} of [${name}] into the OS secret store:`,
+              `Would move the key ${maskKeyId(keyId)} of [${name}] into the ${keptIn.name}:`,
               `  1. store it (service ${storeService}, account ${keyId}) and read it back`,
               `  2. in one edit of ${where}: remove aws_access_key_id and aws_secret_access_key, point to the stored key, add credential_process = ${sessionProcess(name)}`,
               `  3. check that [${name}] reads the key from the store (else put it back in the file, and remove the item this run wrote)`,
@@ -291,7 +307,7 @@ export const key = Command.make(
               `Would move the key ${maskKeyId(keyId)} of [${name}] back into ${where}:`,
               "  1. in one edit: write aws_access_key_id and aws_secret_access_key, remove the pointer to the stored key and its credential_process",
               `  2. check that [${name}] reads the key from the file`,
-              `  3. remove it from the OS secret store (service ${storeService}, account ${keyId})`,
+              `  3. remove it from the ${keptIn.name} (service ${storeService}, account ${keyId})`,
               "Nothing was changed.",
             ].join("\n"),
       )

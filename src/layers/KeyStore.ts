@@ -4,11 +4,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { KeyStoreFailed, problemOf } from "../schema/KeyStore.js"
+import { KeyStoreFailed } from "../schema/KeyStore.js"
 import { KeyStore } from "../services/KeyStore.js"
+import { Platform } from "../services/Platform.js"
 import { childProcess } from "./Platform.js"
 
-/** A keyring prompt waits 25 s in gnome-keyring; a D-Bus service may never reply. */
+/** A keyring prompt waits 25 s in gnome-keyring; a D-Bus service may never reply; a Keychain prompt waits for someone. */
 const deadline = Duration.seconds(20)
 
 interface Answer {
@@ -23,7 +24,7 @@ interface Answer {
  * stdin; interrupting the call, or the deadline, kills it.
  */
 const ask = (action: string, request: object) =>
-  Effect.flatMap(childProcess, ({ spawn }) =>
+  Effect.flatMap(Effect.zip(childProcess, Platform), ([{ spawn }, { secretStore: store }]) =>
     Effect.async<Answer, KeyStoreFailed>((resume) => {
       const child = spawn(process.execPath, [path.join(__dirname, "keyring.cjs")], {
         stdio: ["pipe", "pipe", "ignore"],
@@ -31,7 +32,7 @@ const ask = (action: string, request: object) =>
       })
       const out: Array<Buffer> = []
       const failed = (detail: string) =>
-        resume(Effect.fail(new KeyStoreFailed({ action, problem: "other", detail })))
+        resume(Effect.fail(new KeyStoreFailed({ action, store, problem: "other", detail })))
       child.stdout.on("data", (chunk: Buffer) => out.push(chunk))
       child.on("error", (error) => failed(error.message))
       child.on("close", () => {
@@ -40,19 +41,21 @@ const ask = (action: string, request: object) =>
         if (answer === undefined) return failed("its helper process ended without an answer")
         if (!answer.ok) {
           const detail = answer.error ?? "unknown error"
-          return resume(Effect.fail(new KeyStoreFailed({ action, problem: problemOf(detail), detail })))
+          return resume(
+            Effect.fail(new KeyStoreFailed({ action, store, problem: store.problemOf(detail), detail })),
+          )
         }
         resume(Effect.succeed(answer))
       })
       child.stdin.on("error", () => undefined)
       child.stdin.end(JSON.stringify(request))
       return Effect.sync(() => child.kill("SIGKILL"))
-    }),
-  ).pipe(
-    Effect.timeoutFail({
-      duration: deadline,
-      onTimeout: () => new KeyStoreFailed({ action, problem: "timeout", detail: "" }),
-    }),
+    }).pipe(
+      Effect.timeoutFail({
+        duration: deadline,
+        onTimeout: () => new KeyStoreFailed({ action, store, problem: "timeout", detail: "" }),
+      }),
+    ),
   )
 
 /** The OS secret store through the keyring helper process. */

@@ -5,6 +5,7 @@ import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import { secretStoreOf } from "../schema/SecretStore.js"
 import type { Advice, Liveness, PlatformShape, ShellCommand } from "../services/Platform.js"
 import { Platform } from "../services/Platform.js"
 
@@ -355,6 +356,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
     unheld: windows ? openedAlone(windowsExclusive) : () => Effect.void,
     busyCodes: windows ? ["EPERM", "EBUSY", "EACCES"] : [],
     advice: windows ? windowsAdvice : os === "darwin" ? darwinAdvice : posixAdvice,
+    secretStore: secretStoreOf(os),
   }
 }
 

@@ -1,7 +1,9 @@
 import * as Data from "effect/Data"
 
+import type { SecretStore, StoreProblem } from "./SecretStore.js"
 import { storeService } from "./StoreService.js"
 
+export type { SecretStore, StoreProblem }
 export { storeService }
 
 /** The keys of `[<profile>]` that point to its stored key: which store, and the key id. */
@@ -27,41 +29,23 @@ export const keyLocationText = (path: string, section: string, stored: string | 
     ? `[${section}] of ${path}`
     : `the OS secret store (service ${storeService}, account ${stored}), which [${section}] of ${path} points to`
 
-/** Why the OS secret store could not be used, each with what to do about it. */
-export type StoreProblem =
-  | "no-session-bus"
-  | "no-secret-service"
-  | "locked"
-  | "no-reply"
-  | "timeout"
-  | "other"
-
-const fixes: Record<Exclude<StoreProblem, "other">, string> = {
-  "no-session-bus":
-    "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead): log in to a desktop session, or run the command under dbus-run-session",
-  "no-secret-service":
-    "no Secret Service answers on the session bus: start gnome-keyring-daemon --components=secrets (or KeePassXC's or KWallet's secrets API)",
-  locked:
-    "the keyring is locked: unlock it (log in to the desktop, or without one run gnome-keyring-daemon --replace --unlock, type the keyring's password and press Ctrl-D) and run this again",
-  "no-reply":
-    "the Secret Service on the session bus did not reply (it is stuck or stopped): restart it (for gnome-keyring, log out and back in) and run this again",
-  timeout:
-    "it did not answer within 20 seconds (a keyring prompt nobody answered, or a service that hangs): unlock the keyring and run this again",
-}
-
 /** The OS secret store could not be reached or refused a call; nothing secret is in the reason. */
 export class KeyStoreFailed extends Data.TaggedError("KeyStoreFailed")<{
   readonly action: string
+  /** The store of this platform, named in the message with its fix. */
+  readonly store: SecretStore
   readonly problem: StoreProblem
   /** The store's own words, for a problem not told apart. */
   readonly detail: string
 }> {
   override get message() {
-    return this.problem === "other"
-      ? `Could not ${this.action} the OS secret store: ${this.detail}.`
-      : `Could not ${this.action} the OS secret store: ${fixes[this.problem]}.`
+    const fix = this.store.fixes[this.problem] ?? firstLine(this.detail)
+    return `Could not ${this.action} the ${this.store.name}: ${fix}.`
   }
 }
+
+/** The first line of the store's words: its library adds the chain of causes on further lines. */
+const firstLine = (detail: string) => detail.split("\n", 1)[0]!.trim().replace(/\.$/, "")
 
 /** The key the profile points to is not in the store. */
 export class StoredKeyMissing extends Data.TaggedError("StoredKeyMissing")<{
@@ -72,15 +56,3 @@ export class StoredKeyMissing extends Data.TaggedError("StoredKeyMissing")<{
     return `[${this.profile}] points to the key ${this.keyId} in the OS secret store, and the store has no such item: restore it, or put the key back into [${this.profile}] by hand.`
   }
 }
-
-/** Tells the store's errors apart by their words, the only way @napi-rs/keyring reports them. */
-export const problemOf = (detail: string): StoreProblem =>
-  /org\.freedesktop\.secrets|ServiceUnknown|not provided by any/i.test(detail)
-    ? "no-secret-service"
-    : /DBUS_SESSION_BUS_ADDRESS|autolaunch|failed to connect to socket|session bus/i.test(detail)
-      ? "no-session-bus"
-      : /Did not receive a reply|NoReply/i.test(detail)
-        ? "no-reply"
-        : /\blocked\b|unlock|prompt|dismissed/i.test(detail)
-          ? "locked"
-          : "other"

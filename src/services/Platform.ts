@@ -5,6 +5,7 @@ import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
 import { nodePlatform } from "../layers/Platform.js"
+import type { SecretStore } from "../schema/SecretStore.js"
 
 /** How the shell runs a command line. */
 export interface ShellCommand {
@@ -83,6 +84,8 @@ export interface PlatformShape {
   /** Retries for replacing a file that another program holds open (Windows: editors, antivirus, the indexer). */
   readonly busyCodes: ReadonlyArray<string>
   readonly advice: Advice
+  /** The OS secret store @napi-rs/keyring keeps keys in here, named and with its fixes and commands. */
+  readonly secretStore: SecretStore
 }
 
 export type Liveness =

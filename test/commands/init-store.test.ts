@@ -42,7 +42,7 @@ describe("init --store on a new profile", () => {
       expect(out.stderr).toBe("")
       expect(out.code).toBe(0)
       expect(out.stdout).toContain(
-        `the key ${keyId.slice(0, 4)}…${keyId.slice(-4)} is in the OS secret store (service aws-iam-login, account ${keyId}), which [work] points to.`,
+        `the key ${keyId.slice(0, 4)}…${keyId.slice(-4)} is in the Secret Service (service aws-iam-login, account ${keyId}), which [work] points to.`,
       )
       expect(out.stdout + out.shown).not.toContain(secret)
       expect(store.items.get(keyId)).toBe(secret)
@@ -139,7 +139,7 @@ describe("init --store on a new profile", () => {
       })
       expect(out.code).toBe(1)
       expect(out.stderr).toBe(
-        `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the OS secret store is removed.`,
+        `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the Secret Service is removed.`,
       )
       expect(store.items.size).toBe(0)
       expect(read()).toBe(text)
@@ -153,7 +153,7 @@ describe("init --store on a new profile", () => {
       })
       expect(undone.code).toBe(1)
       expect(undone.stderr).toBe(
-        `aws-iam-login: [work] did not read the key back from the OS secret store, so ${files.credentials} is as it was; the copy this run wrote to the OS secret store is removed.`,
+        `aws-iam-login: [work] did not read the key back from the Secret Service, so ${files.credentials} is as it was; the copy this run wrote to the Secret Service is removed.`,
       )
       expect(failing.items.size).toBe(0)
       expect(read()).toBe(text)

@@ -128,7 +128,7 @@ describe("key --store", () => {
           expect(out.code).toBe(1)
           expect(out.stderr.split("\n")).toHaveLength(1)
           if (call > 2)
-            expect(out.stderr).toContain("the copy this run wrote to the OS secret store is removed.")
+            expect(out.stderr).toContain("the copy this run wrote to the Secret Service is removed.")
           expect(store.items.size).toBe(0)
           // Before the edit the file is untouched; after it, the edit is undone (the key's lines come back last).
           if (call < 4) expect(read()).toBe(text)
@@ -151,7 +151,7 @@ describe("key --store", () => {
         })
         expect(full.code).toBe(1)
         expect(full.stderr).toBe(
-          `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the OS secret store is removed.`,
+          `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the Secret Service is removed.`,
         )
         expect(read()).toBe(text)
         expect(store.items.size).toBe(0)
@@ -167,7 +167,7 @@ describe("key --store", () => {
         expect(out.code).toBe(1)
         expect(out.stderr.split("\n")).toHaveLength(1)
         expect(out.stderr).toContain(
-          `may stay in the OS secret store (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which could not be checked`,
+          `may stay in the Secret Service (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which could not be checked`,
         )
         expect(out.stderr).toContain(
           `remove it with secret-tool clear service aws-iam-login username ${keyId}.`,
@@ -190,7 +190,7 @@ describe("key --store", () => {
         })
         expect(out.code).toBe(1)
         expect(out.stderr).toBe(
-          `aws-iam-login: Could not write ${files.credentials}: no space left on device; the key is in the OS secret store (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which [work] of ${files.credentials} points to.`,
+          `aws-iam-login: Could not write ${files.credentials}: no space left on device; the key is in the Secret Service (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which [work] of ${files.credentials} points to.`,
         )
         expect(store.items.get(keyId)).toBe(secret)
         expect(read()).toContain(`aws_iam_login_key_id = ${keyId}`)
@@ -295,7 +295,7 @@ describe("key --store", () => {
         store.items.set(keyId, secret)
         const done = yield* cli(files, ["work", "key", "--store", "file"], options)
         expect(done.code).toBe(0)
-        expect(done.stdout).toContain("removed the copy a cut-off move left in the OS secret store")
+        expect(done.stdout).toContain("removed the copy a cut-off move left in the Secret Service")
         expect(store.items.size).toBe(0)
         store.items.set(keyId, "not-the-same")
         const other = yield* cli(files, ["work", "key", "--store", "file"], options)
@@ -323,7 +323,7 @@ describe("key --store", () => {
         const back = yield* cli(files, ["work", "key", "--store", "file"], options)
         expect(back.code).toBe(0)
         expect(back.stdout).toContain(
-          `the OS secret store keeps it for [copy] of ${files.credentials}, which points to it.`,
+          `the Secret Service keeps it for [copy] of ${files.credentials}, which points to it.`,
         )
         expect(store.items.get(keyId)).toBe(secret)
         expect((yield* cli(files, ["copy", "-t", validCode], options)).code).toBe(0)
@@ -332,7 +332,7 @@ describe("key --store", () => {
         const again = yield* cli(files, ["work", "key", "--store", "file"], options)
         expect(again.code).toBe(0)
         expect(again.stdout).toContain(
-          `[copy] of ${files.credentials} points to its copy in the OS secret store`,
+          `[copy] of ${files.credentials} points to its copy in the Secret Service`,
         )
         expect(store.items.get(keyId)).toBe(secret)
 

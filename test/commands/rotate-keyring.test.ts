@@ -291,7 +291,7 @@ describe("rotate, the key in the OS secret store", () => {
       s.store.faults.set(nextStoreCall(s, 1), "no-session-bus")
       const out = yield* rotate(s)
       expect(out.code).toBe(1)
-      expect(out.stderr).toMatch(/^aws-iam-login: Could not read in the OS secret store: there is no D-Bus/)
+      expect(out.stderr).toMatch(/^aws-iam-login: Could not read in the Secret Service: there is no D-Bus/)
       expect(out.stderr.split("\n")).toHaveLength(1)
       expect(s.sim.calls).toEqual([])
       expect(s.read()).toBe(s.original)

@@ -112,7 +112,7 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
       const locked = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env })
       expect(locked.code).toBe(1)
       expect(locked.stdout).toMatch(
-        /^PROBLEM +key +Could not read from the OS secret store: the keyring is locked: unlock it/m,
+        /^PROBLEM +key +Could not read from the Secret Service: the keyring is locked: unlock it/m,
       )
       expect(locked.stdout).toMatch(/^skipped +AWS +not asked: no key to sign with/m)
       expect(locked.stderr).toContain("1 problem found")

@@ -136,7 +136,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
       expect(result.code).toBe(1)
       expect(result.stdout).toBe("")
       expect(result.stderr).toMatch(
-        /^aws-iam-login: Could not (?:read from|write to) the OS secret store: no Secret Service answers on the session bus: start gnome-keyring-daemon --components=secrets[^\n]*\.\n$/,
+        /^aws-iam-login: Could not (?:read from|write to) the Secret Service: no Secret Service answers on the session bus: start gnome-keyring-daemon --components=secrets[^\n]*\.\n$/,
       )
       expect(home.read()).toBe(before)
       const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: bus.env })
@@ -155,7 +155,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
     })
     expect(moving.code).toBe(1)
     expect(moving.stderr).toMatch(
-      /^aws-iam-login: Could not (?:read from|write to) the OS secret store: the keyring is locked: unlock it \(log in to the desktop, or [^\n]*gnome-keyring-daemon --replace --unlock[^\n]*\)[^\n]*\.\n$/,
+      /^aws-iam-login: Could not (?:read from|write to) the Secret Service: the keyring is locked: unlock it \(log in to the desktop, or [^\n]*gnome-keyring-daemon --replace --unlock[^\n]*\)[^\n]*\.\n$/,
     )
     expect(home.read()).toBe(before)
 
@@ -170,7 +170,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
     })
     expect(login.code).toBe(1)
     expect(login.stderr).toMatch(
-      /^aws-iam-login: Could not read from the OS secret store: the keyring is locked: [^\n]*\n$/,
+      /^aws-iam-login: Could not read from the Secret Service: the keyring is locked: [^\n]*\n$/,
     )
     expect(home.read()).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
 
@@ -193,7 +193,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
       })
       expect(stuck.code).toBe(1)
       expect(stuck.stderr).toMatch(
-        /^aws-iam-login: Could not (?:read from|write to) the OS secret store: the Secret Service on the session bus did not reply \(it is stuck or stopped\): restart it[^\n]*\.\n$/,
+        /^aws-iam-login: Could not (?:read from|write to) the Secret Service: the Secret Service on the session bus did not reply \(it is stuck or stopped\): restart it[^\n]*\.\n$/,
       )
       expect(home.read()).toBe(before)
     } finally {
@@ -217,7 +217,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
       })
       expect(timedOut.code).toBe(1)
       expect(timedOut.stderr).toMatch(
-        /^aws-iam-login: Could not (?:read from|write to) the OS secret store: it did not answer within 20 seconds[^\n]*\.\n$/,
+        /^aws-iam-login: Could not (?:read from|write to) the Secret Service: it did not answer within 20 seconds[^\n]*\.\n$/,
       )
       expect(home.read()).toBe(before)
 
@@ -272,7 +272,7 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
           env: service.env,
         })
         expect(next).toMatchObject({ code: 0, stderr: "" })
-        expect(next.stdout).toMatch(/is in the OS secret store|is already in the OS secret store/)
+        expect(next.stdout).toMatch(/is in the Secret Service|is already in the Secret Service/)
         expect(home.read()).not.toContain(user.secretAccessKey)
         expect(await service.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
         const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], {

@@ -58,7 +58,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
       env: env(),
     })
     expect(moved).toMatchObject({ code: 0, stderr: "" })
-    expect(moved.stdout).toContain("is in the OS secret store")
+    expect(moved.stdout).toContain("is in the Secret Service")
     const text = home.read()
     expect(text).not.toContain(user.secretAccessKey)
     expect(text).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
@@ -216,7 +216,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(result.code).toBe(1)
     expect(result.stdout).toBe("")
     expect(result.stderr).toMatch(
-      /^aws-iam-login: Could not read from the OS secret store: there is no D-Bus session bus[^\n]*\.\n$/,
+      /^aws-iam-login: Could not read from the Secret Service: there is no D-Bus session bus[^\n]*\.\n$/,
     )
     expect(home.read()).toBe(before)
   }, 60_000)

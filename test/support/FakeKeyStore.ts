@@ -1,6 +1,7 @@
 import { Effect, Layer, Option, Redacted } from "effect"
 import { KeyStoreFailed, type StoreProblem } from "../../src/schema/KeyStore.js"
 import { KeyStore } from "../../src/services/KeyStore.js"
+import { Platform } from "../../src/services/Platform.js"
 
 export type StoreOp = "write" | "read" | "remove"
 
@@ -24,7 +25,16 @@ export const fakeKeyStore = () => {
       const problem = faults.get(calls.length)
       return problem === undefined
         ? Effect.sync(run)
-        : Effect.fail(new KeyStoreFailed({ action: `${op} in`, problem, detail: "the fault plan" }))
+        : Effect.flatMap(Platform, (platform) =>
+            Effect.fail(
+              new KeyStoreFailed({
+                action: `${op} in`,
+                store: platform.secretStore,
+                problem,
+                detail: "the fault plan",
+              }),
+            ),
+          )
     })
   const layer = Layer.succeed(
     KeyStore,

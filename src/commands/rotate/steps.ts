@@ -305,8 +305,6 @@ const keepInJournal = (s: Created) =>
     return { ...s, entry }
   })
 
-const clearCommand = (id: string) => printable(`secret-tool clear service ${storeService} username ${id}`)
-
 /** Removes `id`'s item from the OS secret store; where the store fails, says what is left and how to remove it. */
 const removeItem = (id: AccessKeyId, name: string) =>
   Effect.flatMap(KeyStore, (store) =>
@@ -315,7 +313,7 @@ const removeItem = (id: AccessKeyId, name: string) =>
       Effect.catchTag("KeyStoreFailed", (e) =>
         Effect.succeed(
           Option.some(
-            `the OS secret store still holds ${name} (${e.message.replace(/\.$/, "")}): remove it with \`${clearCommand(id)}\``,
+            `the ${e.store.name} still holds ${name} (${e.message.replace(/\.$/, "")}): remove it with \`${printable(e.store.clear(id))}\``,
           ),
         ),
       ),
