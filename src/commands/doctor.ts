@@ -5,11 +5,12 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { profile } from "../cli/profile.js"
+import type { AwsError } from "../schema/AwsErrors.js"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
 import { storeService } from "../schema/KeyStore.js"
 import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
-import { Iam } from "../services/Iam.js"
+import { type ContextEntry, Iam, mfaSessionContext } from "../services/Iam.js"
 import { Platform } from "../services/Platform.js"
 import { Session } from "../services/Session.js"
 import { type Signer, Sts } from "../services/Sts.js"
@@ -74,6 +75,48 @@ const rotateNeeds = [
   "iam:DeleteAccessKey",
 ]
 
+/** Why the simulation gave no answer; an endpoint that does not implement it (moto) is no problem of the setup. */
+const cannotTell = (error: AwsError): Check => ({
+  topic: "policy",
+  status: "skipped",
+  text: `cannot tell what rotate may do: ${
+    error._tag === "NotAws"
+      ? `${error.endpoint} does not answer iam:SimulatePrincipalPolicy (it gave ${error.status} and ${error.answer}), which is no problem of this setup`
+      : error._tag === "AwsFailure" && /^(NotImplemented|InvalidAction)$/.test(error.code)
+        ? `the endpoint does not answer iam:SimulatePrincipalPolicy (${error.code}), which is no problem of this setup`
+        : `iam:SimulatePrincipalPolicy failed (${error.message})`
+  }`,
+})
+
+/**
+ * What the user's policies decide on rotate's calls (iam:SimulatePrincipalPolicy): in an MFA session
+ * as rotate --mfa makes one (the common policies allow IAM calls only with MFA), then signed with the
+ * key alone, as rotate signs them by default.
+ */
+const policyCheck = (signer: Signer, arn: string) =>
+  Effect.gen(function* () {
+    const iam = yield* Iam
+    const denied = (context: ReadonlyArray<ContextEntry>) =>
+      iam.simulatePolicy(signer, arn, rotateNeeds, context).pipe(
+        Effect.map((decided) => rotateNeeds.filter((action) => decided.get(action) !== true)),
+        Effect.either,
+      )
+    const inSession = yield* denied(mfaSessionContext(0))
+    if (Either.isLeft(inSession)) return cannotTell(inSession.left)
+    if (inSession.right.length > 0)
+      return problem(
+        "policy",
+        `the user's policies do not allow ${inSession.right.join(", ")} on ${arn}, even in an MFA session, which rotate needs: ask your AWS administrator to allow them`,
+      )
+    const allowed = `the user's policies allow what rotate needs (${rotateNeeds.join(", ")})`
+    const withKey = yield* denied([])
+    if (Either.isRight(withKey) && withKey.right.length === 0) return ok("policy", allowed)
+    return ok(
+      "policy",
+      `${allowed} in an MFA session${Either.isRight(withKey) ? `, not signed with the key alone (${withKey.right.join(", ")})` : ""}: run rotate with --mfa`,
+    )
+  })
+
 /** A skew AWS's and this machine's clocks may have before session expiry (judged with a 5-minute margin) goes wrong. */
 const skewLimitSeconds = 60
 
@@ -92,24 +135,7 @@ const awsChecks = (signer: Option.Option<Signer>) =>
     const answer = yield* sts.getCallerIdentity(signer.value).pipe(Effect.either)
     if (Either.isLeft(answer)) return [problem("AWS", answer.left.message)]
     const identity = answer.right
-    const decided = yield* (yield* Iam)
-      .simulatePolicy(signer.value, identity.arn, rotateNeeds)
-      .pipe(Effect.either)
-    const denied = Either.map(decided, (map) => rotateNeeds.filter((action) => map.get(action) !== true))
-    const policy: Check = Either.match(denied, {
-      onLeft: (error) => ({
-        topic: "policy",
-        status: "skipped",
-        text: `cannot tell what rotate may do: iam:SimulatePrincipalPolicy failed (${error.message})`,
-      }),
-      onRight: (actions) =>
-        actions.length === 0
-          ? ok("policy", `the user's policies allow what rotate needs (${rotateNeeds.join(", ")})`)
-          : problem(
-              "policy",
-              `the user's policies do not allow ${actions.join(", ")} on ${identity.arn}, which rotate needs: ask your AWS administrator to allow them`,
-            ),
-    })
+    const policy = yield* policyCheck(signer.value, identity.arn)
     const now = yield* Clock.currentTimeMillis
     const signs = ok("AWS", `the key signs as ${identity.arn}`)
     if (identity.answeredAt === undefined)

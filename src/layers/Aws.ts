@@ -423,13 +423,18 @@ export const IamLive = Layer.effect(
             wire.options,
           )
         }),
-      simulatePolicy: (signer, userArn, actions) =>
+      simulatePolicy: (signer, userArn, actions, context) =>
         iam("SimulatePrincipalPolicy", signer, "retry", async (sdk, client, wire) => {
           const out = await client.send(
             new sdk.SimulatePrincipalPolicyCommand({
               PolicySourceArn: userArn,
               ActionNames: [...actions],
               ResourceArns: [userArn],
+              ContextEntries: context.map((entry) => ({
+                ContextKeyName: entry.key,
+                ContextKeyType: entry.type,
+                ContextKeyValues: [...entry.values],
+              })),
             }),
             wire.options,
           )

@@ -18,6 +18,19 @@ export interface MfaDevice {
   readonly enabled: Date | undefined
 }
 
+/** A condition key's value as a call would carry it, e.g. `aws:MultiFactorAuthPresent` true. */
+export interface ContextEntry {
+  readonly key: string
+  readonly type: "boolean" | "numeric" | "string"
+  readonly values: ReadonlyArray<string>
+}
+
+/** The condition keys a call signed with an MFA session carries, its code taken `age` seconds before. */
+export const mfaSessionContext = (age: number): ReadonlyArray<ContextEntry> => [
+  { key: "aws:MultiFactorAuthPresent", type: "boolean", values: ["true"] },
+  { key: "aws:MultiFactorAuthAge", type: "numeric", values: [String(age)] },
+]
+
 export class Iam extends Context.Tag("aws-iam-login/Iam")<
   Iam,
   {
@@ -45,13 +58,14 @@ export class Iam extends Context.Tag("aws-iam-login/Iam")<
       accessKeyId: AccessKeyId,
     ) => Effect.Effect<void, AwsError>
     /**
-     * What the user's policies decide for each action on `resource` (iam:SimulatePrincipalPolicy,
-     * which reads and changes nothing): true when allowed.
+     * What the user's policies decide for each action on the user, for calls that carry `context`
+     * (iam:SimulatePrincipalPolicy, which reads and changes nothing): true when allowed.
      */
     readonly simulatePolicy: (
       signer: Signer,
       userArn: string,
       actions: ReadonlyArray<string>,
+      context: ReadonlyArray<ContextEntry>,
     ) => Effect.Effect<ReadonlyMap<string, boolean>, AwsError>
     /** When AWS last saw the key sign a call; none when it never did. */
     readonly accessKeyLastUsed: (

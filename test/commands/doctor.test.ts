@@ -26,4 +26,36 @@ describe("doctor", () => {
       )
     }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "the common force-MFA policy (rotate's calls allowed only with MFA, within an hour of the code) is ok, saying to use rotate --mfa",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
+        const sim = yield* SimAws
+        sim.addUser("alice", { devices: ["arn:aws:iam::123456789012:mfa/alice-phone"] })
+        const key = yield* sim.addKey("alice")
+        const rotateNeeds = [
+          "iam:ListAccessKeys",
+          "iam:CreateAccessKey",
+          "iam:UpdateAccessKey",
+          "iam:DeleteAccessKey",
+        ]
+        for (const action of rotateNeeds) sim.requireMfa("alice", action, 3600)
+        const files = tempHome()
+        fs.writeFileSync(
+          files.credentials,
+          `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nusername = alice\n`,
+        )
+        const out = yield* cli(files, ["work", "doctor"])
+        expect(out.stdout).toMatch(
+          /^ok +policy +the user's policies allow what rotate needs \(iam:ListAccessKeys, iam:CreateAccessKey, iam:UpdateAccessKey, iam:DeleteAccessKey\) in an MFA session, not signed with the key alone \(iam:ListAccessKeys, iam:CreateAccessKey, iam:UpdateAccessKey, iam:DeleteAccessKey\): run rotate with --mfa$/m,
+        )
+        expect(out.stdout).not.toMatch(/^PROBLEM +policy/m)
+        // What the simulation said holds for the real calls: signed with the key alone, rotate is denied.
+        const rotated = yield* cli(files, ["work", "rotate", "--yes"])
+        expect(rotated.code).toBe(1)
+        expect(rotated.stderr).toContain("AWS denied iam:ListAccessKeys")
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })

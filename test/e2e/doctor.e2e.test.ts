@@ -43,8 +43,8 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
     )
     expect(lines[3]).toMatch(/^ok +AWS +the key signs as arn:aws:iam::123456789012:user\/doctor-file-user$/)
     // moto does not simulate policies: doctor says it cannot tell, and that is not a problem.
-    expect(lines[4]).toMatch(
-      /^skipped +policy +cannot tell what rotate may do: iam:SimulatePrincipalPolicy failed/,
+    expect(lines[4]).toBe(
+      `skipped  policy              cannot tell what rotate may do: ${moto.endpoint} does not answer iam:SimulatePrincipalPolicy (it gave 500 and an HTML page), which is no problem of this setup`,
     )
     expect(lines[5]).toMatch(
       /^ok +clock +this machine's clock (agrees with AWS's|is 1 s (ahead of|behind) AWS's)$/,

@@ -9,7 +9,13 @@ import {
   NoSuchEntity,
 } from "../../src/schema/AwsErrors.js"
 import { type AccessKeyId, type AwsCredentials, maskKeyId } from "../../src/schema/Credentials.js"
-import { type AccessKeyInfo, Iam, type KeyStatus } from "../../src/services/Iam.js"
+import {
+  type AccessKeyInfo,
+  type ContextEntry,
+  Iam,
+  type KeyStatus,
+  mfaSessionContext,
+} from "../../src/services/Iam.js"
 import { type Signer, Sts } from "../../src/services/Sts.js"
 
 /**
@@ -25,6 +31,11 @@ export interface SimUser {
   readonly arn: string
   readonly devices: Array<string>
   readonly denied: Set<string>
+  /**
+   * Operations the user's policy allows only in an MFA session (aws:MultiFactorAuthPresent true), the
+   * session's MFA at most `maxAge` seconds old (aws:MultiFactorAuthAge) when one is set.
+   */
+  readonly mfaOnly: Map<string, { readonly maxAge: number | undefined }>
 }
 
 interface SimKey {
@@ -44,6 +55,8 @@ interface SimSession {
   readonly secret: string
   readonly token: string
   readonly user: string
+  /** When the MFA code was taken. */
+  readonly issued: number
   readonly expires: number
 }
 
@@ -103,7 +116,14 @@ export class SimAccount {
   ) {
     const path = options.path ?? "/"
     const arn = `arn:${options.partition ?? "aws"}:iam::${account}:user${path}${name}`
-    const user: SimUser = { name, path, arn, devices: [...(options.devices ?? [])], denied: new Set() }
+    const user: SimUser = {
+      name,
+      path,
+      arn,
+      devices: [...(options.devices ?? [])],
+      denied: new Set(),
+      mfaOnly: new Map(),
+    }
     this.users.set(name, user)
     return user
   }
@@ -126,6 +146,23 @@ export class SimAccount {
 
   deny(user: string, operation: string) {
     this.users.get(user)?.denied.add(operation)
+  }
+
+  /** The "force MFA" policy: `operation` is allowed only in an MFA session (at most `maxAge` seconds since the code). */
+  requireMfa(user: string, operation: string, maxAge?: number) {
+    this.users.get(user)?.mfaOnly.set(operation, { maxAge })
+  }
+
+  /** Whether the policy's MFA condition on `operation` holds for a call that carries `context`. */
+  private mfaAllows(user: SimUser, operation: string, context: ReadonlyArray<ContextEntry>) {
+    const rule = user.mfaOnly.get(operation)
+    if (rule === undefined) return true
+    const value = (key: string) => context.find((entry) => entry.key === key)?.values[0]
+    const age = value("aws:MultiFactorAuthAge")
+    return (
+      value("aws:MultiFactorAuthPresent") === "true" &&
+      (rule.maxAge === undefined || (age !== undefined && Number(age) < rule.maxAge))
+    )
   }
 
   /** Fails the call to `operation` after `skip` successful ones. */
@@ -235,7 +272,8 @@ export class SimAccount {
         }
       }
       const caller = this.users.get(user)!
-      if (caller.denied.has(operation)) {
+      const mfa = session === undefined ? [] : mfaSessionContext(Math.floor((now - session.issued) / 1000))
+      if (caller.denied.has(operation) || !this.mfaAllows(caller, operation, mfa)) {
         this.calls.push({ operation, signer: id, ok: false })
         return yield* new AccessDenied({ ...call, detail: `explicit deny on ${operation}` })
       }
@@ -295,6 +333,7 @@ export class SimAccount {
           secret: `session-secret/${id}`,
           token: `token/${id}==`,
           user: caller.name,
+          issued: now,
           expires: now + Duration.toMillis(duration),
         }
         this.sessions.set(id, session)
@@ -310,10 +349,16 @@ export class SimAccount {
   })
 
   readonly iam = Iam.of({
-    simulatePolicy: (signer, _userArn, actions) =>
+    simulatePolicy: (signer, _userArn, actions, context) =>
       Effect.map(
         this.authenticate("iam:SimulatePrincipalPolicy", signer),
-        ({ caller }) => new Map(actions.map((action) => [action, !caller.denied.has(action)])),
+        ({ caller }) =>
+          new Map(
+            actions.map((action) => [
+              action,
+              !caller.denied.has(action) && this.mfaAllows(caller, action, context),
+            ]),
+          ),
       ),
     listMfaDevices: (signer, userName) =>
       Effect.gen(this, function* () {
