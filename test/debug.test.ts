@@ -46,4 +46,20 @@ describe("--debug", () => {
       expect(yield* debugLines(files, ["work"], new Map([["AWS_IAM_LOGIN_DEBUG", "yes please"]]))).toEqual([])
     }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "a login reads each file once before its lock and once under it, and the credentials file again only to write",
+    () =>
+      Effect.gen(function* () {
+        const files = yield* setup
+        const reads = (lines: ReadonlyArray<string>, file: string) =>
+          lines.filter((line) => line.startsWith(`[debug] read ${file}:`)).length
+        const login = yield* debugLines(files, ["work", "--debug", "-t", validCode])
+        expect(reads(login, files.credentials)).toBe(3)
+        expect(reads(login, files.config)).toBe(2)
+        const status = yield* debugLines(files, ["work", "status", "--debug"])
+        expect(reads(status, files.credentials)).toBe(1)
+        expect(reads(status, files.config)).toBe(1)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })

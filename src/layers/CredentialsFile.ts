@@ -74,15 +74,28 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const refused = (file: string) => (refusal: Ini.Refusal) =>
     new FileError({ path: file, action: "read", reason: `${Ini.describeRefusal(refusal)}; fix it by hand` })
 
+  /**
+   * What this run read of each file since it last took a lock or wrote: the files are read once
+   * between two of those, and read again after them (a login that waited for another's lock finds
+   * that one's session). The write itself re-reads the file under its lock, whatever is here.
+   */
+  const snapshots = new Map<string, Ini.Sections>()
+  const forget = Effect.sync(() => snapshots.clear())
+
   const readIni = (file: string) =>
-    readText(file).pipe(
-      Effect.flatMap((text) =>
-        Either.match(Ini.read(text), {
-          onLeft: (r) => Effect.fail(refused(file)(r)),
-          onRight: Effect.succeed,
-        }),
-      ),
-    )
+    Effect.suspend(() => {
+      const known = snapshots.get(file)
+      if (known !== undefined) return Effect.succeed(known)
+      return readText(file).pipe(
+        Effect.flatMap((text) =>
+          Either.match(Ini.read(text), {
+            onLeft: (r) => Effect.fail(refused(file)(r)),
+            onRight: Effect.succeed,
+          }),
+        ),
+        Effect.tap((sections) => snapshots.set(file, sections)),
+      )
+    })
 
   const readConfig = readIni(paths.config).pipe(Effect.map((sections) => ({ path: paths.config, sections })))
 
@@ -131,6 +144,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     Effect.gen(function* () {
       const file = yield* target.realFile(named)
       yield* lock(`${file}.lock`)
+      yield* forget
       const keep = yield* target.replaceable(file)
       const text = yield* readText(file)
       const edited = change(text)
@@ -140,7 +154,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       if (edited.right === undefined) return false
       yield* writes.replace(file, edited.right, keep)
       return true
-    }).pipe(Effect.scoped)
+    }).pipe(Effect.ensuring(forget), Effect.scoped)
 
   /** A new file may appear in the directory, and the rename may replace the old one there. */
   const directoryWritable = (file: string) =>
@@ -162,6 +176,7 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
     Effect.gen(function* () {
       const file = yield* target.realFile(paths.credentials)
       yield* lock(`${file}.${encodeURIComponent(profile)}.login.lock`, sessionLockWait)
+      yield* forget
       return yield* effect
     }).pipe(Effect.scoped)
 
@@ -184,7 +199,16 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
       }),
     )
 
-  return CredentialsFile.of({ read, readConfig, update, writable, remove, withSessionLock, region })
+  return CredentialsFile.of({
+    read,
+    readConfig,
+    reread: forget,
+    update,
+    writable,
+    remove,
+    withSessionLock,
+    region,
+  })
 })
 
 export const layer = (paths: Paths) => Layer.effect(CredentialsFile, make(paths))
@@ -194,6 +218,7 @@ const unusable = (error: FileError) =>
   CredentialsFile.of({
     read: Effect.fail(error),
     readConfig: Effect.fail(error),
+    reread: Effect.void,
     update: () => Effect.fail(error),
     writable: () => Effect.fail(error),
     remove: () => Effect.fail(error),

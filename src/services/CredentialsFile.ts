@@ -21,6 +21,11 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
     /** The shared config file (`[profile <name>]` sections); a missing file reads as empty. */
     readonly readConfig: Effect.Effect<IniFile, FileError>
     /**
+     * Each file is read once between two locks or writes of this run, and `read` and `readConfig`
+     * give that copy again; after this, they read the file as it is now.
+     */
+    readonly reread: Effect.Effect<void>
+    /**
      * Locked read-modify-write of only the given keys, atomically replacing the file: the
      * credentials file, or `file` (the path of the config file, where a profile's key may be kept).
      */

@@ -135,7 +135,7 @@ const writeKey = (rotation: Rotation, key: AwsCredentials, expected: AwsCredenti
 /** The file that holds the rotation's profiles, as it is now. */
 const readKeyFile = (rotation: Rotation) =>
   Effect.flatMap(CredentialsFile, (files) =>
-    rotation.file === rotation.credentials ? files.read : files.readConfig,
+    Effect.zipRight(files.reread, rotation.file === rotation.credentials ? files.read : files.readConfig),
   )
 
 /** Whether every one of `profiles` holds `key` (id and secret), or when `stored`, points to its stored item. */
