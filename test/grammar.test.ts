@@ -39,6 +39,24 @@ describe("the original order, mapped onto the command tree", () => {
     expect(mapped("work status --json --debug")).toEqual(Either.right("--debug status --json -- work"))
   })
 
+  it("takes short switches given together, and says what is wrong with any other cluster", () => {
+    expect(mapped("work init -fy")).toEqual(Either.right("init -fy -- work"))
+    expect(mapped("work -ft 123456")).toEqual(
+      Either.left("In -ft, -t takes a value: give it on its own, as -t VALUE."),
+    )
+    expect(mapped("work init -ff")).toEqual(Either.left("-f is given twice."))
+    expect(mapped("work init -f -yf")).toEqual(Either.left("-f is given twice."))
+    expect(mapped("work -fx")).toEqual(
+      Either.left("-x is not an option of login: `aws-iam-login login --help` lists its options."),
+    )
+    expect(mapped("work -t=123456")).toEqual(
+      Either.left("Write -t 123456: a short flag's value follows a space."),
+    )
+    expect(mapped("work -x=1")).toEqual(
+      Either.left("-x is not an option of login: `aws-iam-login login --help` lists its options."),
+    )
+  })
+
   it("leaves what follows -- to the command exec runs", () => {
     expect(mapped("exec work -- aws s3 ls --profile x --help")).toEqual(
       Either.right("exec -- work aws s3 ls --profile x --help"),

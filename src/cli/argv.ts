@@ -18,8 +18,9 @@ export interface Grammar {
 
 /**
  * The first flag in `flags` (the line's flags and their values, before any `--`) that `command`
- * does not take, or that is given twice, as the sentence that says so. Clustered short flags
- * (`-ft`) are left for @effect/cli to split.
+ * does not take, or that is given twice, as the sentence that says so. Of short flags given
+ * together (`-fy`), @effect/cli takes only switches, each once, and reports anything else with no
+ * sentence at all; nor does it read a short flag's value after `=` (`-t=123456`).
  */
 const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Grammar) => {
   const own = grammar.own.get(command) ?? []
@@ -27,21 +28,29 @@ const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Gra
   const seen = new Set<Flag>()
   for (let i = 0; i < flags.length; i++) {
     const arg = flags[i]!
-    if (/^-[a-zA-Z]{2,}$/.test(arg)) continue
-    const flag = flagNamed(taken, arg)
-    if (flag === undefined) {
-      const name = arg.split("=")[0]!
-      const suggestion = closest(
-        name,
-        own.flatMap((f) => f.names.filter((n) => n.startsWith("--"))),
-      )
-      return suggestion === undefined
-        ? `${name} is not an option of ${command}: \`aws-iam-login ${command} --help\` lists its options.`
-        : `The flag '${name}' is not recognized. Did you mean '${suggestion}'?`
+    const joined = /^(-[a-zA-Z])=(.*)$/.exec(arg)
+    const cluster = /^-[a-zA-Z]{2,}$/.test(arg)
+    const names = cluster
+      ? [...arg.slice(1)].map((letter) => `-${letter}`)
+      : [joined?.[1] ?? arg.split("=")[0]!]
+    for (const name of names) {
+      const flag = flagNamed(taken, name)
+      if (flag === undefined) {
+        const suggestion = closest(
+          name,
+          own.flatMap((f) => f.names.filter((n) => n.startsWith("--"))),
+        )
+        return suggestion === undefined
+          ? `${name} is not an option of ${command}: \`aws-iam-login ${command} --help\` lists its options.`
+          : `The flag '${name}' is not recognized. Did you mean '${suggestion}'?`
+      }
+      if (seen.has(flag) && !grammar.root.includes(flag)) return `${name} is given twice.`
+      seen.add(flag)
+      if (joined !== null) return `Write ${name} ${joined[2]}: a short flag's value follows a space.`
+      if (cluster && flag.values !== undefined)
+        return `In ${arg}, ${name} takes a value: give it on its own, as ${name} VALUE.`
+      if (!arg.includes("=") && flag.values !== undefined) i++
     }
-    if (seen.has(flag) && !grammar.root.includes(flag)) return `${arg.split("=")[0]} is given twice.`
-    seen.add(flag)
-    if (!arg.includes("=") && flag.values !== undefined) i++
   }
   return undefined
 }

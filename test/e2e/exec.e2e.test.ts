@@ -166,6 +166,7 @@ describe("the same mistake, the same answer, through the built CLI", () => {
         "-f is not an option of status: `aws-iam-login status --help` lists its options.",
       ],
       [["work", "-f", "-f"], "-f is given twice."],
+      [["work", "-ft", "123456"], "In -ft, -t takes a value: give it on its own, as -t VALUE."],
       [["--", "-f"], '"-f" cannot be a profile name: it starts with -'],
       [
         ["work", "status", "--profile", "bob"],
