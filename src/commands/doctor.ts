@@ -134,9 +134,10 @@ const awsChecks = (signer: Option.Option<Signer>) =>
     const sts = yield* Sts
     const answer = yield* sts.getCallerIdentity(signer.value).pipe(Effect.either)
     if (Either.isLeft(answer)) return [problem("AWS", answer.left.message)]
+    // The answer's Date header is judged against the time it arrived, before any other call.
+    const now = yield* Clock.currentTimeMillis
     const identity = answer.right
     const policy = yield* policyCheck(signer.value, identity.arn)
-    const now = yield* Clock.currentTimeMillis
     const signs = ok("AWS", `the key signs as ${identity.arn}`)
     if (identity.answeredAt === undefined)
       return [
