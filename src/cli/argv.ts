@@ -120,21 +120,25 @@ export const commandStart = (
  * the command does not have, and a flag given twice are refused with a sentence (Left); every
  * other mistake is left for @effect/cli to report.
  *
- * Each change is one @effect/cli 0.77 cannot express in the tree:
- * - the subcommand is moved first, `login` put there when none is named: it reads a subcommand only
- *   as the first word after the parent's options, and has no default subcommand;
- * - `--debug` (the root command's options) goes before the subcommand: it reads a parent's options
- *   only there;
- * - `--profile NAME` or AWS_PROFILE fills the profile's place: it gives the words after `--` to the
- *   first argument, so with `exec -- CMD` an argument's fallback (Args.withFallbackConfig) is never
- *   used and CMD would be taken for the profile;
- * - the profile goes after `--`: it reads the word after a switch as the switch's value when it
- *   spells true or false (`status --json yes`, a profile named yes);
- * - `--` goes before the command `exec` runs (separated): it reads options anywhere among the
- *   arguments, so the command's own `-t 1` would be exec's;
- * - the flags are checked here: it takes a flag it does not know for an argument (`status -f work`
- *   makes -f the profile), and the second of a flag given twice too;
- * - `help [command]` and `version`, the original tool's words, are its `--help` and `--version`.
+ * Each rule is one that @effect/cli 0.77 cannot express in the tree (its source, internal/), and
+ * test/grammar.test.ts fails without it:
+ * - the subcommand first, `login` when none is named: a parent reads its arguments up to the first
+ *   word naming a subcommand and needs one there, with no default (commandDescriptor.ts, Subcommands:
+ *   `work status` and `work` fail "Invalid subcommand for aws-iam-login"); a mistyped one is named;
+ * - `help [command]` and `version`, the original tool's words: the same failure;
+ * - the root's options (`--debug`) before the subcommand, once: a parent's options are read only
+ *   there, and a second one is left over and fails the same way (test/debug.test.ts);
+ * - `--profile NAME`, else AWS_PROFILE, in the profile's place: the words after `--` are appended
+ *   to the arguments before it (commandDescriptor.ts, splitForcedArgs), so an optional profile or
+ *   one with Args.withFallbackConfig takes `exec -- aws s3 ls`'s `aws`;
+ * - the profile after `--`: a switch takes a following true/false word as its value (options.ts,
+ *   parseCommandLine: isTrueValue), so `status --json yes` would lose the profile named yes;
+ * - `--` before the command `exec` runs (separated): options are matched anywhere among the
+ *   arguments and a repeated text argument takes words starting with `-`, so `exec work aws -t 1`
+ *   would give `-t 1` to exec (test/e2e/exec.e2e.test.ts);
+ * - the flags checked: a flag the command lacks, or given twice, falls to the profile and fails as
+ *   `"-f" cannot be a profile name`, as a profile truly named -f after `--` does; a bad cluster
+ *   fails with no sentence at all.
  */
 export const toTree = (
   args: ReadonlyArray<string>,
@@ -192,8 +196,7 @@ export const toTree = (
       `The profile is named twice, as ${positionals[0]} and as --profile ${named}: give one.`,
     )
   const profile = positionals.length === 0 && profiled ? (named ?? awsProfile) : undefined
-  // Flags first, then `--` and the words: @effect/cli suggests a flag for a mistyped one only when
-  // it comes first, and after `--` no word is taken for a flag's value (a profile named `yes`).
+  // Flags before `--`, the words after it, where none is taken for a switch's value.
   const after = [...(profile === undefined ? [] : [profile]), ...positionals, ...forced.slice(1)]
   return Either.right([...root, command, ...flags, ...(after.length > 0 ? ["--", ...after] : [])])
 }
