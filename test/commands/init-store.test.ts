@@ -1,44 +1,21 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Redacted, TestClock } from "effect"
+import { Deferred, Effect, Fiber } from "effect"
+import { alice, reached, serial } from "../support/alice.js"
 import { fakeKeyStore } from "../support/FakeKeyStore.js"
 import { cli, tempHome } from "../support/harness.js"
-import { type SimAccount, SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
+import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
-const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
 const text = "# mine\n[other]\nx = 1\n"
 
 /** alice's key, not yet in any file: the person has it from the console. */
-const setup = Effect.gen(function* () {
-  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-  const sim = yield* SimAws
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice")
-  const files = tempHome()
-  fs.writeFileSync(files.credentials, text)
-  return {
-    files,
-    keyId: key.accessKeyId,
-    secret: Redacted.value(key.secretAccessKey),
-    read: () => fs.readFileSync(files.credentials, "utf8"),
-  }
-})
-
-/** Waits (in real time) until the simulated AWS holds a call at `operation`. */
-const reached = (sim: SimAccount, operation: string) =>
-  Effect.gen(function* () {
-    while (sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
-  })
+const setup = alice(() => text, { at: "2026-11-23T19:00:00Z" })
 
 describe("init --store on a new profile", () => {
   it.effect("keyring: the key asked for goes into the store, [work] points to it, login uses it", () =>
     Effect.gen(function* () {
-      const { files, keyId, secret, read } = yield* setup
-      const store = fakeKeyStore()
-      const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
-        keyStore: store.layer,
-        input: [keyId, secret],
-      })
+      const { keyId, secret, read, store, run } = yield* setup
+      const out = yield* run(["work", "init", "--store", "keyring"], { input: [keyId, secret] })
       expect(out.stderr).toBe("")
       expect(out.code).toBe(0)
       expect(out.stdout).toContain(
@@ -49,16 +26,14 @@ describe("init --store on a new profile", () => {
       expect(read()).toBe(
         `${text}\n[work]\nusername = alice\nmfa_serial = ${serial}\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${keyId}\ncredential_process = aws-iam-login work export\n`,
       )
-      expect((yield* cli(files, ["work", "-t", validCode], { keyStore: store.layer })).code).toBe(0)
+      expect((yield* run(["work", "-t", validCode])).code).toBe(0)
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("on a terminal the secret is read without being shown; Ctrl-D at it changes nothing", () =>
     Effect.gen(function* () {
-      const { files, keyId, secret, read } = yield* setup
-      const store = fakeKeyStore()
-      const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
-        keyStore: store.layer,
+      const { keyId, secret, read, store, run } = yield* setup
+      const out = yield* run(["work", "init", "--store", "keyring"], {
         input: [keyId, secret],
         tty: true,
       })
@@ -81,12 +56,8 @@ describe("init --store on a new profile", () => {
 
   it.effect("file: the key asked for goes into [work] with username and mfa_serial", () =>
     Effect.gen(function* () {
-      const { files, keyId, secret, read } = yield* setup
-      const store = fakeKeyStore()
-      const out = yield* cli(files, ["init", "work", "--store", "file"], {
-        keyStore: store.layer,
-        input: [keyId, secret],
-      })
+      const { keyId, secret, read, store, run } = yield* setup
+      const out = yield* run(["init", "work", "--store", "file"], { input: [keyId, secret] })
       expect(out.code).toBe(0)
       expect(read()).toContain(
         `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nusername = alice\nmfa_serial = ${serial}\n`,
@@ -97,29 +68,19 @@ describe("init --store on a new profile", () => {
 
   it.effect("a key AWS does not take, or a profile that has a key, changes nothing", () =>
     Effect.gen(function* () {
-      const { files, keyId, secret, read } = yield* setup
-      const store = fakeKeyStore()
-      const wrong = yield* cli(files, ["work", "init", "--store", "keyring"], {
-        keyStore: store.layer,
-        input: [keyId, `${secret}x`],
-      })
+      const { files, keyId, secret, read, store, run } = yield* setup
+      const wrong = yield* run(["work", "init", "--store", "keyring"], { input: [keyId, `${secret}x`] })
       expect(wrong.code).toBe(1)
       expect(wrong.stderr).not.toContain(secret)
       expect(store.calls).toEqual([])
       expect(read()).toBe(text)
-      const bad = yield* cli(files, ["work", "init", "--store", "keyring"], {
-        keyStore: store.layer,
-        input: ["nope"],
-      })
+      const bad = yield* run(["work", "init", "--store", "keyring"], { input: ["nope"] })
       expect(bad.stderr).toBe("aws-iam-login: That is not an access key id. Nothing was changed.")
       fs.appendFileSync(
         files.credentials,
         `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\n`,
       )
-      const had = yield* cli(files, ["work", "init", "--store", "keyring"], {
-        keyStore: store.layer,
-        input: [keyId, secret],
-      })
+      const had = yield* run(["work", "init", "--store", "keyring"], { input: [keyId, secret] })
       expect(had.code).toBe(1)
       expect(had.stderr).toContain(
         "[work] already has a key: run aws-iam-login work init without --store, then aws-iam-login work key --store keyring",
@@ -130,10 +91,8 @@ describe("init --store on a new profile", () => {
 
   it.effect("the file's edit fails: the item this run stored is removed and the file is as it was", () =>
     Effect.gen(function* () {
-      const { files, keyId, secret, read } = yield* setup
-      const store = fakeKeyStore()
-      const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
-        keyStore: store.layer,
+      const { files, keyId, secret, read, store, run } = yield* setup
+      const out = yield* run(["work", "init", "--store", "keyring"], {
         input: [keyId, secret],
         failWrite: 1,
       })
@@ -164,8 +123,7 @@ describe("init --store on a new profile", () => {
     "a key written into [work] while init asks AWS is kept: init changes nothing and says the file changed",
     () =>
       Effect.gen(function* () {
-        const { files, keyId, secret, read } = yield* setup
-        const sim = yield* SimAws
+        const { files, keyId, secret, read, sim } = yield* setup
         const planted = `${text}[work]\naws_access_key_id = AKIAOTHERKEY00000000\naws_secret_access_key = other/secret\n`
         for (const to of ["file", "keyring"] as const) {
           fs.writeFileSync(files.credentials, text)
@@ -175,7 +133,7 @@ describe("init --store on a new profile", () => {
           const run = yield* Effect.fork(
             cli(files, ["work", "init", "--store", to], { keyStore: store.layer, input: [keyId, secret] }),
           )
-          yield* reached(sim, "sts:GetCallerIdentity")
+          yield* reached({ sim }, "sts:GetCallerIdentity")
           // Another program (aws configure --profile work, an editor) writes [work] meanwhile.
           fs.writeFileSync(files.credentials, planted)
           yield* Deferred.succeed(gate, undefined)

@@ -1,50 +1,36 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Redacted, TestClock } from "effect"
+import { Effect, Exit, Fiber } from "effect"
+import { alice, serial } from "../support/alice.js"
 import { fakeKeyStore } from "../support/FakeKeyStore.js"
-import { cli, tempHome } from "../support/harness.js"
-import { SimAws, SimulatedAws, validCode } from "../support/SimulatedAws.js"
+import { cli } from "../support/harness.js"
+import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
-const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
-
-const setup = Effect.gen(function* () {
-  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-  const sim = yield* SimAws
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice")
-  const secret = Redacted.value(key.secretAccessKey)
-  const files = tempHome()
-  const text = `# mine\n[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\nusername = alice\n\n[other]\nx = 1\n`
-  fs.writeFileSync(files.credentials, text)
-  return {
-    files,
-    text,
-    keyId: key.accessKeyId,
-    secret,
-    read: () => fs.readFileSync(files.credentials, "utf8"),
-  }
-})
+/** alice's key in [work], with her user name and MFA device, and another section. */
+const setup = alice(
+  (keyId, secret) =>
+    `# mine\n[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\nusername = alice\n\n[other]\nx = 1\n`,
+  { at: "2026-11-23T19:00:00Z" },
+)
 
 describe("key --store", () => {
   it.effect("moves the key into the store and back; login signs with the stored key", () =>
     Effect.gen(function* () {
-      const { files, text, keyId, secret, read } = yield* setup
-      const store = fakeKeyStore()
-      const options = { keyStore: store.layer }
-      const moved = yield* cli(files, ["work", "key", "--store", "keyring"], options)
+      const { original, keyId, secret, read, store, run } = yield* setup
+      const moved = yield* run(["work", "key", "--store", "keyring"])
       expect(moved.code).toBe(0)
       expect(store.items.get(keyId)).toBe(secret)
       expect(read()).toBe(
         `# mine\n[work]\nmfa_serial = ${serial}\nusername = alice\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${keyId}\ncredential_process = aws-iam-login work export\n\n[other]\nx = 1\n`,
       )
-      expect((yield* cli(files, ["work", "-t", validCode], options)).code).toBe(0)
-      const back = yield* cli(files, ["work", "key", "--store", "file"], options)
+      expect((yield* run(["work", "-t", validCode])).code).toBe(0)
+      const back = yield* run(["work", "key", "--store", "file"])
       expect(back.code).toBe(0)
       expect(store.items.size).toBe(0)
       expect(read()).toContain(`aws_secret_access_key = ${secret}`)
       expect(read()).not.toContain("credential_process")
       expect(
-        read().startsWith(text.slice(0, text.indexOf("\n\n[other]")).split("aws_access_key_id")[0]!),
+        read().startsWith(original.slice(0, original.indexOf("\n\n[other]")).split("aws_access_key_id")[0]!),
       ).toBe(true)
     }).pipe(Effect.provide(SimulatedAws)),
   )
@@ -53,12 +39,10 @@ describe("key --store", () => {
     "status and list say where a stored key lives without opening the store; login opens it once",
     () =>
       Effect.gen(function* () {
-        const { files, keyId, secret } = yield* setup
-        const store = fakeKeyStore()
-        const options = { keyStore: store.layer }
-        expect((yield* cli(files, ["work", "key", "--store", "keyring"], options)).code).toBe(0)
+        const { files, keyId, secret, store, run } = yield* setup
+        expect((yield* run(["work", "key", "--store", "keyring"])).code).toBe(0)
         store.calls.length = 0
-        const status = yield* cli(files, ["work", "status"], options)
+        const status = yield* run(["work", "status"])
         expect(status.code).toBe(0)
         expect(status.stdout).toContain(
           `kept in     the OS secret store (service aws-iam-login, account ${keyId}), which [work] of ${files.credentials} points to`,
@@ -66,14 +50,14 @@ describe("key --store", () => {
         expect(status.stdout).toContain(
           "age unknown (the key is in the OS secret store, not opened to show this: log in (aws-iam-login work) and IAM is asked with the session)",
         )
-        const list = yield* cli(files, ["list", "--keys"], options)
+        const list = yield* run(["list", "--keys"])
         expect(list.code).toBe(0)
         expect(list.stdout).toMatch(
           new RegExp(`^work +keyring ${keyId} +alice .* unknown \\(the key is in`, "m"),
         )
         expect(store.calls).toEqual([])
 
-        expect((yield* cli(files, ["work", "-t", validCode], options)).code).toBe(0)
+        expect((yield* run(["work", "-t", validCode])).code).toBe(0)
         expect(store.calls).toEqual(["read"])
         // With a session, IAM is asked the key's age with it: the store stays closed.
         const location = {
@@ -83,17 +67,17 @@ describe("key --store", () => {
           file: files.credentials,
           section: "work",
         }
-        const json = yield* cli(files, ["work", "status", "--json"], options)
+        const json = yield* run(["work", "status", "--json"])
         expect(JSON.parse(json.stdout)).toMatchObject({
           keyLocation: location,
           keyAgeDays: 0,
           keyStatus: "Active",
         })
-        const listed = yield* cli(files, ["list", "--keys", "--json"], options)
+        const listed = yield* run(["list", "--keys", "--json"])
         expect(JSON.parse(listed.stdout)).toEqual([
           expect.objectContaining({ profile: "work", keyLocation: location, keyAgeDays: 0 }),
         ])
-        expect((yield* cli(files, ["work", "-t", validCode], options)).stdout).toContain("still valid")
+        expect((yield* run(["work", "-t", validCode])).stdout).toContain("still valid")
         expect(store.calls).toEqual(["read"])
         for (const out of [status, list, json, listed]) expect(out.stdout + out.stderr).not.toContain(secret)
       }).pipe(Effect.provide(SimulatedAws)),
@@ -103,15 +87,13 @@ describe("key --store", () => {
     "[work-sts] of a stored key's profile is named as [work]'s session, before and after a login",
     () =>
       Effect.gen(function* () {
-        const { files } = yield* setup
-        const store = fakeKeyStore()
-        const options = { keyStore: store.layer }
-        expect((yield* cli(files, ["work", "key", "--store", "keyring"], options)).code).toBe(0)
+        const { run } = yield* setup
+        expect((yield* run(["work", "key", "--store", "keyring"])).code).toBe(0)
         const said =
           "[work-sts] is the session aws-iam-login writes for [work], not a profile with your IAM user's key"
-        expect((yield* cli(files, ["work-sts", "status"], options)).stderr).toContain(said)
-        expect((yield* cli(files, ["work", "-t", validCode], options)).code).toBe(0)
-        expect((yield* cli(files, ["work-sts", "-t", validCode], options)).stderr).toContain(said)
+        expect((yield* run(["work-sts", "status"])).stderr).toContain(said)
+        expect((yield* run(["work", "-t", validCode])).code).toBe(0)
+        expect((yield* run(["work-sts", "-t", validCode])).stderr).toContain(said)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -121,17 +103,16 @@ describe("key --store", () => {
       `a store failure at call ${call} of a move in leaves the key in the file and nothing in the store, one sentence said`,
       () =>
         Effect.gen(function* () {
-          const { files, text, secret, read } = yield* setup
-          const store = fakeKeyStore()
+          const { files, original, secret, read, store, run } = yield* setup
           store.faults.set(call, "locked")
-          const out = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })
+          const out = yield* run(["work", "key", "--store", "keyring"])
           expect(out.code).toBe(1)
           expect(out.stderr.split("\n")).toHaveLength(1)
           if (call > 2)
             expect(out.stderr).toContain("the copy this run wrote to the Secret Service is removed.")
           expect(store.items.size).toBe(0)
           // Before the edit the file is untouched; after it, the edit is undone (the key's lines come back last).
-          if (call < 4) expect(read()).toBe(text)
+          if (call < 4) expect(read()).toBe(original)
           expect(read()).toContain(`aws_secret_access_key = ${secret}`)
           expect(read()).not.toContain("aws_iam_login_key_store")
           expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
@@ -143,17 +124,13 @@ describe("key --store", () => {
     "the file's edit fails after the key was stored: the copy this run wrote is removed, or named with how to remove it",
     () =>
       Effect.gen(function* () {
-        const { files, text, keyId, secret, read } = yield* setup
-        const store = fakeKeyStore()
-        const full = yield* cli(files, ["work", "key", "--store", "keyring"], {
-          keyStore: store.layer,
-          failWrite: 1,
-        })
+        const { files, original, keyId, secret, read, store, run } = yield* setup
+        const full = yield* run(["work", "key", "--store", "keyring"], { failWrite: 1 })
         expect(full.code).toBe(1)
         expect(full.stderr).toBe(
           `aws-iam-login: Could not write ${files.credentials}: no space left on device; the copy this run wrote to the Secret Service is removed.`,
         )
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
         expect(store.items.size).toBe(0)
         expect(store.calls).toEqual(["read", "write", "read", "read", "remove"])
 
@@ -172,7 +149,7 @@ describe("key --store", () => {
         expect(out.stderr).toContain(
           `remove it with secret-tool clear service aws-iam-login username ${keyId}.`,
         )
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
         expect(stuck.items.get(keyId)).toBe(secret)
       }).pipe(Effect.provide(SimulatedAws)),
   )
@@ -181,20 +158,16 @@ describe("key --store", () => {
     "when [work] does not resolve and the edit cannot be undone, the stored copy is what [work] points to, and it stays",
     () =>
       Effect.gen(function* () {
-        const { files, keyId, secret, read } = yield* setup
-        const store = fakeKeyStore()
+        const { files, keyId, secret, read, store, run } = yield* setup
         store.faults.set(4, "timeout")
-        const out = yield* cli(files, ["work", "key", "--store", "keyring"], {
-          keyStore: store.layer,
-          failWrite: 2,
-        })
+        const out = yield* run(["work", "key", "--store", "keyring"], { failWrite: 2 })
         expect(out.code).toBe(1)
         expect(out.stderr).toBe(
           `aws-iam-login: Could not write ${files.credentials}: no space left on device; the key is in the Secret Service (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which [work] of ${files.credentials} points to.`,
         )
         expect(store.items.get(keyId)).toBe(secret)
         expect(read()).toContain(`aws_iam_login_key_id = ${keyId}`)
-        expect((yield* cli(files, ["work", "-t", validCode], { keyStore: store.layer })).code).toBe(0)
+        expect((yield* run(["work", "-t", validCode])).code).toBe(0)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -202,31 +175,25 @@ describe("key --store", () => {
     "an item the store held before is never removed; one with another secret is not written over",
     () =>
       Effect.gen(function* () {
-        const { files, text, keyId, secret, read } = yield* setup
-        const store = fakeKeyStore()
+        const { files, original, keyId, secret, read, store, run } = yield* setup
         store.items.set(keyId, secret)
-        const out = yield* cli(files, ["work", "key", "--store", "keyring"], {
-          keyStore: store.layer,
-          failWrite: 1,
-        })
+        const out = yield* run(["work", "key", "--store", "keyring"], { failWrite: 1 })
         expect(out.code).toBe(1)
         expect(store.items.get(keyId)).toBe(secret)
         expect(store.calls).not.toContain("write")
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
 
         store.items.set(keyId, "someone else's")
-        const other = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })
+        const other = yield* run(["work", "key", "--store", "keyring"])
         expect(other.code).toBe(1)
         expect(other.stderr).toContain(`already holds another secret for the key ${keyId}`)
         expect(other.stderr).toContain(`[work] still holds it in ${files.credentials}`)
         expect(store.items.get(keyId)).toBe("someone else's")
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
 
         // A copy left by a run killed before its edit is taken as it is, and the move finishes.
         store.items.set(keyId, secret)
-        expect(
-          (yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })).code,
-        ).toBe(0)
+        expect((yield* run(["work", "key", "--store", "keyring"])).code).toBe(0)
         expect(read()).toContain(`aws_iam_login_key_id = ${keyId}`)
       }).pipe(Effect.provide(SimulatedAws)),
   )
@@ -235,17 +202,14 @@ describe("key --store", () => {
     "Ctrl-C while the stored key is read back: the copy this run wrote is removed, the file untouched",
     () =>
       Effect.gen(function* () {
-        const { files, text, read } = yield* setup
-        const store = fakeKeyStore()
+        const { original, read, store, run } = yield* setup
         store.hangs.add(3)
-        const running = yield* Effect.fork(
-          cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer }),
-        )
+        const running = yield* Effect.fork(run(["work", "key", "--store", "keyring"]))
         while (store.calls.length < 3) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
         expect(Exit.isInterrupted(yield* Fiber.interrupt(running))).toBe(true)
         expect(store.items.size).toBe(0)
         expect(store.calls).toEqual(["read", "write", "read", "read", "remove"])
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -253,16 +217,16 @@ describe("key --store", () => {
     "a store that gives back another secret, or a file that cannot be written, leaves the key in the file",
     () =>
       Effect.gen(function* () {
-        const { files, text, read } = yield* setup
+        const { files, original, read } = yield* setup
         const mangling = fakeKeyStore()
         mangling.mangling()
         const out = yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: mangling.layer })
         expect(out.code).toBe(1)
         expect(out.stderr).toContain("did not give back the key")
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
         const full = yield* cli(files, ["work", "key", "--store", "keyring"], { failWrite: 1 })
         expect(full.code).toBe(1)
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -270,14 +234,11 @@ describe("key --store", () => {
     "moving back: a store that fails to remove its copy leaves the key in the file, and says how to remove the copy",
     () =>
       Effect.gen(function* () {
-        const { files, keyId, secret, read } = yield* setup
-        const store = fakeKeyStore()
-        expect(
-          (yield* cli(files, ["work", "key", "--store", "keyring"], { keyStore: store.layer })).code,
-        ).toBe(0)
+        const { keyId, secret, read, store, run } = yield* setup
+        expect((yield* run(["work", "key", "--store", "keyring"])).code).toBe(0)
         // Move back: 5 read (load), 6 remove.
         store.faults.set(6, "no-secret-service")
-        const out = yield* cli(files, ["work", "key", "--store", "file"], { keyStore: store.layer })
+        const out = yield* run(["work", "key", "--store", "file"])
         expect(out.code).toBe(1)
         expect(out.stderr).toContain(`secret-tool clear service aws-iam-login username ${keyId}`)
         expect(read()).toContain(`aws_secret_access_key = ${secret}`)
@@ -289,20 +250,18 @@ describe("key --store", () => {
     "moving back a key already in the file removes a copy a cut-off move left in the store, and leaves another secret under its id",
     () =>
       Effect.gen(function* () {
-        const { files, text, keyId, secret, read } = yield* setup
-        const store = fakeKeyStore()
-        const options = { keyStore: store.layer }
+        const { original, keyId, secret, read, store, run } = yield* setup
         store.items.set(keyId, secret)
-        const done = yield* cli(files, ["work", "key", "--store", "file"], options)
+        const done = yield* run(["work", "key", "--store", "file"])
         expect(done.code).toBe(0)
         expect(done.stdout).toContain("removed the copy a cut-off move left in the Secret Service")
         expect(store.items.size).toBe(0)
         store.items.set(keyId, "not-the-same")
-        const other = yield* cli(files, ["work", "key", "--store", "file"], options)
+        const other = yield* run(["work", "key", "--store", "file"])
         expect(other.code).toBe(0)
         expect(other.stdout).toContain("holds another secret under its key id")
         expect(store.items.get(keyId)).toBe("not-the-same")
-        expect(read()).toBe(text)
+        expect(read()).toBe(original)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
@@ -310,33 +269,31 @@ describe("key --store", () => {
     "moving one profile's key back keeps the stored item while another profile still points to it",
     () =>
       Effect.gen(function* () {
-        const { files, keyId, secret, read } = yield* setup
+        const { files, keyId, secret, read, store, run } = yield* setup
         fs.appendFileSync(
           files.credentials,
           `\n[copy]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\n`,
         )
-        const store = fakeKeyStore()
-        const options = { keyStore: store.layer }
         for (const name of ["work", "copy"])
-          expect((yield* cli(files, [name, "key", "--store", "keyring"], options)).code).toBe(0)
+          expect((yield* run([name, "key", "--store", "keyring"])).code).toBe(0)
 
-        const back = yield* cli(files, ["work", "key", "--store", "file"], options)
+        const back = yield* run(["work", "key", "--store", "file"])
         expect(back.code).toBe(0)
         expect(back.stdout).toContain(
           `the Secret Service keeps it for [copy] of ${files.credentials}, which points to it.`,
         )
         expect(store.items.get(keyId)).toBe(secret)
-        expect((yield* cli(files, ["copy", "-t", validCode], options)).code).toBe(0)
+        expect((yield* run(["copy", "-t", validCode])).code).toBe(0)
 
         // Run again on a key already in the file: the copy [copy] uses is not "left by a cut-off move".
-        const again = yield* cli(files, ["work", "key", "--store", "file"], options)
+        const again = yield* run(["work", "key", "--store", "file"])
         expect(again.code).toBe(0)
         expect(again.stdout).toContain(
           `[copy] of ${files.credentials} points to its copy in the Secret Service`,
         )
         expect(store.items.get(keyId)).toBe(secret)
 
-        expect((yield* cli(files, ["copy", "key", "--store", "file"], options)).code).toBe(0)
+        expect((yield* run(["copy", "key", "--store", "file"])).code).toBe(0)
         expect(store.items.size).toBe(0)
         expect(read()).not.toContain("aws_iam_login_key_id")
       }).pipe(Effect.provide(SimulatedAws)),

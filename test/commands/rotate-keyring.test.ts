@@ -1,35 +1,35 @@
 import * as fs from "node:fs"
-import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Redacted } from "effect"
-import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
 import { parse } from "../../src/schema/Ini.js"
 import { storedKeyOf } from "../../src/schema/KeyStore.js"
-import { fakeKeyStore } from "../support/FakeKeyStore.js"
-import { cli, cliTimed, type RunOptions, tempHome } from "../support/harness.js"
-import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
-
-const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+import {
+  alice,
+  eachCallFaulted,
+  eachFaultUndone,
+  type Fault,
+  kill,
+  oneActiveKey,
+  type Rotation,
+  reached,
+  rotationFaults,
+  serial,
+  signers,
+} from "../support/alice.js"
+import { cliTimed, type RunOptions } from "../support/harness.js"
+import { lostAnswer, SimulatedAws } from "../support/SimulatedAws.js"
 
 /** alice's one key in the OS secret store, [work] and [work-copy] pointing to it. */
-const setup = Effect.gen(function* () {
-  const sim = yield* SimAws
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice", { age: Duration.days(100) })
-  const files = tempHome()
-  const id = key.accessKeyId
-  const store = fakeKeyStore()
-  store.items.set(id, Redacted.value(key.secretAccessKey))
-  const original =
-    `[work]\nusername = alice\nmfa_serial = ${serial}\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${id}\n` +
-    "credential_process = aws-iam-login work export\n\n[work-copy]\naws_iam_login_key_store = keyring\n" +
-    `aws_iam_login_key_id = ${id}\n\n[unrelated]\naws_access_key_id = AKIAUNRELATED0000000\n`
-  fs.writeFileSync(files.credentials, original)
-  const read = () => fs.readFileSync(files.credentials, "utf8")
-  const journalDir = path.join(files.dir, ".aws-iam-login")
-  const journal = path.join(journalDir, "credentials.work.json")
-  return { sim, key, files, store, original, read, journalDir, journal }
-})
+const setup = Effect.tap(
+  alice(
+    (id) =>
+      `[work]\nusername = alice\nmfa_serial = ${serial}\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${id}\n` +
+      "credential_process = aws-iam-login work export\n\n[work-copy]\naws_iam_login_key_store = keyring\n" +
+      `aws_iam_login_key_id = ${id}\n\n[unrelated]\naws_access_key_id = AKIAUNRELATED0000000\n`,
+    { age: Duration.days(100) },
+  ),
+  (s) => s.store.items.set(s.keyId, s.secret),
+)
 
 type Setup = Effect.Effect.Success<typeof setup>
 
@@ -47,27 +47,13 @@ const nextStoreCall = (s: Setup, n: number) => s.store.calls.length + n
  */
 const oneStoredKey = (s: Setup) =>
   Effect.gen(function* () {
-    const active = s.sim.keysOf("alice").filter((k) => k.status === "Active")
-    expect(active).toHaveLength(1)
+    const active = yield* oneActiveKey(s)
     const file = parse(s.read())
     for (const profile of ["work", "work-copy"]) {
-      expect(storedKeyOf(file.get(profile)?.values)).toBe(active[0]!.id)
+      expect(storedKeyOf(file.get(profile)?.values)).toBe(active.id)
     }
-    expect([...s.store.items]).toEqual([[active[0]!.id, active[0]!.secret]])
-    const works = yield* s.sim.sts
-      .getCallerIdentity({
-        credentials: { accessKeyId: active[0]!.id, secretAccessKey: Redacted.make(active[0]!.secret) },
-        region: "us-east-1",
-      })
-      .pipe(Effect.either)
-    expect(works._tag).toBe("Right")
-    return active[0]!
-  })
-
-/** Waits (in real time) until the simulated AWS holds a call at `operation`. */
-const reached = (s: Setup, operation: string) =>
-  Effect.gen(function* () {
-    while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+    expect([...s.store.items]).toEqual([[active.id, active.secret]])
+    return active
   })
 
 /** Waits (in real time) until the store has been called `n` times. */
@@ -75,10 +61,6 @@ const storeReached = (s: Setup, n: number) =>
   Effect.gen(function* () {
     while (s.store.calls.length < n) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
   })
-
-/** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
-const kill = (s: Setup) =>
-  Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
 
 /** The end every fault must reach: one stored key, Active, working, no journal left. */
 const settled = (s: Setup) =>
@@ -100,8 +82,20 @@ const noSecretInJournal = (s: Setup) => {
   expect(text).not.toContain("secret")
 }
 
-const signers = (s: Setup, operation: string) =>
-  s.sim.calls.filter((c) => c.operation === operation).map((c) => c.signer)
+const rotation: Rotation<Setup> = {
+  setup,
+  rotate,
+  oneKey: oneStoredKey,
+  start: (s) => s.run(["work", "rotate", "--yes"]),
+  settled,
+  createLost: (s, _, made) =>
+    Effect.sync(() => {
+      // The store got nothing.
+      expect(s.store.items.size).toBe(1)
+      s.sim.keys.delete(made)
+    }),
+  interrupted: noSecretInJournal,
+}
 
 describe("rotate, the key in the OS secret store", () => {
   it.effect(
@@ -154,7 +148,7 @@ describe("rotate, the key in the OS secret store", () => {
   it.effect("--dry-run prints the keyring plan that then runs, and changes nothing", () =>
     Effect.gen(function* () {
       const s = yield* setup
-      const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"], { keyStore: s.store.layer })
+      const dry = yield* s.run(["work", "rotate", "--dry-run"])
       expect(dry.code).toBe(0)
       expect(s.read()).toBe(s.original)
       expect(s.store.calls).toEqual(["read"])
@@ -173,18 +167,7 @@ describe("rotate, the key in the OS secret store", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  const faults: ReadonlyArray<{
-    readonly name: string
-    readonly arrange: (s: Setup) => void
-    readonly options?: RunOptions
-    readonly said: ReadonlyArray<string>
-  }> = [
-    {
-      name: "creating the key hits the two-key limit",
-      arrange: (s) =>
-        s.sim.failOn("iam:CreateAccessKey", (c) => new LimitExceeded({ ...c, detail: "quota" })),
-      said: [],
-    },
+  const storeFaults: ReadonlyArray<Fault<Setup>> = [
     {
       name: "the store cannot take the new key",
       arrange: (s) => s.store.faults.set(nextStoreCall(s, 2), "locked"),
@@ -200,51 +183,16 @@ describe("rotate, the key in the OS secret store", () => {
       arrange: (s) => s.store.faults.set(nextStoreCall(s, 3), "timeout"),
       said: ["did not answer within 20 seconds", "its secret is in the journal"],
     },
-    {
-      name: "pointing the profiles to it fails",
-      arrange: () => {},
-      options: { failWrite: 1 },
-      said: ["delete the new key"],
-    },
-    {
-      name: "the new key never starts working",
-      arrange: (s) => {
-        s.sim.propagation = Duration.minutes(5)
-      },
-      said: ["point [work], [work-copy] back to the old key", "delete the new key"],
-    },
-    {
-      name: "deactivating the old key is throttled",
-      arrange: (s) => s.sim.failOn("iam:UpdateAccessKey", (c) => new Throttled(c)),
-      said: ["point [work], [work-copy] back to the old key", "delete the new key"],
-    },
-    {
-      name: "deleting the old key is denied",
-      arrange: (s) =>
-        s.sim.failOn("iam:DeleteAccessKey", (c) => new AccessDenied({ ...c, detail: "explicit deny" })),
-      said: ["reactivate the old key", "point [work], [work-copy] back to the old key", "delete the new key"],
-    },
   ]
-
-  for (const fault of faults) {
-    it.effect(
-      `when ${fault.name}, it is undone: the old key Active, its item the store's only one, the file as it was`,
-      () =>
-        Effect.gen(function* () {
-          const s = yield* setup
-          fault.arrange(s)
-          const out = yield* rotate(s, fault.options)
-          expect(out.code).toBe(1)
-          expect(s.read()).toBe(s.original)
-          expect((yield* oneStoredKey(s)).id).toBe(s.key.accessKeyId)
-          expect(s.sim.keysOf("alice")).toHaveLength(1)
-          expect(out.stderr.split("\n")).toHaveLength(1)
-          for (const text of fault.said) expect(out.stderr).toContain(text)
-          expect(out.stderr).toContain("is still the one in [work], Active and working")
-          expect(fs.existsSync(s.journal)).toBe(false)
-        }).pipe(Effect.provide(SimulatedAws)),
-    )
-  }
+  eachFaultUndone(
+    rotation,
+    [
+      ...rotationFaults("pointing the profiles to it fails", "point [work], [work-copy] back to the old key"),
+      ...storeFaults,
+    ],
+    (fault) =>
+      `when ${fault}, it is undone: the old key Active, its item the store's only one, the file as it was`,
+  )
 
   it.effect(
     "the store cannot take the new key and the new key cannot be deleted: its secret stays readable in the journal, which says so, and the next rotate ends it",
@@ -298,71 +246,7 @@ describe("rotate, the key in the OS secret store", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  const operations = [
-    "iam:CreateAccessKey",
-    "sts:GetCallerIdentity",
-    "iam:UpdateAccessKey",
-    "iam:DeleteAccessKey",
-  ]
-  for (const operation of operations) {
-    it.effect(`${operation} fails before AWS acts: undone at once`, () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        s.sim.revocationDelay = Duration.seconds(30)
-        s.sim.failOn(operation, lostAnswer)
-        const out = yield* rotate(s)
-        expect(out.code).toBe(1)
-        expect(out.stderr).toContain("is still the one in [work], Active and working")
-        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
-        expect(s.read()).toBe(s.original)
-      }).pipe(Effect.provide(SimulatedAws)),
-    )
-
-    it.effect(`${operation} is done by AWS but its answer is lost: what took effect decides`, () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        s.sim.revocationDelay = Duration.seconds(30)
-        s.sim.loseAnswerOf(operation)
-        const out = yield* rotate(s)
-        if (operation === "iam:CreateAccessKey") {
-          // No id came back: the key is named and left, and the store got nothing.
-          const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
-          expect(out.code).toBe(1)
-          expect(out.stderr).toContain(
-            `aws iam delete-access-key --user-name alice --access-key-id ${made.id}`,
-          )
-          expect(s.store.items.size).toBe(1)
-          s.sim.keys.delete(made.id)
-        }
-        const key = yield* settled(s)
-        if (operation === "iam:DeleteAccessKey" || operation === "iam:UpdateAccessKey") {
-          expect(out.code).toBe(0)
-          expect(out.stdout).toContain("Rotated:")
-          expect(key.id).not.toBe(s.key.accessKeyId)
-        } else {
-          expect(out.code).toBe(1)
-          expect(key.id).toBe(s.key.accessKeyId)
-          expect(s.read()).toBe(s.original)
-        }
-      }).pipe(Effect.provide(SimulatedAws)),
-    )
-
-    it.effect(`${operation} hangs until interrupted: settled against the account and undone`, () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        s.sim.hangAt(operation)
-        const running = yield* Effect.fork(
-          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }),
-        )
-        yield* reached(s, operation)
-        const exit = yield* Fiber.interrupt(running)
-        expect(Exit.isInterrupted(exit)).toBe(true)
-        noSecretInJournal(s)
-        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
-        expect(s.read()).toBe(s.original)
-      }).pipe(Effect.provide(SimulatedAws)),
-    )
-  }
+  eachCallFaulted(rotation)
 
   it.effect(
     "a store write that never answers ends at Ctrl-C: the secret goes into the journal, the new key is deleted, and nothing is left",
@@ -371,9 +255,7 @@ describe("rotate, the key in the OS secret store", () => {
         const s = yield* setup
         s.store.hangs.add(nextStoreCall(s, 2))
         const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
-        const running = yield* Effect.fork(
-          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer, io }),
-        )
+        const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"], { io }))
         yield* storeReached(s, 2)
         const exit = yield* Fiber.interrupt(running)
         expect(Exit.isInterrupted(exit)).toBe(true)
@@ -398,9 +280,7 @@ describe("rotate, the key in the OS secret store", () => {
         s.sim.failOn("iam:DeleteAccessKey", lostAnswer)
         s.sim.failOn("iam:UpdateAccessKey", lostAnswer)
         const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
-        const running = yield* Effect.fork(
-          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer, io }),
-        )
+        const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"], { io }))
         yield* storeReached(s, 2)
         yield* Fiber.interrupt(running)
         const stderr = io.stderr.join("\n")
@@ -461,9 +341,7 @@ describe("rotate, the key in the OS secret store", () => {
       const s = yield* setup
       s.store.hangs.add(nextStoreCall(s, 3))
       const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
-      const running = yield* Effect.fork(
-        cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer, io }),
-      )
+      const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"], { io }))
       yield* storeReached(s, 3)
       const exit = yield* Fiber.interrupt(running)
       expect(Exit.isInterrupted(exit)).toBe(true)
@@ -480,9 +358,7 @@ describe("rotate, the key in the OS secret store", () => {
       Effect.gen(function* () {
         const s = yield* setup
         const gate = yield* s.sim.pauseAt("iam:DeleteAccessKey", { after: true })
-        const running = yield* Effect.fork(
-          cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }),
-        )
+        const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"]))
         yield* reached(s, "iam:DeleteAccessKey")
         fs.writeFileSync(s.files.credentials, s.original)
         yield* Deferred.succeed(gate, undefined)
@@ -506,15 +382,15 @@ describe("rotate, the key in the OS secret store", () => {
       Effect.gen(function* () {
         const s = yield* setup
         yield* s.sim.pauseAt("iam:UpdateAccessKey")
-        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+        yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
         yield* reached(s, "iam:UpdateAccessKey")
         yield* kill(s)
-        const status = yield* cli(s.files, ["work", "status"], { keyStore: s.store.layer })
+        const status = yield* s.run(["work", "status"])
         expect(status.stdout).toContain("rotation    unfinished")
         const file = s.read()
         const items = [...s.store.items]
         const calls = s.sim.calls.length
-        const dry = yield* cli(s.files, ["work", "rotate", "--dry-run"], { keyStore: s.store.layer })
+        const dry = yield* s.run(["work", "rotate", "--dry-run"])
         expect(dry.code).toBe(0)
         expect(dry.stdout).toContain("To finish it:")
         expect(dry.stdout).toContain("item from the OS secret store")
@@ -549,7 +425,7 @@ describe("rotate, the key in the OS secret store", () => {
           const s = yield* setup
           s.sim.revocationDelay = Duration.seconds(30)
           yield* s.sim.pauseAt(operation, { after })
-          yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+          yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
           yield* reached(s, operation)
           yield* kill(s)
           expect(fs.existsSync(s.journal)).toBe(true)
@@ -581,7 +457,7 @@ describe("rotate, the key in the OS secret store", () => {
         const s = yield* setup
         s.sim.revocationDelay = Duration.seconds(30)
         s.store.hangs.add(nextStoreCall(s, call))
-        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+        yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
         yield* storeReached(s, call)
         yield* kill(s)
         noSecretInJournal(s)
@@ -598,7 +474,7 @@ describe("rotate, the key in the OS secret store", () => {
       Effect.gen(function* () {
         const s = yield* setup
         yield* s.sim.pauseAt("iam:UpdateAccessKey")
-        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"], { keyStore: s.store.layer }))
+        yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
         yield* reached(s, "iam:UpdateAccessKey")
         yield* kill(s)
         s.store.faults.set(nextStoreCall(s, 1), "locked")

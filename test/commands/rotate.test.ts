@@ -3,32 +3,32 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Option, Redacted, TestClock } from "effect"
-import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
+import { AccessDenied, Throttled } from "../../src/schema/AwsErrors.js"
 import { type AccessKeyId, maskKeyId } from "../../src/schema/Credentials.js"
 import { parse } from "../../src/schema/Ini.js"
-import { cli, cliTimed, type RunOptions, tempHome } from "../support/harness.js"
-import { lostAnswer, SimAws, SimulatedAws } from "../support/SimulatedAws.js"
-
-const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
+import {
+  alice,
+  eachCallFaulted,
+  eachFaultUndone,
+  kill,
+  oneActiveKey,
+  type Rotation,
+  reached,
+  rotationFaults,
+  serial,
+  signers,
+} from "../support/alice.js"
+import { cli, cliTimed, type RunOptions } from "../support/harness.js"
+import { lostAnswer, SimulatedAws } from "../support/SimulatedAws.js"
 
 /** alice with one 100-day-old key, in [work] and copied into [work-copy] of a hand-kept file. */
-const setup = Effect.gen(function* () {
-  const sim = yield* SimAws
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice", { age: Duration.days(100) })
-  const files = tempHome()
-  const id = key.accessKeyId
-  const secret = Redacted.value(key.secretAccessKey)
-  const original =
+const setup = alice(
+  (id, secret) =>
     `# keys\r\n[work]\r\naws_access_key_id = ${id}\r\naws_secret_access_key = ${secret}\r\n` +
     `username = alice\r\nmfa_serial = ${serial}\r\n\r\n; a copy for another tool\r\n[work-copy]\r\n` +
-    `aws_access_key_id=${id}\r\naws_secret_access_key=${secret}\r\n[unrelated]\r\naws_access_key_id = AKIAUNRELATED0000000`
-  fs.writeFileSync(files.credentials, original)
-  const read = () => fs.readFileSync(files.credentials, "utf8")
-  const journalDir = path.join(files.dir, ".aws-iam-login")
-  const journal = path.join(journalDir, "credentials.work.json")
-  return { sim, key, files, original, read, journalDir, journal }
-})
+    `aws_access_key_id=${id}\r\naws_secret_access_key=${secret}\r\n[unrelated]\r\naws_access_key_id = AKIAUNRELATED0000000`,
+  { age: Duration.days(100) },
+)
 
 type Setup = Effect.Effect.Success<typeof setup>
 
@@ -40,23 +40,12 @@ const rotate = (s: Setup, options: RunOptions = {}) => runTimed(s, ["work", "rot
 /** The invariant: exactly one Active key, the one in [work] (id and secret), and AWS accepts it. */
 const oneWorkingKey = (s: Setup) =>
   Effect.gen(function* () {
-    const active = s.sim.keysOf("alice").filter((k) => k.status === "Active")
-    expect(active).toHaveLength(1)
+    const active = yield* oneActiveKey(s)
     const work = parse(s.read()).get("work")?.values
-    expect(work?.aws_access_key_id).toBe(active[0]?.id)
-    expect(work?.aws_secret_access_key).toBe(active[0]?.secret)
-    const works = yield* s.sim.sts
-      .getCallerIdentity({
-        credentials: { accessKeyId: active[0]!.id, secretAccessKey: Redacted.make(active[0]!.secret) },
-        region: "us-east-1",
-      })
-      .pipe(Effect.either)
-    expect(works._tag).toBe("Right")
-    return active[0]!
+    expect(work?.aws_access_key_id).toBe(active.id)
+    expect(work?.aws_secret_access_key).toBe(active.secret)
+    return active
   })
-
-const signers = (s: Setup, operation: string) =>
-  s.sim.calls.filter((c) => c.operation === operation).map((c) => c.signer)
 
 describe("rotate", () => {
   it.effect(
@@ -159,65 +148,6 @@ describe("rotate", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  const faults: ReadonlyArray<{
-    readonly name: string
-    readonly arrange: (s: Setup) => void
-    readonly options?: RunOptions
-    readonly undone: ReadonlyArray<string>
-  }> = [
-    {
-      name: "creating the key hits the two-key limit",
-      arrange: (s) =>
-        s.sim.failOn("iam:CreateAccessKey", (c) => new LimitExceeded({ ...c, detail: "quota" })),
-      undone: [],
-    },
-    {
-      name: "writing the file fails",
-      arrange: () => {},
-      options: { failWrite: 1 },
-      undone: ["delete the new key"],
-    },
-    {
-      name: "the new key never starts working",
-      arrange: (s) => {
-        s.sim.propagation = Duration.minutes(5)
-      },
-      undone: ["write the old key back", "delete the new key"],
-    },
-    {
-      name: "deactivating the old key is throttled",
-      arrange: (s) => s.sim.failOn("iam:UpdateAccessKey", (c) => new Throttled(c)),
-      undone: ["write the old key back", "delete the new key"],
-    },
-    {
-      name: "deleting the old key is denied",
-      arrange: (s) =>
-        s.sim.failOn("iam:DeleteAccessKey", (c) => new AccessDenied({ ...c, detail: "explicit deny" })),
-      undone: ["reactivate the old key", "write the old key back", "delete the new key"],
-    },
-  ]
-
-  for (const fault of faults) {
-    it.effect(
-      `when ${fault.name}, it undoes what was done and the old key stays Active, in the file, working`,
-      () =>
-        Effect.gen(function* () {
-          const s = yield* setup
-          fault.arrange(s)
-          const out = yield* rotate(s, fault.options)
-          expect(out.code).toBe(1)
-          expect(s.read()).toBe(s.original)
-          const key = yield* oneWorkingKey(s)
-          expect(key.id).toBe(s.key.accessKeyId)
-          expect(s.sim.keysOf("alice")).toHaveLength(1)
-          const message = out.stderr
-          expect(message.split("\n")).toHaveLength(1)
-          for (const undo of fault.undone) expect(message).toContain(undo)
-          expect(message).toContain("is still the one in [work], Active and working")
-        }).pipe(Effect.provide(SimulatedAws)),
-    )
-  }
-
   it.effect(
     "a Deny on DeleteAccessKey: the new key cannot be deleted either, so it is deactivated and named",
     () =>
@@ -269,7 +199,7 @@ describe("rotate", () => {
         const s = yield* setup
         const gate = yield* s.sim.pauseAt(operation)
         const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
-        while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+        yield* reached(s, operation)
         const stop = yield* Effect.fork(Fiber.interrupt(run))
         yield* Deferred.succeed(gate, undefined)
         const exit = yield* Fiber.join(stop)
@@ -347,12 +277,6 @@ describe("rotate", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
-  /** Waits (in real time) until the simulated AWS holds a call at `operation`. */
-  const reached = (s: Setup, operation: string) =>
-    Effect.gen(function* () {
-      while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
-    })
-
   /** The end every fault must reach: one key, Active, in the file, working, and no journal left. */
   const settled = (s: Setup) =>
     Effect.gen(function* () {
@@ -365,76 +289,28 @@ describe("rotate", () => {
       return yield* oneWorkingKey(s)
     })
 
-  const operations = [
-    "iam:CreateAccessKey",
-    "sts:GetCallerIdentity",
-    "iam:UpdateAccessKey",
-    "iam:DeleteAccessKey",
-  ]
-  for (const operation of operations) {
-    it.effect(`${operation} fails before AWS acts: undone at once`, () =>
+  const rotation: Rotation<Setup> = {
+    setup,
+    rotate,
+    oneKey: oneWorkingKey,
+    start: (s) => cli(s.files, ["work", "rotate", "--yes"]),
+    settled,
+    createLost: (s, out) =>
       Effect.gen(function* () {
-        const s = yield* setup
-        s.sim.revocationDelay = Duration.seconds(30)
-        s.sim.failOn(operation, lostAnswer)
-        const out = yield* rotate(s)
-        expect(out.code).toBe(1)
-        expect(out.stderr).toContain("is still the one in [work], Active and working")
-        expect((yield* settled(s)).id).toBe(s.key.accessKeyId)
-        expect(s.read()).toBe(s.original)
-      }).pipe(Effect.provide(SimulatedAws)),
-    )
-
-    it.effect(`${operation} is done by AWS but its answer is lost: what took effect decides`, () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        s.sim.revocationDelay = Duration.seconds(30)
-        s.sim.loseAnswerOf(operation)
-        const out = yield* rotate(s)
-        if (operation === "iam:CreateAccessKey") {
-          // No id came back: the key AWS made cannot be told from one someone else made, so it is named and left.
-          const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
-          expect(out.code).toBe(1)
-          expect(out.stderr).toContain(
-            `aws iam delete-access-key --user-name alice --access-key-id ${made.id}`,
-          )
-          expect(out.stderr).toContain(
-            "Rotate cannot tell, so it deleted nothing and left every key as it is",
-          )
-          expect(out.stderr).toContain("is still the one in [work], [work-copy], Active and working")
-          expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
-          expect(fs.existsSync(s.journal)).toBe(true)
-          yield* unprovenKey(s)
-        }
-        const key = yield* settled(s)
-        if (operation === "iam:DeleteAccessKey" || operation === "iam:UpdateAccessKey") {
-          // The call went through: the rotation carries on and finishes.
-          expect(out.code).toBe(0)
-          expect(out.stdout).toContain("its answer was lost, but the account shows it was done")
-          expect(out.stdout).toContain("Rotated:")
-          expect(key.id).not.toBe(s.key.accessKeyId)
-        } else {
-          expect(out.code).toBe(1)
-          expect(key.id).toBe(s.key.accessKeyId)
-          expect(s.read()).toBe(s.original)
-        }
-      }).pipe(Effect.provide(SimulatedAws)),
-    )
-
-    it.effect(`${operation} hangs until interrupted: settled against the account and undone`, () =>
-      Effect.gen(function* () {
-        const s = yield* setup
-        s.sim.hangAt(operation)
-        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
-        yield* reached(s, operation)
-        const exit = yield* Fiber.interrupt(run)
-        expect(Exit.isInterrupted(exit)).toBe(true)
-        const key = yield* settled(s)
-        expect(key.id).toBe(s.key.accessKeyId)
-        expect(s.read()).toBe(s.original)
-      }).pipe(Effect.provide(SimulatedAws)),
-    )
+        expect(out.stderr).toContain("Rotate cannot tell, so it deleted nothing and left every key as it is")
+        expect(out.stderr).toContain("is still the one in [work], [work-copy], Active and working")
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(fs.existsSync(s.journal)).toBe(true)
+        yield* unprovenKey(s)
+      }),
   }
+
+  eachFaultUndone(
+    rotation,
+    rotationFaults("writing the file fails", "write the old key back"),
+    (fault) => `when ${fault}, it undoes what was done and the old key stays Active, in the file, working`,
+  )
+  eachCallFaulted(rotation)
 
   /**
    * A key whose CreateAccessKey answer a killed run never saw: the next rotate cannot prove it made
@@ -472,10 +348,6 @@ describe("rotate", () => {
         expect(s.read()).toBe(s.original)
       }).pipe(Effect.provide(SimulatedAws)),
   )
-
-  /** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
-  const kill = (s: Setup) =>
-    Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
 
   /** A rotation killed right after AWS made the new key, before its answer arrived. */
   const killedAfterCreate = (s: Setup) =>
