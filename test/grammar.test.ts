@@ -2,13 +2,18 @@ import * as Descriptor from "@effect/cli/CommandDescriptor"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, HashMap } from "effect"
 import { toTree } from "../src/cli/argv.js"
-import { command, grammar } from "../src/cli/tree.js"
+import { commandWords } from "../src/cli/commandWords.js"
+import { command, commandNames, grammar } from "../src/cli/tree.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 const mapped = (line: string, awsProfile?: string) =>
   toTree(line === "" ? [] : line.split(" "), grammar, awsProfile).pipe(Either.map((args) => args.join(" ")))
 
 describe("the original order, mapped onto the command tree", () => {
+  it("the words read as a command before a profile are the command tree's names, help and version", () => {
+    expect([...commandWords].sort()).toEqual([...commandNames, "help", "version"].sort())
+  })
+
   it("inserts login when no command is named, and moves the command first", () => {
     expect(mapped("work")).toEqual(Either.right("login -- work"))
     expect(mapped("work --token 123456")).toEqual(Either.right("login --token 123456 -- work"))

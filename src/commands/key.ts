@@ -4,6 +4,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { commandWords } from "../cli/commandWords.js"
 import { profile } from "../cli/profile.js"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
@@ -30,9 +31,14 @@ const store = Options.choice("store", places).pipe(
 
 const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Show the plan; change nothing"))
 
-/** The `credential_process` that gives `aws --profile <name>` the profile's session. */
-export const sessionProcess = (name: string) =>
-  `aws-iam-login ${/^[\w.@-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`} export`
+/**
+ * The `credential_process` that gives `aws --profile <name>` the profile's session: `export <name>`
+ * when the name is a command's, which would come first otherwise.
+ */
+export const sessionProcess = (name: string) => {
+  const quoted = /^[\w.@-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`
+  return commandWords.includes(name) ? `aws-iam-login export ${quoted}` : `aws-iam-login ${quoted} export`
+}
 
 /** The profile, read again, has `keyId` and `secret` from where it was moved: else why not. */
 export const resolvesTo = (name: ProfileName, to: KeyPlace, keyId: string, secret: string) =>

@@ -298,4 +298,25 @@ describe("key --store", () => {
         expect(read()).not.toContain("aws_iam_login_key_id")
       }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "the credential_process line a move writes gives the session of a profile named like a command",
+    () =>
+      Effect.gen(function* () {
+        const { files, read } = yield* setup
+        const store = fakeKeyStore()
+        const options = { keyStore: store.layer }
+        for (const name of ["status", "export", "help"]) {
+          fs.writeFileSync(files.credentials, read().replace(/^\[[^\]]+\]$/m, `[${name}]`))
+          expect((yield* cli(files, ["key", "--profile", name, "--store", "keyring"], options)).code).toBe(0)
+          expect((yield* cli(files, ["login", "--profile", name, "-t", validCode], options)).code).toBe(0)
+          const line = /^credential_process = aws-iam-login (.*)$/m.exec(read())?.[1] ?? ""
+          const out = yield* cli(files, line.split(" "), options)
+          expect(out.stderr).toBe("")
+          expect(JSON.parse(out.stdout)).toMatchObject({ Version: 1 })
+          expect((yield* cli(files, ["key", "--profile", name, "--store", "file"], options)).code).toBe(0)
+          expect(read()).not.toContain("credential_process")
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })
