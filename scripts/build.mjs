@@ -21,6 +21,16 @@ const common = {
   logLevel: "warning",
 }
 
+/**
+ * @effect/cli's prompt modules each render the terminal bell when loaded (the printer and the Effect
+ * runtime, ~5 ms of every start): the text is rendered here once, by the same library, and written in.
+ */
+const cliRequire = createRequire(createRequire(import.meta.url).resolve("@effect/cli/package.json"))
+const AnsiDoc = await import(cliRequire.resolve("@effect/printer-ansi/AnsiDoc"))
+const renderedBeep = JSON.stringify(AnsiDoc.render(AnsiDoc.beep, { style: "pretty" }))
+const beepAtLoad = /Doc\.render\(Doc\.beep, \{\s*style: "pretty"\s*\}\)/
+const promptsWithBeep = new Set()
+
 /** Found in each SDK chunk when the SDK's own file reading is replaced. */
 const sdkReadsNoFile = "aws-iam-login hands the SDK its settings: it reads no AWS file"
 
@@ -68,6 +78,23 @@ await build({
   outfile: "dist/main.cjs",
   plugins: [
     {
+      name: "beep-rendered-at-build",
+      setup: (b) =>
+        b.onLoad(
+          { filter: /[\\/]@effect[\\/]cli[\\/]dist[\\/]esm[\\/]internal[\\/]prompt[\\/][^\\/]+\.js$/ },
+          async (args) => {
+            const source = await readFile(args.path, "utf8")
+            if (!source.includes("renderBeep =")) return undefined
+            if (!beepAtLoad.test(source))
+              throw new Error(
+                `${args.path} renders its bell otherwise: fix the beep-rendered-at-build plugin`,
+              )
+            promptsWithBeep.add(args.path)
+            return { contents: source.replace(beepAtLoad, renderedBeep), loader: "js" }
+          },
+        ),
+    },
+    {
       name: "sdk-chunks",
       setup: (b) =>
         b.onResolve({ filter: /^\.\/sdk\/(sts|iam)\.js$/ }, (args) => ({
@@ -77,6 +104,10 @@ await build({
     },
   ],
 })
+if (promptsWithBeep.size === 0)
+  throw new Error(
+    "no @effect/cli prompt had its bell rendered at build: fix the beep-rendered-at-build plugin",
+  )
 for (const file of ["sdk/sts.cjs", "sdk/iam.cjs"]) {
   const chunk = await readFile(`dist/${file}`, "utf8")
   if (chunk.includes("NodeVersionSupportWarning"))
