@@ -133,10 +133,11 @@ export const list = Command.make(
             ? "file"
             : "config file",
         username ?? "-",
+        // The sentence is status's to say: a whole sentence here would widen every row of the table.
         problem !== undefined
-          ? `invalid: ${problem}`
+          ? "invalid (see status)"
           : mfaSerialProblem !== undefined
-            ? `invalid: mfa_serial is ${mfaSerialProblem}: run aws-iam-login ${name} init`
+            ? "invalid mfa_serial (see status)"
             : (mfaSerial ?? "- (run init)"),
         Option.match(expiration, {
           onNone: () => "none",

@@ -78,6 +78,40 @@ describe("list", () => {
       expect((yield* cli(files, ["list", "--keys"])).stdout).toContain("unknown (no username: run init)")
     }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "a profile that cannot be used is a short cell, the table no wider for it; status and --json say the whole sentence",
+    () =>
+      Effect.gen(function* () {
+        const { files } = yield* setup
+        const widths = (stdout: string) => stdout.split("\n").map((line) => line.length)
+        const before = yield* cli(files, ["list"])
+        fs.appendFileSync(
+          files.credentials,
+          "\r\n[broken]\r\naws_access_key_id = AKIAEXAMPLEKEY000001\r\naws_session_token = left-from-a-session\r\n" +
+            `[phone]\r\naws_access_key_id = AKIAEXAMPLEKEY000002\r\naws_secret_access_key = x\r\nmfa_serial = ${"my-phone ".repeat(20)}\r\n`,
+        )
+        const status = yield* cli(files, ["broken", "status"])
+        expect(status.code).toBe(1)
+        const sentence = `${files.credentials} [broken]: aws_secret_access_key is missing. Fix it by hand; nothing was changed.`
+        expect(status.stderr).toBe(`aws-iam-login: ${sentence}`)
+        expect((yield* cli(files, ["phone", "status"])).stdout).toContain("is invalid (not an MFA device ARN")
+
+        const out = yield* cli(files, ["list"])
+        expect(out.code).toBe(0)
+        const lines = out.stdout.split("\n")
+        expect(lines.slice(3)).toEqual([
+          "broken   file  -         invalid (see status)                       none",
+          "phone    file  -         invalid mfa_serial (see status)            none",
+        ])
+        expect(out.stdout).not.toContain("Fix it by hand")
+        // The serial of [work] is the widest cell still: the rows are as wide as they were.
+        expect(Math.max(...widths(out.stdout))).toBe(Math.max(...widths(before.stdout)))
+
+        const json = JSON.parse((yield* cli(files, ["list", "--json"])).stdout)
+        expect(json.find((p: { profile: string }) => p.profile === "broken").problem).toBe(sentence)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })
 
 describe("logout", () => {

@@ -100,4 +100,24 @@ describe.runIf(available)("the built CLI against moto: status and list as a pers
       expect(row).toHaveProperty(key, status[key])
     }
   }, 90_000)
+
+  it("a profile that cannot be used: list shows a short cell and stays as wide as it was; status says the whole sentence", async () => {
+    const { home } = await initialised("wanda")
+    const widest = (stdout: string) => Math.max(...stdout.split("\n").map((line) => line.length))
+    const before = await run(home, ["list"])
+    fs.appendFileSync(
+      home.credentials,
+      "\r\n[broken]\r\naws_access_key_id = AKIAEXAMPLEKEY000001\r\naws_session_token = left-from-a-session\r\n",
+    )
+    const list = await run(home, ["list"])
+    expect(list).toMatchObject({ code: 0, stderr: "" })
+    expect(list.stdout).toMatch(/^broken\s+file\s+-\s+invalid \(see status\)\s+none$/m)
+    expect(list.stdout).not.toContain("Fix it by hand")
+    expect(widest(list.stdout)).toBe(widest(before.stdout))
+    const status = await run(home, ["broken", "status"])
+    expect(status.code).toBe(1)
+    expect(status.stderr).toContain(
+      "[broken]: aws_secret_access_key is missing. Fix it by hand; nothing was changed.",
+    )
+  }, 90_000)
 })
