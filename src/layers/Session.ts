@@ -65,7 +65,9 @@ const keyHome = (file: IniFile, name: ProfileName) =>
     if (own?.aws_access_key_id !== undefined || storedKeyOf(own) !== undefined) return { file, section: name }
     const config = yield* (yield* CredentialsFile).readConfig
     const section = Ini.configProfile(config.sections, name)
-    const inConfig = section !== undefined && section.values.aws_access_key_id !== undefined
+    const inConfig =
+      section !== undefined &&
+      (section.values.aws_access_key_id !== undefined || storedKeyOf(section.values) !== undefined)
     yield* Effect.logDebug(
       `the key of [${name}] is ${inConfig ? `in [${section.name}] of ${config.path}` : "not in the config file either"}`,
     )

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { alice, serial } from "../support/alice.js"
 import { fakeKeyStore } from "../support/FakeKeyStore.js"
-import { cli } from "../support/harness.js"
+import { cli, passingTime } from "../support/harness.js"
 import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
 /** alice's key in [work], with her user name and MFA device, and another section. */
@@ -317,6 +317,37 @@ describe("key --store", () => {
           expect((yield* cli(files, ["key", "--profile", name, "--store", "file"], options)).code).toBe(0)
           expect(read()).not.toContain("credential_process")
         }
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a key kept in [profile work] of the config file moves into the store and back there; login and rotate use it",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, store, run } = yield* setup
+        fs.writeFileSync(files.credentials, "[other]\nx = 1\n")
+        fs.writeFileSync(
+          files.config,
+          `[profile work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\nusername = alice\n`,
+        )
+        const config = () => fs.readFileSync(files.config, "utf8")
+        const moved = yield* run(["work", "key", "--store", "keyring"])
+        expect(moved.stderr).toBe("")
+        expect(config()).not.toContain(secret)
+        expect(config()).toContain("credential_process = aws-iam-login work export")
+        expect(store.items.get(keyId)).toBe(secret)
+        expect((yield* run(["work", "-t", validCode])).code).toBe(0)
+        const rotated = yield* passingTime(run(["work", "rotate", "--yes"]))
+        expect(rotated.code, rotated.stderr).toBe(0)
+        const newId = /aws_iam_login_key_id = (\S+)/.exec(config())?.[1]
+        expect(newId).not.toBe(keyId)
+        expect([...store.items.keys()]).toEqual([newId])
+        const newSecret = store.items.get(newId ?? "") ?? "none"
+        const back = yield* run(["work", "key", "--store", "file"])
+        expect(back.code, back.stderr).toBe(0)
+        expect(config()).toContain(`aws_secret_access_key = ${newSecret}`)
+        expect(config()).not.toContain("aws_iam_login_key_id")
+        expect(store.items.size).toBe(0)
       }).pipe(Effect.provide(SimulatedAws)),
   )
 })
