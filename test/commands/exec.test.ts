@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, TestClock } from "effect"
+import * as fc from "effect/FastCheck"
 import { aliceAtWork, cli } from "../support/harness.js"
 import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
@@ -109,6 +110,38 @@ describe("exec", () => {
       expect(sim.calls).toEqual([])
       expect(read()).toBe(before)
     }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  // Words this tool would read as its own anywhere before the command: its flags and their values,
+  // its commands, the profile, `--`.
+  const ours = fc.constantFrom(
+    ...["-t", validCode, "--token", "--token=1", "-d", "1h", "--duration", "--debug", "--profile", "work"],
+    ...["--", "-h", "--help", "--version", "--wizard", "--completions", "bash", "-ft", "-f", "--force"],
+    ...["status", "exec", "login", "help", "version", "list", "yes", "-", "--log-level", "x=y"],
+  )
+  const shapes = [
+    (command: ReadonlyArray<string>) => ["exec", "work", ...command],
+    (command: ReadonlyArray<string>) => ["exec", "work", "--", ...command],
+    (command: ReadonlyArray<string>) => ["work", "exec", ...command],
+    (command: ReadonlyArray<string>) => ["work", "exec", "--", ...command],
+    (command: ReadonlyArray<string>) => ["exec", "--profile", "work", ...command],
+  ]
+
+  it.effect.prop(
+    "passes the command's arguments on verbatim, whatever words of this tool's they hold, in every shape",
+    { words: fc.array(ours, { maxLength: 6 }), shape: fc.integer({ min: 0, max: shapes.length - 1 }) },
+    ({ words, shape }) =>
+      Effect.gen(function* () {
+        const { files } = yield* setup
+        expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
+        const seen = path.join(files.dir, "argv")
+        const command = ["sh", "-c", `for word; do printf '%s\\n' "$word"; done > '${seen}'`, "sh", ...words]
+        const line = shapes[shape]!(command)
+        const out = yield* cli(files, line)
+        expect({ line, code: out.code, stdout: out.stdout }).toEqual({ line, code: 0, stdout: "" })
+        expect(fs.readFileSync(seen, "utf8")).toBe(words.map((word) => `${word}\n`).join(""))
+      }).pipe(Effect.provide(SimulatedAws)),
+    { fastCheck: { numRuns: 40 } },
   )
 
   it.effect("never reads the MFA code from stdin, which is the command's", () =>
