@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Redacted } from "effect"
 import type { AwsCredentials } from "../src/schema/Credentials.js"
 import { cli, type Io, tempHome } from "./support/harness.js"
-import { bundle } from "./support/programs.js"
+import { lockers } from "./support/lockers.js"
 import { SimAws, SimulatedAws, validCode } from "./support/SimulatedAws.js"
 
 const profile = (name: string, user: string, key: AwsCredentials) =>
@@ -31,14 +30,7 @@ const newIo = (): Io => ({ stdout: [], stderr: [], shown: [] })
 const until = (done: () => boolean): Effect.Effect<void> =>
   Effect.suspend(() => (done() ? Effect.void : Effect.zipRight(Effect.sleep("10 millis"), until(done))))
 
-let locker = ""
-const children: Array<ChildProcess> = []
-beforeAll(async () => {
-  locker = await bundle("locker")
-})
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL")
-})
+const locks = lockers()
 
 describe("login and its profile's lock", () => {
   it.live(
@@ -94,17 +86,7 @@ describe("login and its profile's lock", () => {
     Effect.gen(function* () {
       const { files, sessionCalls } = yield* setup
       const lock = `${files.credentials}.work.login.lock`
-      const holder = yield* Effect.promise(
-        () =>
-          new Promise<ChildProcess>((resolve, reject) => {
-            const child = spawn(process.execPath, [locker, "hold", lock], {
-              stdio: ["ignore", "pipe", "inherit"],
-            })
-            children.push(child)
-            child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("held") && resolve(child))
-            child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)))
-          }),
-      )
+      const holder = yield* Effect.promise(() => locks.hold(lock))
       const io = newIo()
       const login = yield* Effect.fork(cli(files, ["work"], { tty: true, input: [validCode], io }))
       yield* until(() => io.stderr.join("\n").includes("Waiting for pid"))

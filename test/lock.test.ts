@@ -3,33 +3,15 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Either, Exit, Fiber, Option } from "effect"
 import * as Lock from "../src/layers/Lock.js"
 import { tempHome } from "./support/harness.js"
-import { bundle } from "./support/programs.js"
+import { lockers } from "./support/lockers.js"
 
 const run = promisify(execFile)
 
-let locker = ""
-const children: Array<ChildProcess> = []
-
-beforeAll(async () => {
-  locker = await bundle("locker")
-})
-
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL")
-})
-
-/** A process that holds `lock` once it has printed "held". */
-const holder = (lock: string) =>
-  new Promise<ChildProcess>((resolve, reject) => {
-    const child = spawn(process.execPath, [locker, "hold", lock], { stdio: ["ignore", "pipe", "inherit"] })
-    children.push(child)
-    child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("held") && resolve(child))
-    child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)))
-  })
+const locks = lockers()
 
 const killed = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
@@ -48,7 +30,7 @@ describe("the lock", () => {
   it.live("a live holder keeps it however old, even paused; the waiter is told who holds it at once", () =>
     Effect.gen(function* () {
       const lock = path.join(tempHome().dir, "credentials.lock")
-      const child = yield* Effect.promise(() => holder(lock))
+      const child = yield* Effect.promise(() => locks.hold(lock))
       child.kill("SIGSTOP")
       const old = new Date(Date.now() - 3_600_000)
       fs.utimesSync(lock, old, old)
@@ -66,7 +48,7 @@ describe("the lock", () => {
   it.live("a dead holder's lock is taken over at once, and released when done", () =>
     Effect.gen(function* () {
       const lock = path.join(tempHome().dir, "credentials.lock")
-      yield* Effect.promise(() => holder(lock).then(killed))
+      yield* Effect.promise(() => locks.hold(lock).then(killed))
       expect(fs.existsSync(lock)).toBe(true)
       const seen: Array<Option.Option<Lock.Holder>> = []
       expect(yield* take(lock, "0 millis", seen)).toBe(true)
@@ -78,7 +60,7 @@ describe("the lock", () => {
   it.live("waiting for it can be interrupted", () =>
     Effect.gen(function* () {
       const lock = path.join(tempHome().dir, "credentials.lock")
-      const child = yield* Effect.promise(() => holder(lock))
+      const child = yield* Effect.promise(() => locks.hold(lock))
       const waiting = yield* Effect.fork(take(lock, "60 seconds"))
       yield* Effect.sleep("200 millis")
       const exit = yield* Fiber.interrupt(waiting)
@@ -93,9 +75,9 @@ describe("the lock", () => {
     const lock = path.join(dir, "credentials.lock")
     const counter = path.join(dir, "counter")
     fs.writeFileSync(counter, "0")
-    await holder(lock).then(killed)
+    await locks.hold(lock).then(killed)
     await Promise.all(
-      Array.from({ length: 6 }, () => run(process.execPath, [locker, "count", lock, counter, "15"])),
+      Array.from({ length: 6 }, () => run(process.execPath, [locks.program(), "count", lock, counter, "15"])),
     )
     expect(fs.readFileSync(counter, "utf8")).toBe("90")
     expect(fs.readdirSync(dir)).toEqual(["counter"])
@@ -108,8 +90,9 @@ describe("the lock", () => {
     fs.writeFileSync(counter, "0")
     const dying = () =>
       new Promise<void>((resolve) =>
-        spawn(process.execPath, [locker, "die", lock, counter], { stdio: "ignore" }).once("exit", () =>
-          resolve(),
+        spawn(process.execPath, [locks.program(), "die", lock, counter], { stdio: "ignore" }).once(
+          "exit",
+          () => resolve(),
         ),
       )
     for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 8 }, dying))

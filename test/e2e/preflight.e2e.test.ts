@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bundle } from "../support/programs.js"
+import { describe, expect, it } from "vitest"
+import { lockers } from "../support/lockers.js"
 import { addToWork, available, aws_iam_login, initialisedHome, launch } from "./moto.js"
 import { motoForSuite } from "./suite.js"
 
@@ -11,14 +10,7 @@ describe.runIf(available)(
   "the built CLI against moto: nothing is spent on a write that cannot happen",
   () => {
     const moto = motoForSuite()
-    let locker = ""
-    const children: Array<ChildProcess> = []
-    beforeAll(async () => {
-      locker = await bundle("locker")
-    })
-    afterAll(() => {
-      for (const child of children) child.kill("SIGKILL")
-    })
+    const locks = lockers()
 
     /** An initialised [work] whose mfa_process leaves a mark when it is asked for a code. */
     const initialised = async (name: string) => {
@@ -62,14 +54,7 @@ describe.runIf(available)(
     it("a credentials file whose lock a live process holds: the code is asked only once it is free", async () => {
       const { home, asked } = await initialised("lena")
       const lock = `${home.credentials}.lock`
-      const holder = await new Promise<ChildProcess>((resolve, reject) => {
-        const child = spawn(process.execPath, [locker, "hold", lock], {
-          stdio: ["ignore", "pipe", "inherit"],
-        })
-        children.push(child)
-        child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("held") && resolve(child))
-        child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)))
-      })
+      const holder = await locks.hold(lock)
       const sent = calls("GetSessionToken")
       const login = launch(home, moto.endpoint, ["work"], { env: { TZ: "Asia/Kolkata" } })
       let stderr = ""
