@@ -12,13 +12,30 @@ interface Request {
 
 const answer = (value: object) => process.stdout.write(`${JSON.stringify(value)}\n`)
 
+/**
+ * Why the library could not load its native part: "missing" when no place it looked had one, else
+ * "fails" with the system's words for the first one that was there and did not load.
+ */
+const bindingFailure = (error: Error) => {
+  for (let cause: unknown = error.cause; cause instanceof Error; cause = cause.cause)
+    if (!cause.message.startsWith("Cannot find module"))
+      return { ok: false, binding: "fails", error: cause.message.split("\n", 1)[0] }
+  return { ok: false, binding: "missing", error: error.message }
+}
+
 const serve = async (request: Request): Promise<object> => {
   // Loaded here, so that a native part that is missing or does not load is an answer, not a crash.
-  const { Entry } = await import("@napi-rs/keyring")
+  const library = await import("@napi-rs/keyring").then(
+    (module) => ({ module }),
+    (error: Error) => ({ failed: bindingFailure(error) }),
+  )
+  if ("failed" in library) return library.failed
   // On Linux the Secret Service, named: left to itself the library falls back to the kernel keyring,
   // which is lost at reboot. The option is Linux's only: on macOS the library always uses the login
   // keychain, on Windows the Credential Manager, with no other store built in to fall back to.
-  const entry = new Entry(storeService, request.account, { linux: { store: "secret-service" } })
+  const entry = new library.module.Entry(storeService, request.account, {
+    linux: { store: "secret-service" },
+  })
   switch (request.op) {
     case "write":
       entry.setPassword(request.secret ?? "")

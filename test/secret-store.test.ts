@@ -60,16 +60,32 @@ describe("the OS secret store of each platform, named with what to do when it fa
     )
   })
 
-  it("a native part that does not load, and a store that never answers, are said in each platform's words; secret-tool and D-Bus only on Linux", () => {
-    const binding =
-      "Cannot find native binding. npm has a bug related to optional dependencies (https://github.com/npm/cli/issues/4828). Please try `npm i` again after removing both package-lock.json and node_modules directory."
+  it("a native part that is missing or does not load, and a store that never answers, are said in each platform's words; secret-tool and D-Bus only on Linux", () => {
     const names = { linux: "Secret Service", darwin: "macOS Keychain", win32: "Windows Credential Manager" }
     for (const os of ["linux", "darwin", "win32"] as const) {
       const store = fakePlatform(os).secretStore
       expect(store.name).toBe(names[os])
-      expect(sentence(os, binding)).toMatch(
+      const missing = new KeyStoreFailed({
+        action: "write to",
+        store,
+        problem: "no-binding",
+        detail: "Cannot find native binding. npm has a bug related to optional dependencies.",
+      }).message
+      expect(missing).toMatch(
         new RegExp(
           `^Could not write to the ${names[os]}: its native part for this system .* reinstall aws-iam-login`,
+        ),
+      )
+      expect(missing).not.toContain("npm has a bug")
+      const fails = new KeyStoreFailed({
+        action: "write to",
+        store,
+        problem: "binding-fails",
+        detail: "Module not found.\n\\\\?\\Z:\\x\\keyring.win32-x64-msvc.node",
+      }).message
+      expect(fails).toMatch(
+        new RegExp(
+          `^Could not write to the ${names[os]}: its native part .* does not load it, .* keep keys in the credentials file on this system \\(the system said: Module not found\\)\\.$`,
         ),
       )
       const timeout = new KeyStoreFailed({ action: "read from", store, problem: "timeout", detail: "" })

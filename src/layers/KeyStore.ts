@@ -17,6 +17,8 @@ interface Answer {
   readonly error?: string
   readonly secret?: string | null
   readonly removed?: boolean
+  /** The library's native part is missing, or there and failing to load. */
+  readonly binding?: "missing" | "fails"
 }
 
 /**
@@ -41,9 +43,13 @@ const ask = (action: string, request: object) =>
         if (answer === undefined) return failed("its helper process ended without an answer")
         if (!answer.ok) {
           const detail = answer.error ?? "unknown error"
-          return resume(
-            Effect.fail(new KeyStoreFailed({ action, store, problem: store.problemOf(detail), detail })),
-          )
+          const problem =
+            answer.binding === "missing"
+              ? "no-binding"
+              : answer.binding === "fails"
+                ? "binding-fails"
+                : store.problemOf(detail)
+          return resume(Effect.fail(new KeyStoreFailed({ action, store, problem, detail })))
         }
         resume(Effect.succeed(answer))
       })

@@ -40,7 +40,8 @@ export class KeyStoreFailed extends Data.TaggedError("KeyStoreFailed")<{
 }> {
   override get message() {
     const fix = this.store.fixes[this.problem] ?? firstLine(this.detail)
-    return `Could not ${this.action} the ${this.store.name}: ${fix}.`
+    const said = this.problem === "binding-fails" ? ` (the system said: ${firstLine(this.detail)})` : ""
+    return `Could not ${this.action} the ${this.store.name}: ${fix}${said}.`
   }
 }
 

@@ -10,6 +10,7 @@ export type StoreProblem =
   | "no-keychain"
   | "no-logon-session"
   | "no-binding"
+  | "binding-fails"
   | "timeout"
   | "other"
 
@@ -30,11 +31,13 @@ export interface SecretStore {
 
 const deadline = "it did not answer within 20 seconds"
 
-/** The helper could not load the native part of @napi-rs/keyring: the same words on every platform. */
-const noBinding = /Cannot find native binding|Failed to load native binding|native binding package/i
-
-const binding =
-  "its native part for this system (an optional dependency of @napi-rs/keyring) is not installed or does not load: reinstall aws-iam-login with npm, optional dependencies included (no --omit=optional), and run this again"
+/** The native part of @napi-rs/keyring, which the helper could not load: the same on every platform. */
+const binding = {
+  "no-binding":
+    "its native part for this system (an optional dependency of @napi-rs/keyring) is not installed: reinstall aws-iam-login with npm, optional dependencies included (no --omit=optional), and run this again",
+  "binding-fails":
+    "its native part (from @napi-rs/keyring) is installed but this system does not load it, as when a library it needs is missing: reinstall aws-iam-login with npm, and where that does not help, keep keys in the credentials file on this system",
+}
 
 /** Linux (and the BSDs): the freedesktop Secret Service on the D-Bus session bus. */
 export const secretService: SecretStore = {
@@ -42,17 +45,15 @@ export const secretService: SecretStore = {
   lookup: (keyId) => `secret-tool lookup service ${storeService} username ${keyId}`,
   clear: (keyId) => `secret-tool clear service ${storeService} username ${keyId}`,
   problemOf: (detail) =>
-    noBinding.test(detail)
-      ? "no-binding"
-      : /org\.freedesktop\.secrets|ServiceUnknown|not provided by any/i.test(detail)
-        ? "no-secret-service"
-        : /DBUS_SESSION_BUS_ADDRESS|autolaunch|failed to connect to socket|session bus/i.test(detail)
-          ? "no-session-bus"
-          : /Did not receive a reply|NoReply/i.test(detail)
-            ? "no-reply"
-            : /\blocked\b|unlock|prompt|dismissed/i.test(detail)
-              ? "locked"
-              : "other",
+    /org\.freedesktop\.secrets|ServiceUnknown|not provided by any/i.test(detail)
+      ? "no-secret-service"
+      : /DBUS_SESSION_BUS_ADDRESS|autolaunch|failed to connect to socket|session bus/i.test(detail)
+        ? "no-session-bus"
+        : /Did not receive a reply|NoReply/i.test(detail)
+          ? "no-reply"
+          : /\blocked\b|unlock|prompt|dismissed/i.test(detail)
+            ? "locked"
+            : "other",
   fixes: {
     "no-session-bus":
       "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is unset or dead): log in to a desktop session, or run the command under dbus-run-session",
@@ -62,7 +63,7 @@ export const secretService: SecretStore = {
       "the keyring is locked: unlock it (log in to the desktop, or without one run gnome-keyring-daemon --replace --unlock, type the keyring's password and press Ctrl-D) and run this again",
     "no-reply":
       "the Secret Service on the session bus did not reply (it is stuck or stopped): restart it (for gnome-keyring, log out and back in) and run this again",
-    "no-binding": binding,
+    ...binding,
     timeout: `${deadline} (a keyring prompt nobody answered, or a service that hangs): unlock the keyring and run this again`,
   },
 }
@@ -77,19 +78,17 @@ export const keychain: SecretStore = {
   lookup: (keyId) => `security find-generic-password -s ${storeService} -a ${keyId}`,
   clear: (keyId) => `security delete-generic-password -s ${storeService} -a ${keyId}`,
   problemOf: (detail) =>
-    noBinding.test(detail)
-      ? "no-binding"
-      : /interaction is not allowed|interaction is required|canceled the operation|-25308|-25315|-128\b/i.test(
-            detail,
-          )
-        ? "locked"
-        : /passphrase you entered is not correct|-25293/i.test(detail)
-          ? "denied"
-          : /No keychain is available|keychain could not be found|not a valid keychain|keychain cannot be modified|-2529[1245]/i.test(
-                detail,
-              )
-            ? "no-keychain"
-            : "other",
+    /interaction is not allowed|interaction is required|canceled the operation|-25308|-25315|-128\b/i.test(
+      detail,
+    )
+      ? "locked"
+      : /passphrase you entered is not correct|-25293/i.test(detail)
+        ? "denied"
+        : /No keychain is available|keychain could not be found|not a valid keychain|keychain cannot be modified|-2529[1245]/i.test(
+              detail,
+            )
+          ? "no-keychain"
+          : "other",
   fixes: {
     locked:
       "the login keychain is locked and macOS could not ask for its password (a session over SSH, or the prompt was dismissed): unlock it with `security unlock-keychain` (or at the Mac's screen) and run this again",
@@ -97,7 +96,7 @@ export const keychain: SecretStore = {
       "the Keychain refused access (Deny was chosen, or the password typed was wrong): run this again and choose Allow when macOS asks",
     "no-keychain":
       "there is no usable login keychain (none, damaged, or read-only): repair it in Keychain Access (Settings, Reset Default Keychains) and run this again",
-    "no-binding": binding,
+    ...binding,
     timeout: `${deadline} (a Keychain prompt nobody answered): answer it at the Mac's screen, or unlock with \`security unlock-keychain\`, and run this again`,
   },
 }
@@ -111,15 +110,11 @@ export const credentialManager: SecretStore = {
   lookup: (keyId) => `cmdkey /list:${keyId}.${storeService}`,
   clear: (keyId) => `cmdkey /delete:${keyId}.${storeService}`,
   problemOf: (detail) =>
-    noBinding.test(detail)
-      ? "no-binding"
-      : /ERROR_NO_SUCH_LOGON_SESSION|error code 1312\b/i.test(detail)
-        ? "no-logon-session"
-        : "other",
+    /ERROR_NO_SUCH_LOGON_SESSION|error code 1312\b/i.test(detail) ? "no-logon-session" : "other",
   fixes: {
     "no-logon-session":
       "this Windows logon has no credential store of its own (an SSH or network logon with a key, a service, or a task that runs while you are logged off): run it in a session you logged in to with your password",
-    "no-binding": binding,
+    ...binding,
     timeout: `${deadline}: sign out of Windows and back in, and run this again`,
   },
 }

@@ -37,31 +37,36 @@ export interface WindowsRun {
   readonly anyRunning: () => boolean
 }
 
+/** How a run is started: `path` directories come first in its %PATH%; `input` is its stdin (else empty). */
+export interface RunOptions {
+  readonly path?: ReadonlyArray<string>
+  readonly input?: string
+}
+
 export interface Wine {
   /** Node's Windows build, as a path of this machine. */
   readonly node: string
+  /** The Wine prefix: its drive C: is `drive_c` in it. */
+  readonly prefix: string
   /** %USERPROFILE% of the prefix's user, as a path of this machine. */
   readonly profile: string
-  /**
-   * Starts the built CLI with `args` and exactly `env` (plus what Wine and Node need); its stdin is
-   * empty. `path` directories come first in its %PATH%.
-   */
+  /** Starts the built CLI with `args` and exactly `env` (plus what Wine and Node need). */
   readonly launch: (
     args: ReadonlyArray<string>,
     env: Record<string, string>,
-    options?: { readonly path?: ReadonlyArray<string> },
+    options?: RunOptions,
   ) => WindowsRun
   /** Starts Node's Windows build itself with `args` (a script and its arguments), as `launch` does. */
   readonly launchNode: (
     args: ReadonlyArray<string>,
     env: Record<string, string>,
-    options?: { readonly path?: ReadonlyArray<string> },
+    options?: RunOptions,
   ) => WindowsRun
   /** `launch`, waited for. */
   readonly cli: (
     args: ReadonlyArray<string>,
     env: Record<string, string>,
-    options?: { readonly path?: ReadonlyArray<string> },
+    options?: RunOptions,
   ) => Promise<Result>
   readonly stop: () => Promise<void>
 }
@@ -125,20 +130,22 @@ export const startWine = async (): Promise<Wine> => {
     const err = path.join(outputs, `${runs}.err`)
     const stdout = fs.openSync(out, "w")
     const stderr = fs.openSync(err, "w")
+    const input = path.join(outputs, `${runs}.in`)
+    fs.writeFileSync(input, options.input ?? "")
+    const stdin = fs.openSync(input, "r")
     const child = spawn("wine", [node, ...args], {
       env: {
         ...wineEnv,
         ...(options.path === undefined ? {} : { WINEPATH: options.path.map(windowsPath).join(";") }),
         ...env,
       },
-      stdio: ["ignore", stdout, stderr],
+      stdio: [stdin, stdout, stderr],
       // A process group of its own, as the programs of one console are: Wine's processes keep it.
       detached: true,
       timeout: 90_000,
       killSignal: "SIGKILL",
     })
-    fs.closeSync(stdout)
-    fs.closeSync(stderr)
+    for (const fd of [stdin, stdout, stderr]) fs.closeSync(fd)
     const ended = new Promise<Result>((resolve) =>
       child.on("close", (code) =>
         resolve({
@@ -165,6 +172,7 @@ export const startWine = async (): Promise<Wine> => {
   if (!fs.existsSync(profile)) throw new Error(`Wine made no profile directory ${profile}`)
   return {
     node,
+    prefix,
     profile,
     launch,
     launchNode,
