@@ -130,6 +130,18 @@ describe("the credentials file editor", () => {
     )
   })
 
+  it("a key removed from a section that [DEFAULT] gives it too is refused, naming [DEFAULT]", () => {
+    expect(
+      applyEdits("[DEFAULT]\naws_access_key_id = AKIADEFAULT\n[work]\naws_access_key_id = AKIAOLD\n", [
+        { section: "work", set: {}, unset: ["aws_access_key_id"] },
+      ]),
+    ).toEqual(
+      Either.left(
+        "aws_access_key_id would stay in [work], given to every section by [DEFAULT] (line 2: remove it there first) with this edit",
+      ),
+    )
+  })
+
   it("edits only a section that still holds what the caller read (compare-and-swap), naming no value", () => {
     const text = "# keys\n[work]\naws_access_key_id = AKIAOLD\naws_secret_access_key = s3cret/old\n"
     const swap = (expected: string) =>

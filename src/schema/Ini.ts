@@ -525,7 +525,11 @@ const checkEdits = (
     const unset = unsets.get(name)
     for (const [key, was] of old.keys) {
       if (unset?.has(key)) {
-        if (now.keys.has(key)) return `${key} would stay in [${name}]`
+        const left = now.keys.get(key)
+        if (left !== undefined)
+          return left.from === name
+            ? `${key} would stay in [${name}]`
+            : `${key} would stay in [${name}], given to every section by [${left.from}] (line ${left.line}: remove it there first)`
       } else if (!Object.hasOwn(set, key) && !sameKey(was, now.keys.get(key)))
         return `${key} in [${name}] would change`
     }
