@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Redacted } from "effect"
 import { parse } from "../../src/schema/Ini.js"
 import { storedKeyOf } from "../../src/schema/KeyStore.js"
+import { Platform } from "../../src/services/Platform.js"
 import {
   alice,
   eachCallFaulted,
@@ -17,6 +18,7 @@ import {
   signers,
 } from "../support/alice.js"
 import { cliTimed, type RunOptions } from "../support/harness.js"
+import { fakePlatform } from "../support/platforms.js"
 import { lostAnswer, SimulatedAws } from "../support/SimulatedAws.js"
 
 /** alice's one key in the OS secret store, [work] and [work-copy] pointing to it. */
@@ -232,6 +234,26 @@ describe("rotate, the key in the OS secret store", () => {
         expect((yield* settled(s)).id).not.toBe(s.key.accessKeyId)
       }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  for (const [os, store, command] of [
+    [
+      "darwin",
+      "macOS Keychain",
+      (id: string) => `security delete-generic-password -s aws-iam-login -a ${id}`,
+    ],
+    ["win32", "Windows Credential Manager", (id: string) => `cmdkey /delete:${id}.aws-iam-login`],
+  ] as const)
+    it.effect(`on ${os}, that leftover is named in the ${store} with the command that removes it there`, () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        s.store.faults.set(nextStoreCall(s, 4), "timeout")
+        const out = yield* rotate(s)
+        expect(out.code).toBe(0)
+        expect(out.stderr).toContain(`the ${store} still holds`)
+        expect(out.stderr).toContain(`remove it with \`${command(s.key.accessKeyId)}\``)
+        expect(out.stderr).not.toMatch(/secret-tool|gnome-keyring|D-Bus/)
+      }).pipe(Effect.provideService(Platform, fakePlatform(os)), Effect.provide(SimulatedAws)),
+    )
 
   it.effect("the store cannot be read when rotate starts: one sentence, nothing made", () =>
     Effect.gen(function* () {
