@@ -70,6 +70,14 @@ export const list = Command.make(
       if (hasKey(file.sections.get(name)?.values)) homes.set(name, { file, section: name })
     for (const [name, section] of Ini.configProfiles(config.sections))
       if (!homes.has(name) && hasKey(section.values)) homes.set(name, { file: config, section: section.name })
+    // The session of a profile whose key is in the config file is that profile's, not one of its own.
+    for (const name of homes.keys())
+      if (
+        name.endsWith("-sts") &&
+        homes.get(name.slice(0, -"-sts".length))?.file === config &&
+        file.sections.get(name)?.values.aws_session_token !== undefined
+      )
+        homes.delete(name)
     const rows = []
     for (const [name, home] of homes) {
       // A profile whose key cannot be used is listed, with the reason, never left out.

@@ -53,6 +53,19 @@ describe("a key kept in the config file", () => {
       }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("list shows [work] once, with its session, and not the session as a profile of its own", () =>
+    Effect.gen(function* () {
+      const { files } = yield* setup
+      expect((yield* cli(files, ["work", "init"])).code).toBe(0)
+      expect((yield* cli(files, ["work", "-t", validCode])).code).toBe(0)
+      const listed = yield* cli(files, ["list", "--json"])
+      expect(listed.code).toBe(0)
+      expect(JSON.parse(listed.stdout)).toEqual([
+        expect.objectContaining({ profile: "work", sessionProfile: "work-sts", sessionValid: true }),
+      ])
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("loses to a key for the same profile in the credentials file, as with the AWS CLI", () =>
     Effect.gen(function* () {
       const { sim, files } = yield* setup
