@@ -31,6 +31,34 @@ const renderedBeep = JSON.stringify(AnsiDoc.render(AnsiDoc.beep, { style: "prett
 const beepAtLoad = /Doc\.render\(Doc\.beep, \{\s*style: "pretty"\s*\}\)/
 const promptsWithBeep = new Set()
 
+/**
+ * Effect's clock looks at `performance` while loading, and reads it once to set the origin of its
+ * nanosecond clock: either loads Node's perf_hooks (~1 ms). Where process.hrtime exists (always in
+ * Node) the origin is taken from `Date.now()`, which is the performance clock's origin to the
+ * millisecond, and only the clock without hrtime looks at `performance`, when it is asked the time.
+ */
+const clockAtLoad = [
+  [
+    `  if (typeof performance === "undefined" || typeof performance.now !== "function") {
+    return () => BigInt(Date.now()) * bigint1e6;
+  }
+  let origin;
+  return () => {
+`,
+    `  let origin;
+  return () => {
+    if (typeof performance === "undefined" || typeof performance.now !== "function") {
+      return BigInt(Date.now()) * bigint1e6;
+    }
+`,
+  ],
+  [
+    "const origin = /*#__PURE__*/performanceNowNanos() - /*#__PURE__*/processHrtime.bigint();",
+    "const origin = BigInt(Date.now()) * BigInt(1_000_000) - processHrtime.bigint();",
+  ],
+]
+let clockReplaced = false
+
 /** Found in each SDK chunk when the SDK's own file reading is replaced. */
 const sdkReadsNoFile = "aws-iam-login hands the SDK its settings: it reads no AWS file"
 
@@ -95,6 +123,22 @@ await build({
         ),
     },
     {
+      name: "clock-without-perf-hooks",
+      setup: (b) =>
+        b.onLoad({ filter: /[\\/]effect[\\/]dist[\\/]esm[\\/]internal[\\/]clock\.js$/ }, async (args) => {
+          let contents = await readFile(args.path, "utf8")
+          for (const [before, after] of clockAtLoad) {
+            if (!contents.includes(before))
+              throw new Error(
+                `${args.path} sets its clock otherwise: fix the clock-without-perf-hooks plugin`,
+              )
+            contents = contents.replace(before, after)
+          }
+          clockReplaced = true
+          return { contents, loader: "js" }
+        }),
+    },
+    {
       name: "sdk-chunks",
       setup: (b) =>
         b.onResolve({ filter: /^\.\/sdk\/(sts|iam)\.js$/ }, (args) => ({
@@ -104,6 +148,8 @@ await build({
     },
   ],
 })
+if (!clockReplaced)
+  throw new Error("Effect's clock was not bundled as expected: fix the clock-without-perf-hooks plugin")
 if (promptsWithBeep.size === 0)
   throw new Error(
     "no @effect/cli prompt had its bell rendered at build: fix the beep-rendered-at-build plugin",
