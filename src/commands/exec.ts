@@ -1,5 +1,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
@@ -31,6 +32,11 @@ const commandLine = Args.text({ name: "command" }).pipe(
     "The command to run and its arguments, passed on exactly as given (a -- before it is optional); without one, your $SHELL",
   ),
   Args.repeated,
+  Args.mapEffect((words) =>
+    words[0] === ""
+      ? Effect.fail(HelpDoc.p("The command to run has an empty name: give the program's name first."))
+      : Effect.succeed(words),
+  ),
 )
 
 const outerProfile = Config.option(Config.nonEmptyString(marker)).pipe(

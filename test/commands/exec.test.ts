@@ -68,6 +68,25 @@ describe("exec", () => {
     }).pipe(Effect.provide(SimulatedAws)),
   )
 
+  it.effect("an empty command name is a usage error of one sentence, before any login", () =>
+    Effect.gen(function* () {
+      const { sim, files } = yield* setup
+      for (const line of [
+        ["exec", "work", "-t", validCode, "--", ""],
+        ["work", "exec", "", "ls"],
+      ]) {
+        const out = yield* cli(files, line)
+        expect({ line, code: out.code, stderr: out.stderr }).toEqual({
+          line,
+          code: 2,
+          stderr:
+            "The command to run has an empty name: give the program's name first.\n\nRun `aws-iam-login --help` for usage.",
+        })
+      }
+      expect(sim.calls).toEqual([])
+    }).pipe(Effect.provide(SimulatedAws)),
+  )
+
   it.effect("a command that cannot be run is one sentence and exit 1", () =>
     Effect.gen(function* () {
       const { files } = yield* setup
