@@ -169,6 +169,22 @@ describe("key --store through each platform's store", () => {
           expect(back.code).toBe(0)
           expect(back.stdout).toContain(`the ${p.name} no longer holds it.`)
           expect(store.items.size).toBe(0)
+
+          // doctor reads the stored key from this platform's store, and says what to do when it cannot.
+          expect((yield* cli(files, moveIn, { keyStore: store.layer })).code).toBe(0)
+          const answered = yield* cli(files, ["work", "doctor"], { keyStore: store.layer })
+          expect(answered.stdout).toMatch(
+            new RegExp(
+              `^ok +key +the key AKIA…\\w{4} is in the ${p.name} \\(service aws-iam-login, account ${keyId}\\), which answered, unlocked$`,
+              "m",
+            ),
+          )
+          store.faults.set(store.calls.length + 1, p.os === "darwin" ? "locked" : "timeout")
+          const refused = yield* cli(files, ["work", "doctor"], { keyStore: store.layer })
+          expect(refused.code).toBe(1)
+          expect(refused.stdout).toContain(`Could not read in the ${p.name}: ${p.locked}`)
+          expect(refused.stdout).toMatch(/^PROBLEM +key +Could not read in the /m)
+          expect(refused.stdout).not.toMatch(linuxOnly)
         }).pipe(Effect.provideService(Platform, fakePlatform(p.os)), Effect.provide(SimulatedAws)),
     )
   }

@@ -50,11 +50,12 @@ const storeCheck = (name: ProfileName) =>
         signer: Either.getRight(yield* session.reader(located)),
       }
     const keyId = located.stored
+    const { secretStore: store } = yield* Platform
     return yield* session.withKey(located).pipe(
       Effect.map((loaded) => ({
         check: ok(
           "key",
-          `the key ${maskKeyId(keyId)} is in the OS secret store (service ${storeService}, account ${keyId}), which answered, unlocked`,
+          `the key ${maskKeyId(keyId)} is in the ${store.name} (service ${storeService}, account ${keyId}), which answered, unlocked`,
         ),
         signer: Option.some(loaded.signer),
       })),

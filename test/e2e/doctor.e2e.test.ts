@@ -104,7 +104,7 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
       const good = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env })
       expect(good).toMatchObject({ code: 0, stderr: "" })
       expect(good.stdout).toMatch(
-        /^ok +key +the key AKIA…\w{4} is in the OS secret store \(service aws-iam-login, account AKIA\w+\), which answered, unlocked$/m,
+        /^ok +key +the key AKIA…\w{4} is in the Secret Service \(service aws-iam-login, account AKIA\w+\), which answered, unlocked$/m,
       )
       expect(good.stdout).toMatch(/^ok +credential_process +\[work\] of .* runs /m)
 
