@@ -164,14 +164,40 @@ const awsChecks = (signer: Option.Option<Signer>) =>
     ]
   })
 
-/** The credentials file can be written safely: the user's own, in directories only the user can change. */
-const fileCheck = (path: string) =>
+/**
+ * The credentials file can be written safely (the user's own, in directories only the user can
+ * change), and no other user can read or change it, its directory, or the config file (which names
+ * the programs credential_process runs); where the platform has no POSIX modes (Windows), says so.
+ */
+const fileChecks = (credentials: string, config: string) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
-    return yield* files.writable(path).pipe(
-      Effect.as(ok("credentials file", `${path} is yours and writable, in directories only you can change`)),
-      Effect.catchTag("FileError", (error) => Effect.succeed(problem("credentials file", error.message))),
-    )
+    const platform = yield* Platform
+    const exposed = (file: string, directory: boolean) =>
+      files
+        .exposure(file, directory)
+        .pipe(Effect.catchTag("FileError", (error) => Effect.succeed([error.message])))
+    const closed = (file: string) =>
+      platform.uid === undefined
+        ? `Windows has no POSIX modes: its access list decides who may read ${file} (icacls ${file} shows it)`
+        : `no other user can read or change ${file}`
+    const writable = yield* Effect.either(files.writable(credentials))
+    const open = Either.isLeft(writable) ? [writable.left.message] : yield* exposed(credentials, true)
+    const ownDirectory = platform.path.dirname(config) !== platform.path.dirname(credentials)
+    const openConfig = yield* exposed(config, ownDirectory)
+    return [
+      open.length > 0
+        ? problem("credentials file", open.join("; "))
+        : ok(
+            "credentials file",
+            platform.uid === undefined
+              ? `${credentials} is writable; ${closed(credentials)}`
+              : `${credentials} is yours and writable, in directories only you can change; no other user can read or change it or its directory`,
+          ),
+      openConfig.length > 0
+        ? problem("config file", openConfig.join("; "))
+        : ok("config file", closed(config)),
+    ]
   })
 
 /** Each `credential_process` of the two files that starts this tool finds it on PATH, and the profile's own is there when its key is stored. */
@@ -221,7 +247,7 @@ export const doctor = Command.make(
     const store = yield* storeCheck(name)
     const checks = [
       store.check,
-      yield* fileCheck(located.file.path),
+      ...(yield* fileChecks(located.file.path, config.path)),
       ...(yield* processChecks(
         name,
         [located.home.file, located.file, config].filter(
@@ -243,6 +269,6 @@ export const doctor = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Check the setup of [<profile>]: where its key is kept (the OS secret store reachable and unlocked, only when the key is there), the credentials file's safety, that each credential_process running this tool finds it, that the key signs (sts:GetCallerIdentity) and the clock agrees with AWS's; exit 1 when a check finds a problem",
+    "Check the setup of [<profile>]: where its key is kept (the OS secret store reachable and unlocked, only when the key is there), the credentials file's safety and that no other user can read or change it, its directory or the config file, that each credential_process running this tool finds it, that the key signs (sts:GetCallerIdentity) and the clock agrees with AWS's; exit 1 when a check finds a problem",
   ),
 )

@@ -18,6 +18,16 @@ const maxLinks = 40
  */
 const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
 
+const modeOf = (mode: number) => (mode & 0o777).toString(8)
+
+/** A WSL mount of a Windows drive without `metadata`: what that exposes, and how to protect it. */
+const unprotectedDrive = (dir: string, mode: number) =>
+  `${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${modeOf(mode)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``
+
+/** "read", "write to" or "read and write": what the group and other users may do by `mode`. */
+const othersMay = (mode: number) =>
+  [(mode & 0o044) !== 0 && "read", (mode & 0o022) !== 0 && "write to"].filter(Boolean).join(" and ")
+
 /**
  * Which file a write replaces, and whether it may: the end of the symbolic links (a link stays a
  * link), in directories only the user can change, a regular file of the user's that is not
@@ -64,12 +74,10 @@ export const make = (
       if (platform.modesIgnored(dir)) {
         if (warned.has(dir)) return
         warned.add(dir)
-        return yield* Console.error(
-          `aws-iam-login: warning: ${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${(info.mode & 0o777).toString(8)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``,
-        )
+        return yield* Console.error(`aws-iam-login: warning: ${unprotectedDrive(dir, info.mode)}`)
       }
       return yield* refuse(
-        `other users can write to it (mode ${(info.mode & 0o777).toString(8)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
+        `other users can write to it (mode ${modeOf(info.mode)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
       )
     }).pipe(Effect.mapError(explain(dir, "use")))
 
@@ -105,10 +113,43 @@ export const make = (
         )
       if ((info.mode & 0o200) === 0)
         return yield* refuse(
-          `it is read-only${myUid === undefined ? "" : ` (mode ${(info.mode & 0o777).toString(8)})`}, so it is left as it is: ${platform.advice.readOnly(file)}`,
+          `it is read-only${myUid === undefined ? "" : ` (mode ${modeOf(info.mode)})`}, so it is left as it is: ${platform.advice.readOnly(file)}`,
         )
       return { mode: keptMode(info.mode), gid: info.gid }
     }).pipe(Effect.mapError(explain(file, "write")))
 
-  return { realFile, replaceable }
+  /**
+   * What other users may do to `named` (the file its links lead to) and, with `directory`, to the
+   * directory that holds it, each with its fix; nothing where owners and modes mean nothing
+   * (Windows). A missing file has nothing to expose. Reads only.
+   */
+  const exposure = (named: string, directory: boolean) =>
+    Effect.gen(function* () {
+      if (myUid === undefined) return []
+      const links = yield* chain(named)
+      const file = links[links.length - 1]!
+      const dir = path.dirname(file)
+      const stat = (at: string) =>
+        fs.stat(at).pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(notFound, () => Effect.succeed(Option.none())),
+          Effect.mapError(explain(at, "read")),
+        )
+      const found: Array<string> = []
+      const folder = yield* stat(dir)
+      if (Option.isSome(folder) && platform.modesIgnored(dir))
+        return [unprotectedDrive(dir, folder.value.mode)]
+      if (directory && Option.isSome(folder) && othersMay(folder.value.mode) !== "")
+        found.push(
+          `other users can ${othersMay(folder.value.mode)} ${dir} (mode ${modeOf(folder.value.mode)}): run \`chmod 700 ${dir}\``,
+        )
+      const info = yield* stat(file)
+      if (Option.isSome(info) && othersMay(info.value.mode) !== "")
+        found.push(
+          `other users can ${othersMay(info.value.mode)} ${file} (mode ${modeOf(info.value.mode)}): run \`chmod 600 ${file}\``,
+        )
+      return found
+    })
+
+  return { realFile, replaceable, exposure }
 }

@@ -48,6 +48,12 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
      * an MFA code, a new access key.
      */
     readonly writable: (file?: string) => Effect.Effect<void, FileError>
+    /**
+     * What other users may read or write of `file` (through its links) and, with `directory`, of
+     * its directory: each with its fix (chmod 600, chmod 700); none where the platform has no POSIX
+     * modes (Windows). Reads only.
+     */
+    readonly exposure: (file: string, directory: boolean) => Effect.Effect<ReadonlyArray<string>, FileError>
     /** Locked removal of every `[section]`, as `update` writes; false when there was none. */
     readonly remove: (section: string) => Effect.Effect<boolean, FileError | InvalidInput>
     /** The region for a profile, found as the AWS CLI finds it: the environment, then `credentials` (the file as read), then the config file. */

@@ -1,7 +1,9 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
+import { Platform } from "../../src/services/Platform.js"
 import { cli, tempHome } from "../support/harness.js"
+import { fakePlatform } from "../support/platforms.js"
 import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
 describe("doctor", () => {
@@ -56,6 +58,55 @@ describe("doctor", () => {
         const rotated = yield* cli(files, ["work", "rotate", "--yes"])
         expect(rotated.code).toBe(1)
         expect(rotated.stderr).toContain("AWS denied iam:ListAccessKeys")
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a credentials file, its directory or the config file that other users can read or change is a problem with its chmod; Windows is not judged by modes",
+    () =>
+      Effect.gen(function* () {
+        yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
+        const sim = yield* SimAws
+        sim.addUser("alice", { devices: ["arn:aws:iam::123456789012:mfa/alice-phone"] })
+        const key = yield* sim.addKey("alice")
+        const files = tempHome()
+        fs.writeFileSync(
+          files.credentials,
+          `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nusername = alice\n`,
+          { mode: 0o600 },
+        )
+        fs.writeFileSync(files.config, "[default]\nregion = us-east-1\n", { mode: 0o600 })
+        fs.chmodSync(files.credentials, 0o640)
+        fs.chmodSync(files.config, 0o666)
+        fs.chmodSync(files.dir, 0o755)
+        const open = yield* cli(files, ["work", "doctor"])
+        expect(open.code).toBe(1)
+        expect(open.stdout).toContain(
+          `PROBLEM  credentials file  other users can read ${files.dir} (mode 755): run \`chmod 700 ${files.dir}\`; other users can read ${files.credentials} (mode 640): run \`chmod 600 ${files.credentials}\`\n`,
+        )
+        expect(open.stdout).toContain(
+          `PROBLEM  config file       other users can read and write to ${files.config} (mode 666): run \`chmod 600 ${files.config}\`\n`,
+        )
+        expect(open.stderr).toContain("2 problems found")
+
+        // On Windows there are no POSIX modes to judge: the lines say what decides instead.
+        const windows = yield* cli(files, ["work", "doctor"]).pipe(
+          Effect.provideService(Platform, fakePlatform("win32")),
+        )
+        expect(windows.stdout).toContain(
+          `ok       credentials file  ${files.credentials} is writable; Windows has no POSIX modes: its access list decides who may read ${files.credentials} (icacls ${files.credentials} shows it)\n`,
+        )
+        expect(windows.stdout).not.toContain("chmod")
+
+        // The fixes the lines name make them ok.
+        fs.chmodSync(files.dir, 0o700)
+        fs.chmodSync(files.credentials, 0o600)
+        fs.chmodSync(files.config, 0o600)
+        const fixed = yield* cli(files, ["work", "doctor"])
+        expect(fixed.code).toBe(0)
+        expect(fixed.stdout).toContain(
+          `ok       config file       no other user can read or change ${files.config}\n`,
+        )
       }).pipe(Effect.provide(SimulatedAws)),
   )
 })

@@ -23,6 +23,7 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
       home.config,
       "[default]\nregion = us-east-1\n[profile app]\ncredential_process = aws-iam-login work export\n",
     )
+    fs.chmodSync(home.config, 0o600)
     const before = home.read()
     // A session bus that is not there: opening the store would fail, so an ok line proves it was not opened.
     const noBus = {
@@ -33,20 +34,21 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
     })
     expect(good).toMatchObject({ code: 0, stderr: "" })
     const lines = good.stdout.trimEnd().split("\n")
-    expect(lines).toHaveLength(6)
+    expect(lines).toHaveLength(7)
     expect(lines[0]).toMatch(
       /^ok +key +the key AKIA…\w{4} is in \[work\] of .*; the OS secret store is not used, so it was not opened/,
     )
-    expect(lines[1]).toMatch(/^ok +credentials file +/)
-    expect(lines[2]).toBe(
+    expect(lines[1]).toMatch(/^ok +credentials file +.*no other user can read or change it or its directory$/)
+    expect(lines[2]).toBe(`ok       config file         no other user can read or change ${home.config}`)
+    expect(lines[3]).toBe(
       `ok       credential_process  [profile app] of ${home.config} runs ${path.join(tools, "aws-iam-login")}`,
     )
-    expect(lines[3]).toMatch(/^ok +AWS +the key signs as arn:aws:iam::123456789012:user\/doctor-file-user$/)
+    expect(lines[4]).toMatch(/^ok +AWS +the key signs as arn:aws:iam::123456789012:user\/doctor-file-user$/)
     // moto does not simulate policies: doctor says it cannot tell, and that is not a problem.
-    expect(lines[4]).toBe(
+    expect(lines[5]).toBe(
       `skipped  policy              cannot tell what rotate may do: ${moto.endpoint} does not answer iam:SimulatePrincipalPolicy (it gave 500 and an HTML page), which is no problem of this setup`,
     )
-    expect(lines[5]).toMatch(
+    expect(lines[6]).toMatch(
       /^ok +clock +this machine's clock (agrees with AWS's|is 1 s (ahead of|behind) AWS's)$/,
     )
 
@@ -63,6 +65,7 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
 
   it("AWS's clock 10 minutes off the machine's (its Date header) is a problem that says how to set the clock", async () => {
     const { home } = await initialisedHome(moto, "doctor-clock-user")
+    fs.chmodSync(home.config, 0o600)
     const skewed = await moto.proxy()
     skewed.skew(600)
     try {
@@ -79,14 +82,19 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
     }
   }, 120_000)
 
-  it("a credentials file in a directory others can write to is a problem named with its fix", async () => {
+  it("a credentials file in a directory others can write to, or a config file others can read, is a problem named with its fix", async () => {
     const { home } = await initialisedHome(moto, "doctor-dir-user")
     fs.chmodSync(path.dirname(home.credentials), 0o777)
+    fs.chmodSync(home.config, 0o644)
     const result = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env: { PATH: withTool } })
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(
       /^PROBLEM +credentials file +.*other users can write to it \(mode 777\).*chmod 700/m,
     )
+    expect(result.stdout).toContain(
+      `PROBLEM  config file       other users can read ${home.config} (mode 644): run \`chmod 600 ${home.config}\`\n`,
+    )
+    expect(result.stderr).toContain("2 problems found")
   }, 120_000)
 
   describe.runIf(secretServiceAvailable)("with the key in the OS secret store (gnome-keyring)", () => {
@@ -98,6 +106,7 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
 
     it("ok while the keyring answers unlocked; locked, the key line is a problem that says how to unlock it", async () => {
       const { home } = await initialisedHome(moto, "doctor-store-user")
+      fs.chmodSync(home.config, 0o600)
       const env = { ...service.env, PATH: withTool }
       const moved = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], { env })
       expect(moved).toMatchObject({ code: 0, stderr: "" })
