@@ -99,6 +99,7 @@ describe("the README", () => {
         fs.writeFileSync(
           files.credentials,
           `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nusername = ${user}\nmfa_serial = ${serial}\n`,
+          { mode: 0o600 },
         )
         const [env, args] = line.startsWith("AWS_PROFILE=")
           ? [line.slice("AWS_PROFILE=".length).split(" ")[0]!, line.split(" ").slice(2)]
