@@ -58,9 +58,11 @@ const flagMistake = (flags: ReadonlyArray<string>, command: string, grammar: Gra
 const without = (args: ReadonlyArray<string>, from: number, count: number) =>
   args.filter((_, i) => i < from || i >= from + count)
 
+const isProfileFlag = (arg: string) => arg === "--profile" || arg.startsWith("--profile=")
+
 /** Removes `--profile NAME` (or `--profile=NAME`) from `args`, returning the name. */
 const takeProfileFlag = (args: ReadonlyArray<string>): [ReadonlyArray<string>, string | undefined] => {
-  const at = args.findIndex((arg) => arg === "--profile" || arg.startsWith("--profile="))
+  const at = args.findIndex(isProfileFlag)
   if (at < 0) return [args, undefined]
   const word = args[at]!
   if (word.includes("=")) return [without(args, at, 1), word.slice("--profile=".length)]
@@ -80,6 +82,31 @@ export const separated = (args: ReadonlyArray<string>, grammar: Grammar): Readon
 }
 
 /**
+ * How `args` reads up to its first `--` (`end`, args.length without one): the indices of its words,
+ * neither flags nor a flag's value (`-t 123456`), and of its first `--profile`.
+ */
+const scan = (args: ReadonlyArray<string>, flags: ReadonlyArray<Flag>) => {
+  const words: Array<number> = []
+  let profileAt: number | undefined
+  let i = 0
+  for (; i < args.length && args[i] !== "--"; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith("-") || arg === "-") words.push(i)
+    else {
+      if (isProfileFlag(arg)) profileAt ??= i
+      if (!arg.includes("=") && flagNamed(flags, arg)?.values !== undefined) i++
+    }
+  }
+  return { words, profileAt, end: Math.min(i, args.length) }
+}
+
+/** The indices of the words of `args` before its first `--`: neither flags nor a flag's value. */
+export const wordsIn = (
+  args: ReadonlyArray<string>,
+  grammar: Pick<Grammar, "flags">,
+): ReadonlyArray<number> => scan(args, grammar.flags).words
+
+/**
  * Where in `args` the command `exec` runs starts (its name's index: past `--`, or else the word
  * after `exec <profile>`, `<profile> exec`, or `exec` alone when `--profile` names the profile),
  * when the line is exec's and gets that far.
@@ -88,26 +115,18 @@ export const commandStart = (
   args: ReadonlyArray<string>,
   grammar: Pick<Grammar, "flags">,
 ): number | undefined => {
-  const words: Array<string> = []
-  let named = false
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === "--") return words.slice(0, 2).includes("exec") ? i + 1 : undefined
-    if (arg === "--profile" || arg.startsWith("--profile=")) {
-      named = true
-      if (arg === "--profile") i++
-      continue
-    }
-    if (arg.startsWith("-") && arg !== "-") {
-      if (!arg.includes("=") && flagNamed(grammar.flags, arg)?.values !== undefined) i++
-      continue
-    }
-    const exec = words.slice(0, 2).indexOf("exec")
-    if (exec >= 0 && words.length === (named && exec === 0 ? 1 : 2)) return i
-    words.push(arg)
-  }
-  const exec = words.slice(0, 2).indexOf("exec")
-  return exec >= 0 && words.length === (named && exec === 0 ? 1 : 2) ? args.length : undefined
+  const { words, profileAt, end } = scan(args, grammar.flags)
+  const exec = words.slice(0, 2).findIndex((i) => args[i] === "exec")
+  if (exec < 0) return undefined
+  const named = (before: number) => profileAt !== undefined && profileAt < before
+  // The command's name is the word after the profile's: `exec` alone when --profile came first.
+  const at = exec === 0 && named(words[1] ?? end) ? 1 : 2
+  // A --profile after the profile's word, in `exec <profile> --profile P`, leaves no place for it.
+  if (at === 2 && exec === 0 && named(words[2] ?? end) && words.length > 1)
+    return end < args.length ? end + 1 : undefined
+  if (words[at] !== undefined) return words[at]
+  if (end < args.length) return end + 1
+  return words.length === at ? args.length : undefined
 }
 
 /**
@@ -158,13 +177,7 @@ export const toTree = (
   const end = args.indexOf("--")
   const [own, named] = takeProfileFlag(end < 0 ? args : args.slice(0, end))
   const forced = end < 0 ? [] : args.slice(end)
-  // The words that are neither flags nor a flag's value, by index into `own`.
-  const words: Array<number> = []
-  for (let i = 0; i < own.length; i++) {
-    const arg = own[i]!
-    if (!arg.startsWith("-") || arg === "-") words.push(i)
-    else if (!arg.includes("=") && flagNamed(grammar.flags, arg)?.values !== undefined) i++
-  }
+  const words = wordsIn(own, grammar)
   const [first, second] = words.map((i) => own[i]!)
   const at = [first, second].findIndex((word) => word !== undefined && commands.has(word))
   if (at < 0) {

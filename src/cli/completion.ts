@@ -2,7 +2,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { CredentialsFile, profileNames } from "../services/CredentialsFile.js"
-import { commandStart } from "./argv.js"
+import { commandStart, wordsIn } from "./argv.js"
 import { usageHint } from "./exit.js"
 import { type CommandFlags, type Flag, flagNamed, shells } from "./flags.js"
 import { asksForHelp, ownArgs } from "./names.js"
@@ -88,10 +88,8 @@ export const candidates = (
   }
   const all = ((): ReadonlyArray<string> => {
     const end = before.indexOf("--")
-    const subcommand = (end < 0 ? before : before.slice(0, end))
-      .filter((word, i) => !word.startsWith("-") && takingValue(before[i - 1]) === undefined)
-      .slice(0, 2)
-      .find((word) => flags.subcommands.has(word))
+    const positionals = wordsIn(before, grammar).map((i) => before[i]!)
+    const subcommand = positionals.slice(0, 2).find((word) => flags.subcommands.has(word))
     if (
       subcommand === "exec" &&
       commandStart(before, grammar) === before.length &&
@@ -105,9 +103,6 @@ export const candidates = (
       const suggested = previous.names.flatMap((name) => suggestions[name] ?? [])
       return suggested.length > 0 ? suggested : (previous.values ?? [])
     }
-    const positionals = before.filter(
-      (word, i) => !word.startsWith("-") && takingValue(before[i - 1]) === undefined,
-    )
     const commands = [...flags.subcommands.keys()]
     if (current.startsWith("-")) {
       if (subcommand !== undefined)
