@@ -72,7 +72,12 @@ const toAwsError =
       ? `no connection to ${endpoint()} within ${connectSeconds} s`
       : (error.message ?? name).split("\n")[0]!.trim()
     const call = { operation, signer: maskKeyId(signer.credentials.accessKeyId) }
-    if (invalidKey.has(name)) return new InvalidCredentials({ ...call, detail: name })
+    if (invalidKey.has(name))
+      return new InvalidCredentials({
+        ...call,
+        detail: name,
+        ...(signer.keptIn === undefined ? {} : { keptIn: signer.keptIn }),
+      })
     if (name.startsWith("AccessDenied")) {
       return operation === "sts:GetSessionToken" && /MultiFactorAuthentication|MFA/i.test(detail)
         ? new MfaRejected({ ...call, detail })

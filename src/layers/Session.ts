@@ -158,7 +158,14 @@ const keyed = (located: LocatedProfile, keyFile: IniFile) =>
     (profile): LoadedProfile => ({
       ...located,
       profile,
-      signer: { credentials: longTermKey(profile), region: located.callRegion, profile: located.name },
+      signer: {
+        credentials: longTermKey(profile),
+        region: located.callRegion,
+        profile: located.name,
+        ...(located.stored === undefined
+          ? {}
+          : { keptIn: `the OS secret store (service ${storeService}, account ${located.stored})` }),
+      },
     }),
   )
 

@@ -8,10 +8,11 @@ interface Call {
 }
 
 export class InvalidCredentials extends Data.TaggedError("InvalidCredentials")<
-  Call & { readonly detail: string }
+  Call & { readonly detail: string; readonly keptIn?: string }
 > {
   override get message() {
-    return `AWS refused key ${this.signer} for ${this.operation} (${this.detail}): the key is wrong, inactive or deleted.`
+    const from = this.keptIn === undefined ? "" : ` (its secret was read from ${this.keptIn})`
+    return `AWS refused key ${this.signer} for ${this.operation} (${this.detail}): the key is wrong, inactive or deleted${from}.`
   }
 }
 

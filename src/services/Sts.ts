@@ -10,6 +10,8 @@ export interface Signer {
   readonly region: string
   /** The profile whose settings in the config file (endpoint_url, services, retries, FIPS) apply. */
   readonly profile?: string
+  /** Where the key's secret was read from when not from the profile's lines: named when AWS refuses it. */
+  readonly keptIn?: string
 }
 
 export interface CallerIdentity {

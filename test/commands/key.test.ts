@@ -350,4 +350,20 @@ describe("key --store", () => {
         expect(store.items.size).toBe(0)
       }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "a stored secret AWS refuses (changed behind the tool's back) is named with the item it was read from",
+    () =>
+      Effect.gen(function* () {
+        const { keyId, store, run } = yield* setup
+        expect((yield* run(["work", "key", "--store", "keyring"])).code).toBe(0)
+        store.items.set(keyId, "changed-behind-its-back")
+        const login = yield* run(["work", "-t", validCode])
+        expect(login.code).toBe(1)
+        expect(login.stderr).toContain(
+          `the key is wrong, inactive or deleted (its secret was read from the OS secret store (service aws-iam-login, account ${keyId})).`,
+        )
+        expect(login.stderr).not.toContain("changed-behind-its-back")
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })

@@ -259,7 +259,11 @@ export class SimAccount {
             : undefined
       if (user === undefined) {
         this.calls.push({ operation, signer: id, ok: false })
-        return yield* new InvalidCredentials({ ...call, detail: "InvalidClientTokenId" })
+        return yield* new InvalidCredentials({
+          ...call,
+          detail: "InvalidClientTokenId",
+          ...(signer.keptIn === undefined ? {} : { keptIn: signer.keptIn }),
+        })
       }
       if (key !== undefined && session === undefined) key.lastUsed = now
       const fault = this.faults.find((f) => f.operation === operation)
