@@ -98,6 +98,14 @@ describe("doctor", () => {
         )
         expect(windows.stdout).not.toContain("chmod")
 
+        // A WSL mount of a Windows drive without metadata keeps every mode at 777: chmod alone does nothing there.
+        const wsl = yield* cli(files, ["work", "doctor"]).pipe(
+          Effect.provideService(Platform, fakePlatform("linux", {}, { wsl: true, modesIgnored: () => true })),
+        )
+        expect(wsl.stdout).toContain(
+          `PROBLEM  credentials file  ${files.dir} is on a Windows drive mounted without the metadata option, so its mode stays 755 and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${files.dir}\`\n`,
+        )
+
         // The fixes the lines name make them ok.
         fs.chmodSync(files.dir, 0o700)
         fs.chmodSync(files.credentials, 0o600)
