@@ -66,6 +66,8 @@ type Plain = { readonly path: string; readonly section: string } | undefined
 const pointersTo = (keyId: string) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
+    // Asked after a store call that may have waited on a prompt: what another run or an editor wrote meanwhile counts.
+    yield* files.reread
     const read = [yield* files.read, yield* files.readConfig]
     const pointing = read.flatMap((file) =>
       [...file.sections]

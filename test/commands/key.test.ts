@@ -300,6 +300,44 @@ describe("key --store", () => {
   )
 
   it.effect(
+    "a profile pointed to the stored item while the store is asked keeps it: the files are read again before an item is removed",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, original, store, run } = yield* setup
+        // What another run (key --store keyring of [copy]) or an editor does while the store answers.
+        const pointCopy = () =>
+          fs.appendFileSync(
+            files.credentials,
+            `\n[copy]\naws_iam_login_key_store = keyring\naws_iam_login_key_id = ${keyId}\n`,
+          )
+        store.items.set(keyId, secret)
+        store.observers.push((op) => {
+          if (op === "read" && store.calls.length === 1) pointCopy()
+        })
+        const back = yield* run(["work", "key", "--store", "file"])
+        expect(back.code).toBe(0)
+        expect(back.stdout).toContain(
+          `[copy] of ${files.credentials} points to its copy in the Secret Service`,
+        )
+        expect(store.items.get(keyId)).toBe(secret)
+
+        // A move whose read-back fails removes the item it wrote only if nothing points to it by then.
+        fs.writeFileSync(files.credentials, original)
+        store.items.clear()
+        store.calls.length = 0
+        store.observers.length = 0
+        store.observers.push((op) => {
+          if (op === "write") pointCopy()
+        })
+        store.faults.set(3, "locked")
+        const moved = yield* run(["work", "key", "--store", "keyring"])
+        expect(moved.code).toBe(1)
+        expect(moved.stderr).toContain(`[copy] of ${files.credentials} points to`)
+        expect(store.items.get(keyId)).toBe(secret)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
     "the credential_process line a move writes gives the session of a profile named like a command",
     () =>
       Effect.gen(function* () {
