@@ -2,8 +2,8 @@ import * as Descriptor from "@effect/cli/CommandDescriptor"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, HashMap } from "effect"
 import { toTree } from "../src/cli/argv.js"
-import { commandWords } from "../src/cli/commandWords.js"
 import { command, commandNames, grammar } from "../src/cli/tree.js"
+import { commandWords } from "../src/schema/CommandLine.js"
 import { cli, SimulatedAws, tempHome } from "./support/harness.js"
 
 const mapped = (line: string, awsProfile?: string) =>

@@ -5,6 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { profile } from "../cli/profile.js"
+import { toolLine } from "../schema/CommandLine.js"
 import {
   formatExpiration,
   marginText,
@@ -79,7 +80,7 @@ export const exportCommand = Command.make(
       duration: Option.none(),
       force: false,
       // The AWS CLI runs credential_process with no way to answer a prompt.
-      noTerminal: `No session in [${sessionSection(profile)}] valid for more than ${marginText} (sessions are renewed that long before they end), and no terminal to ask for an MFA code: run \`aws-iam-login ${profile}\` in a terminal first.`,
+      noTerminal: `No session in [${sessionSection(profile)}] valid for more than ${marginText} (sessions are renewed that long before they end), and no terminal to ask for an MFA code: run \`${toolLine(profile)}\` in a terminal first.`,
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(profile)}] refreshed.`)
     yield* Console.log(render(session, region, format))

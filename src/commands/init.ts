@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { profile } from "../cli/profile.js"
 import { derivedMfaSerial, parseIamUser } from "../schema/Arn.js"
+import { toolLine } from "../schema/CommandLine.js"
 import {
   AccessKeyId,
   fallbackRegion,
@@ -161,7 +162,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
         edit({ aws_access_key_id: keyId, aws_secret_access_key: Redacted.value(secret), ...values }),
       ])
       return yield* Console.log(
-        `${done}; the key ${maskKeyId(keyId)} is in [${name}] of ${file.path}.\nNext: aws-iam-login ${name}`,
+        `${done}; the key ${maskKeyId(keyId)} is in [${name}] of ${file.path}.\nNext: ${toolLine(name)}`,
       )
     }
     const wrote = yield* placeInStore(keyId, secret, `nothing was written to [${name}]`, undefined)
@@ -191,7 +192,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
     }).pipe(noOrphan(keyId, Redacted.value(secret), wrote, undefined))
     yield* Console.log(
       `${done}; the key ${maskKeyId(keyId)} is in the ${keptIn.name} (service ${storeService}, account ${keyId}), which [${name}] points to.\n` +
-        `The AWS CLI gets the session through credential_process = ${sessionProcess(name)}.\nNext: aws-iam-login ${name}`,
+        `The AWS CLI gets the session through credential_process = ${sessionProcess(name)}.\nNext: ${toolLine(name)}`,
     )
   })
 
@@ -217,7 +218,7 @@ export const init = Command.make(
       home.file.path,
     )
     yield* Console.log(
-      `Initialised [${name}]: username ${userName}, mfa_serial ${serial}.\nNext: aws-iam-login ${name}`,
+      `Initialised [${name}]: username ${userName}, mfa_serial ${serial}.\nNext: ${toolLine(name)}`,
     )
   }),
 ).pipe(

@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { profile } from "../cli/profile.js"
+import { toolLine } from "../schema/CommandLine.js"
 import {
   describeSession,
   formatExpiration,
@@ -101,18 +102,18 @@ export const status = Command.make(
       unfinishedRotation: Option.getOrNull(unfinished),
     }
     if (json) return yield* Console.log(JSON.stringify(report, null, 2))
-    const init = `not set: run aws-iam-login ${name} init`
+    const init = `not set: run ${toolLine(name, "init")}`
     const age = Either.match(keys, {
       onLeft: (reason) => `age unknown (${reason})`,
       onRight: () =>
         Option.match(ageDays, {
           onNone: () => "not found in IAM",
           onSome: (days) =>
-            `${days} days old${days > rotateAfterDays ? `: time to rotate (aws-iam-login ${name} rotate)` : ""}`,
+            `${days} days old${days > rotateAfterDays ? `: time to rotate (${toolLine(name, "rotate")})` : ""}`,
         }),
     })
     const sessionLine = Option.match(expiration, {
-      onNone: () => `none: run aws-iam-login ${name}`,
+      onNone: () => `none: run ${toolLine(name)}`,
       onSome: (e) => describeSession(e, now, name),
     })
     yield* Console.log(

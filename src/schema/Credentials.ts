@@ -4,6 +4,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { toolLine } from "./CommandLine.js"
 import {
   accessKeyIdPattern,
   formatExpiration,
@@ -227,8 +228,8 @@ export const describeSession = (expiration: Date, now: number, profile: string):
   reusable(expiration, now)
     ? `valid until ${showTime(expiration)} (${timeLeft(expiration, now)} left)`
     : expiration.getTime() > now
-      ? `valid until ${showTime(expiration)}, but only ${timeLeft(expiration, now)} left: sessions are renewed ${marginText} before they end, so the next aws-iam-login ${profile} (or export, exec) asks for a code`
-      : `expired at ${showTime(expiration)}: run aws-iam-login ${profile}`
+      ? `valid until ${showTime(expiration)}, but only ${timeLeft(expiration, now)} left: sessions are renewed ${marginText} before they end, so the next ${toolLine(profile)} (or export, exec) asks for a code`
+      : `expired at ${showTime(expiration)}: run ${toolLine(profile)}`
 
 /** The profile's key as botocore's shared-credentials provider reads it, with its token when it has one. */
 export const longTermKey = (profile: LongTermProfile): AwsCredentials => {

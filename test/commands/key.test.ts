@@ -359,6 +359,22 @@ describe("key --store", () => {
   )
 
   it.effect(
+    "for a profile named like a command, the command lines the sentences give run on that profile",
+    () =>
+      Effect.gen(function* () {
+        const { files, read, run } = yield* setup
+        fs.writeFileSync(files.credentials, read().replace("[work]", "[list]"))
+        const init = yield* run(["init", "--profile", "list", "--force"])
+        expect(init.stdout).toContain("Next: aws-iam-login login list")
+        const status = yield* run(["status", "--profile", "list"])
+        expect(status.stdout).toContain("none: run aws-iam-login login list")
+        const exported = yield* run(["export", "--profile", "list"])
+        expect(exported.stderr).toContain("run `aws-iam-login login list` in a terminal first.")
+        expect((yield* run(["login", "list", "-t", validCode])).code).toBe(0)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
     "a key kept in [profile work] of the config file moves into the store and back there; login and rotate use it",
     () =>
       Effect.gen(function* () {
