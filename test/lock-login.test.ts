@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Redacted } from "effect"
 import type { AwsCredentials } from "../src/schema/Credentials.js"
-import { cli, type Io, tempHome } from "./support/harness.js"
+import { cli, newIo, tempHome } from "./support/harness.js"
 import { lockers } from "./support/lockers.js"
 import { SimAws, SimulatedAws, validCode } from "./support/SimulatedAws.js"
 
@@ -23,8 +23,6 @@ const setup = Effect.gen(function* () {
   const sessionCalls = () => sim.calls.filter((c) => c.operation === "sts:GetSessionToken").length
   return { sim, files, sessionCalls }
 })
-
-const newIo = (): Io => ({ stdout: [], stderr: [], shown: [] })
 
 /** Polls until `done()`; the test's timeout bounds it. */
 const until = (done: () => boolean): Effect.Effect<void> =>

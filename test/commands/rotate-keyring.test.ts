@@ -17,7 +17,7 @@ import {
   serial,
   signers,
 } from "../support/alice.js"
-import { cliTimed, type RunOptions } from "../support/harness.js"
+import { cliTimed, newIo, type RunOptions } from "../support/harness.js"
 import { fakePlatform } from "../support/platforms.js"
 import { lostAnswer, SimulatedAws } from "../support/SimulatedAws.js"
 
@@ -276,7 +276,7 @@ describe("rotate, the key in the OS secret store", () => {
       Effect.gen(function* () {
         const s = yield* setup
         s.store.hangs.add(nextStoreCall(s, 2))
-        const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
+        const io = newIo()
         const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"], { io }))
         yield* storeReached(s, 2)
         const exit = yield* Fiber.interrupt(running)
@@ -301,7 +301,7 @@ describe("rotate, the key in the OS secret store", () => {
         s.store.hangs.add(nextStoreCall(s, 2))
         s.sim.failOn("iam:DeleteAccessKey", lostAnswer)
         s.sim.failOn("iam:UpdateAccessKey", lostAnswer)
-        const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
+        const io = newIo()
         const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"], { io }))
         yield* storeReached(s, 2)
         yield* Fiber.interrupt(running)
@@ -362,7 +362,7 @@ describe("rotate, the key in the OS secret store", () => {
     Effect.gen(function* () {
       const s = yield* setup
       s.store.hangs.add(nextStoreCall(s, 3))
-      const io = { stdout: [] as Array<string>, stderr: [] as Array<string>, shown: [] as Array<string> }
+      const io = newIo()
       const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"], { io }))
       yield* storeReached(s, 3)
       const exit = yield* Fiber.interrupt(running)

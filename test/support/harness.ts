@@ -29,6 +29,9 @@ export interface Io {
   readonly shown: Array<string>
 }
 
+/** Output not yet written to: give it as `io` to read a run's output while it goes on. */
+export const newIo = (): Io => ({ stdout: [], stderr: [], shown: [] })
+
 const consoleMethods = [
   "assert",
   "clear",
@@ -143,7 +146,7 @@ export const capture = <E, R>(
   options: RunOptions = {},
 ) =>
   Effect.gen(function* () {
-    const io: Io = options.io ?? { stdout: [], stderr: [], shown: [] }
+    const io = options.io ?? newIo()
     const layer = SessionLive.pipe(
       Layer.provideMerge(
         Layer.mergeAll(
