@@ -9,7 +9,7 @@ import type { AwsError } from "../schema/AwsErrors.js"
 import { maskKeyId, type ProfileName } from "../schema/Credentials.js"
 import { InvalidInput } from "../schema/Errors.js"
 import { storeService } from "../schema/KeyStore.js"
-import { CredentialsFile, type IniFile } from "../services/CredentialsFile.js"
+import { CredentialsFile, type Exposure, type IniFile } from "../services/CredentialsFile.js"
 import { type ContextEntry, Iam, mfaSessionContext } from "../services/Iam.js"
 import { Platform } from "../services/Platform.js"
 import { Session } from "../services/Session.js"
@@ -165,39 +165,89 @@ const awsChecks = (signer: Option.Option<Signer>) =>
   })
 
 /**
- * The credentials file can be written safely (the user's own, in directories only the user can
- * change), and no other user can read or change it, its directory, or the config file (which names
- * the programs credential_process runs); where the platform has no POSIX modes (Windows), says so.
+ * What of `found` endangers the user: anything others may change (they could plant a key or a
+ * credential_process), a file others may read when it holds a secret. A directory others may only
+ * list shows file names, which the AWS CLI's own ~/.aws (0755) shows too.
  */
-const fileChecks = (credentials: string, config: string) =>
+const endangers = (found: ReadonlyArray<Exposure>, secret: boolean) =>
+  found.filter((exposure) => exposure.write || (exposure.read && !exposure.directory && secret))
+
+/** The note for a directory others may list but not change. */
+const listable = (found: ReadonlyArray<Exposure>) =>
+  found
+    .filter((exposure) => exposure.directory)
+    .map(
+      (exposure) =>
+        `other users can list the file names in ${exposure.path} (mode ${exposure.mode}), not read the files: \`chmod 700 ${exposure.path}\` hides the names too`,
+    )
+
+/** A config file's section holds a key's secret or a session token, as a profile's key may be kept there. */
+const holdsSecret = (file: IniFile) =>
+  [...file.sections.values()].some(
+    ({ values }) => values.aws_secret_access_key !== undefined || values.aws_session_token !== undefined,
+  )
+
+/**
+ * The credentials file can be written safely (the user's own, in directories only the user can
+ * change), no other user can read or change it or change its directory, and none can change the
+ * config file (which names the programs credential_process runs) or read it when it holds a
+ * secret; where the platform has no POSIX modes (Windows), says so.
+ */
+const fileChecks = (credentials: string, config: IniFile) =>
   Effect.gen(function* () {
     const files = yield* CredentialsFile
     const platform = yield* Platform
     const exposed = (file: string, directory: boolean) =>
-      files
-        .exposure(file, directory)
-        .pipe(Effect.catchTag("FileError", (error) => Effect.succeed([error.message])))
+      files.exposure(file, directory).pipe(
+        Effect.map((found) => Either.right<ReadonlyArray<Exposure>>(found)),
+        Effect.catchTag("FileError", (error) => Effect.succeed(Either.left(error.message))),
+      )
     const closed = (file: string) =>
       platform.uid === undefined
         ? `Windows has no POSIX modes: its access list decides who may read ${file} (icacls ${file} shows it)`
         : `no other user can read or change ${file}`
     const writable = yield* Effect.either(files.writable(credentials))
-    const open = Either.isLeft(writable) ? [writable.left.message] : yield* exposed(credentials, true)
-    const ownDirectory = platform.path.dirname(config) !== platform.path.dirname(credentials)
-    const openConfig = yield* exposed(config, ownDirectory)
-    return [
-      open.length > 0
-        ? problem("credentials file", open.join("; "))
-        : ok(
-            "credentials file",
-            platform.uid === undefined
-              ? `${credentials} is writable; ${closed(credentials)}`
-              : `${credentials} is yours and writable, in directories only you can change; no other user can read or change it or its directory`,
-          ),
-      openConfig.length > 0
-        ? problem("config file", openConfig.join("; "))
-        : ok("config file", closed(config)),
-    ]
+    const open = Either.isLeft(writable)
+      ? Either.left(writable.left.message)
+      : yield* exposed(credentials, true)
+    const ownDirectory = platform.path.dirname(config.path) !== platform.path.dirname(credentials)
+    const openConfig = yield* exposed(config.path, ownDirectory)
+    const credentialsCheck = Either.match(open, {
+      onLeft: (reason) => problem("credentials file", reason),
+      onRight: (found) => {
+        const severe = endangers(found, true)
+        if (severe.length > 0) return problem("credentials file", severe.map((e) => e.text).join("; "))
+        if (platform.uid === undefined)
+          return ok("credentials file", `${credentials} is writable; ${closed(credentials)}`)
+        const notes = listable(found)
+        return ok(
+          "credentials file",
+          [
+            `${credentials} is yours and writable, in directories only you can change; no other user can read or change it${notes.length > 0 ? "" : " or its directory"}`,
+            ...notes,
+          ].join("; "),
+        )
+      },
+    })
+    const secret = holdsSecret(config)
+    const configCheck = Either.match(openConfig, {
+      onLeft: (reason) => problem("config file", reason),
+      onRight: (found) => {
+        const severe = endangers(found, secret)
+        if (severe.length > 0) return problem("config file", severe.map((e) => e.text).join("; "))
+        const readable = found.find((exposure) => !exposure.directory)
+        return ok(
+          "config file",
+          [
+            readable === undefined
+              ? closed(config.path)
+              : `other users can read ${config.path} (mode ${readable.mode}), which holds no secret key or session token; no other user can change it`,
+            ...listable(found),
+          ].join("; "),
+        )
+      },
+    })
+    return [credentialsCheck, configCheck]
   })
 
 /** Each `credential_process` of the two files that starts this tool finds it on PATH, and the profile's own is there when its key is stored. */
@@ -247,7 +297,7 @@ export const doctor = Command.make(
     const store = yield* storeCheck(name)
     const checks = [
       store.check,
-      ...(yield* fileChecks(located.file.path, config.path)),
+      ...(yield* fileChecks(located.file.path, config)),
       ...(yield* processChecks(
         name,
         [located.home.file, located.file, config].filter(
@@ -269,6 +319,6 @@ export const doctor = Command.make(
   }),
 ).pipe(
   Command.withDescription(
-    "Check the setup of [<profile>]: where its key is kept (the OS secret store reachable and unlocked, only when the key is there), the credentials file's safety and that no other user can read or change it, its directory or the config file, that each credential_process running this tool finds it, that the key signs (sts:GetCallerIdentity) and the clock agrees with AWS's; exit 1 when a check finds a problem",
+    "Check the setup of [<profile>]: where its key is kept (the OS secret store reachable and unlocked, only when the key is there), the credentials file's safety, that no other user can read or change it or change its directory, and none can change the config file or read it when it holds a secret, that each credential_process running this tool finds it, that the key signs (sts:GetCallerIdentity) and the clock agrees with AWS's; exit 1 when a check finds a problem",
   ),
 )

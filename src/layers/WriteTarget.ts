@@ -4,6 +4,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { FileError } from "../schema/Errors.js"
+import type { Exposure } from "../services/CredentialsFile.js"
 import type { PlatformShape } from "../services/Platform.js"
 import type { Keep } from "./AtomicWrite.js"
 import { explainer } from "./FileFailure.js"
@@ -135,19 +136,32 @@ export const make = (
           Effect.catchIf(notFound, () => Effect.succeed(Option.none())),
           Effect.mapError(explain(at, "read")),
         )
-      const found: Array<string> = []
+      const found: Array<Exposure> = []
+      const open = (at: string, mode: number, isDirectory: boolean, fix: string): Exposure => ({
+        path: at,
+        directory: isDirectory,
+        mode: modeOf(mode),
+        read: (mode & 0o044) !== 0,
+        write: (mode & 0o022) !== 0,
+        text: `other users can ${othersMay(mode)} ${at} (mode ${modeOf(mode)}): run \`${fix} ${at}\``,
+      })
       const folder = yield* stat(dir)
       if (Option.isSome(folder) && platform.modesIgnored(dir))
-        return [unprotectedDrive(dir, folder.value.mode)]
+        return [
+          {
+            path: dir,
+            directory: true,
+            mode: modeOf(folder.value.mode),
+            read: true,
+            write: true,
+            text: unprotectedDrive(dir, folder.value.mode),
+          },
+        ]
       if (directory && Option.isSome(folder) && othersMay(folder.value.mode) !== "")
-        found.push(
-          `other users can ${othersMay(folder.value.mode)} ${dir} (mode ${modeOf(folder.value.mode)}): run \`chmod 700 ${dir}\``,
-        )
+        found.push(open(dir, folder.value.mode, true, "chmod 700"))
       const info = yield* stat(file)
       if (Option.isSome(info) && othersMay(info.value.mode) !== "")
-        found.push(
-          `other users can ${othersMay(info.value.mode)} ${file} (mode ${modeOf(info.value.mode)}): run \`chmod 600 ${file}\``,
-        )
+        found.push(open(file, info.value.mode, false, "chmod 600"))
       return found
     })
 

@@ -13,6 +13,17 @@ export interface IniFile {
   readonly sections: Sections
 }
 
+/** What the group and other users may do to a file or a directory, with the fix (chmod 600 / chmod 700). */
+export interface Exposure {
+  readonly path: string
+  readonly directory: boolean
+  /** The mode, in octal, as ls shows it. */
+  readonly mode: string
+  readonly read: boolean
+  readonly write: boolean
+  readonly text: string
+}
+
 export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile")<
   CredentialsFile,
   {
@@ -53,7 +64,7 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
      * its directory: each with its fix (chmod 600, chmod 700); none where the platform has no POSIX
      * modes (Windows). Reads only.
      */
-    readonly exposure: (file: string, directory: boolean) => Effect.Effect<ReadonlyArray<string>, FileError>
+    readonly exposure: (file: string, directory: boolean) => Effect.Effect<ReadonlyArray<Exposure>, FileError>
     /** Locked removal of every `[section]`, as `update` writes; false when there was none. */
     readonly remove: (section: string) => Effect.Effect<boolean, FileError | InvalidInput>
     /** The region for a profile, found as the AWS CLI finds it: the environment, then `credentials` (the file as read), then the config file. */

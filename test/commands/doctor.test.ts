@@ -6,6 +6,13 @@ import { cli, tempHome } from "../support/harness.js"
 import { fakePlatform } from "../support/platforms.js"
 import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
+/** Sets the modes of the directory, the credentials file and the config file of `files`. */
+const setModes = (files: ReturnType<typeof tempHome>, dir: number, credentials: number, config: number) => {
+  fs.chmodSync(files.dir, dir)
+  fs.chmodSync(files.credentials, credentials)
+  fs.chmodSync(files.config, config)
+}
+
 describe("doctor", () => {
   it.effect("a policy that denies a call rotate needs is a problem naming it; allowed, the line is ok", () =>
     Effect.gen(function* () {
@@ -62,7 +69,7 @@ describe("doctor", () => {
   )
 
   it.effect(
-    "a credentials file, its directory or the config file that other users can read or change is a problem with its chmod; Windows is not judged by modes",
+    "what others could use is a problem with its chmod (the credentials file read or changed, its directory changed, the config file changed, or read while it holds a secret); a directory others may only list is ok with a note; Windows is not judged by modes",
     () =>
       Effect.gen(function* () {
         yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
@@ -76,18 +83,51 @@ describe("doctor", () => {
           { mode: 0o600 },
         )
         fs.writeFileSync(files.config, "[default]\nregion = us-east-1\n", { mode: 0o600 })
-        fs.chmodSync(files.credentials, 0o640)
-        fs.chmodSync(files.config, 0o666)
-        fs.chmodSync(files.dir, 0o755)
+
+        // What `aws configure` makes: ~/.aws 755, the config file 644 without a secret. Nothing to fix.
+        setModes(files, 0o755, 0o600, 0o644)
+        const usual = yield* cli(files, ["work", "doctor"])
+        expect(usual.code).toBe(0)
+        expect(usual.stdout).toContain(
+          `ok       credentials file  ${files.credentials} is yours and writable, in directories only you can change; no other user can read or change it; other users can list the file names in ${files.dir} (mode 755), not read the files: \`chmod 700 ${files.dir}\` hides the names too\n`,
+        )
+        expect(usual.stdout).toContain(
+          `ok       config file       other users can read ${files.config} (mode 644), which holds no secret key or session token; no other user can change it\n`,
+        )
+        expect(usual.stdout).not.toContain("PROBLEM")
+
+        // A secret in the config file (a key kept in [profile p], or a session token) makes reading it a problem.
+        for (const secret of ["aws_secret_access_key = wJalrXUtnFEMI", "aws_session_token = IQoJb3JpZ2lu"]) {
+          fs.writeFileSync(files.config, `[default]\nregion = us-east-1\n[profile p]\n${secret}\n`)
+          const leaked = yield* cli(files, ["work", "doctor"])
+          expect(leaked.code).toBe(1)
+          expect(leaked.stdout).toContain(
+            `PROBLEM  config file       other users can read ${files.config} (mode 644): run \`chmod 600 ${files.config}\`\n`,
+          )
+          expect(leaked.stderr).toContain("1 problem found")
+        }
+        fs.writeFileSync(files.config, "[default]\nregion = us-east-1\n")
+
+        // Others who can change the config file could make credential_process run their program; a directory they
+        // can write, plant files; a credentials file they can read, take the key.
+        setModes(files, 0o755, 0o640, 0o666)
         const open = yield* cli(files, ["work", "doctor"])
         expect(open.code).toBe(1)
         expect(open.stdout).toContain(
-          `PROBLEM  credentials file  other users can read ${files.dir} (mode 755): run \`chmod 700 ${files.dir}\`; other users can read ${files.credentials} (mode 640): run \`chmod 600 ${files.credentials}\`\n`,
+          `PROBLEM  credentials file  other users can read ${files.credentials} (mode 640): run \`chmod 600 ${files.credentials}\`\n`,
         )
         expect(open.stdout).toContain(
           `PROBLEM  config file       other users can read and write to ${files.config} (mode 666): run \`chmod 600 ${files.config}\`\n`,
         )
         expect(open.stderr).toContain("2 problems found")
+        setModes(files, 0o775, 0o600, 0o644)
+        const plantable = yield* cli(files, ["work", "doctor"])
+        expect(plantable.code).toBe(1)
+        expect(plantable.stdout).toContain(
+          `PROBLEM  credentials file  Could not use ${files.dir}: other users can write to it (mode 775) and could plant or swap files there: run \`chmod 700 ${files.dir}\`.\n`,
+        )
+        expect(plantable.stderr).toContain("1 problem found")
+        setModes(files, 0o755, 0o640, 0o644)
 
         // On Windows there are no POSIX modes to judge: the lines say what decides instead.
         const windows = yield* cli(files, ["work", "doctor"]).pipe(
@@ -107,11 +147,12 @@ describe("doctor", () => {
         )
 
         // The fixes the lines name make them ok.
-        fs.chmodSync(files.dir, 0o700)
-        fs.chmodSync(files.credentials, 0o600)
-        fs.chmodSync(files.config, 0o600)
+        setModes(files, 0o700, 0o600, 0o600)
         const fixed = yield* cli(files, ["work", "doctor"])
         expect(fixed.code).toBe(0)
+        expect(fixed.stdout).toContain(
+          `ok       credentials file  ${files.credentials} is yours and writable, in directories only you can change; no other user can read or change it or its directory\n`,
+        )
         expect(fixed.stdout).toContain(
           `ok       config file       no other user can read or change ${files.config}\n`,
         )

@@ -17,13 +17,14 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
   }, 60_000)
   afterAll(() => moto?.stop())
 
-  it("a key in the file: ok without opening the store; a credential_process of this tool not on PATH is a problem with its fix, exit 1", async () => {
+  it("a key in the file, as aws configure leaves ~/.aws (755) and the config file (644): ok without opening the store, noting who can list the names; a credential_process of this tool not on PATH is a problem with its fix, exit 1", async () => {
     const { home } = await initialisedHome(moto, "doctor-file-user")
     fs.writeFileSync(
       home.config,
       "[default]\nregion = us-east-1\n[profile app]\ncredential_process = aws-iam-login work export\n",
     )
-    fs.chmodSync(home.config, 0o600)
+    fs.chmodSync(home.config, 0o644)
+    fs.chmodSync(path.dirname(home.credentials), 0o755)
     const before = home.read()
     // A session bus that is not there: opening the store would fail, so an ok line proves it was not opened.
     const noBus = {
@@ -38,8 +39,13 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
     expect(lines[0]).toMatch(
       /^ok +key +the key AKIA…\w{4} is in \[work\] of .*; the OS secret store is not used, so it was not opened/,
     )
-    expect(lines[1]).toMatch(/^ok +credentials file +.*no other user can read or change it or its directory$/)
-    expect(lines[2]).toBe(`ok       config file         no other user can read or change ${home.config}`)
+    const dir = path.dirname(home.credentials)
+    expect(lines[1]).toBe(
+      `ok       credentials file    ${home.credentials} is yours and writable, in directories only you can change; no other user can read or change it; other users can list the file names in ${dir} (mode 755), not read the files: \`chmod 700 ${dir}\` hides the names too`,
+    )
+    expect(lines[2]).toBe(
+      `ok       config file         other users can read ${home.config} (mode 644), which holds no secret key or session token; no other user can change it`,
+    )
     expect(lines[3]).toBe(
       `ok       credential_process  [profile app] of ${home.config} runs ${path.join(tools, "aws-iam-login")}`,
     )
@@ -82,9 +88,13 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
     }
   }, 120_000)
 
-  it("a credentials file in a directory others can write to, or a config file others can read, is a problem named with its fix", async () => {
+  it("a credentials file in a directory others can write to, a config file others can read while it holds a secret or can change, is a problem named with its fix", async () => {
     const { home } = await initialisedHome(moto, "doctor-dir-user")
     fs.chmodSync(path.dirname(home.credentials), 0o777)
+    fs.writeFileSync(
+      home.config,
+      "[profile p]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = wJalrXUtnFEMI\n",
+    )
     fs.chmodSync(home.config, 0o644)
     const result = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], { env: { PATH: withTool } })
     expect(result.code).toBe(1)
@@ -95,6 +105,19 @@ describe.runIf(available)("aws-iam-login <profile> doctor", () => {
       `PROBLEM  config file       other users can read ${home.config} (mode 644): run \`chmod 600 ${home.config}\`\n`,
     )
     expect(result.stderr).toContain("2 problems found")
+
+    // Without a secret, others may read it; changing it (credential_process could run their program) is still a problem.
+    fs.chmodSync(path.dirname(home.credentials), 0o700)
+    fs.writeFileSync(home.config, "[default]\nregion = us-east-1\n")
+    fs.chmodSync(home.config, 0o646)
+    const changeable = await aws_iam_login(home, moto.endpoint, ["work", "doctor"], {
+      env: { PATH: withTool },
+    })
+    expect(changeable.code).toBe(1)
+    expect(changeable.stdout).toContain(
+      `PROBLEM  config file       other users can read and write to ${home.config} (mode 646): run \`chmod 600 ${home.config}\`\n`,
+    )
+    expect(changeable.stderr).toContain("1 problem found")
   }, 120_000)
 
   describe.runIf(secretServiceAvailable)("with the key in the OS secret store (gnome-keyring)", () => {
