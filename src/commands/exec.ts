@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { profile } from "../cli/profile.js"
+import { toolLine } from "../schema/CommandLine.js"
 import { formatExpiration, marginText, sessionSection } from "../schema/Credentials.js"
 import { Platform } from "../services/Platform.js"
 import { Processes } from "../services/Processes.js"
@@ -55,7 +56,7 @@ export const exec = Command.make(
       duration,
       force: false,
       // stdin is the command's: a code read from it would be input the command never sees.
-      noTerminal: `No session in [${sessionSection(name)}] valid for more than ${marginText}: exec leaves stdin to the command, so give the MFA code with --token CODE, or run \`aws-iam-login ${name}\` first.`,
+      noTerminal: `No session in [${sessionSection(name)}] valid for more than ${marginText}: exec leaves stdin to the command, so give the MFA code with --token CODE, or run \`${toolLine(name)}\` first.`,
     })
     if (fresh) yield* Console.error(`Logged in: [${sessionSection(name)}] refreshed.`)
     const c = session.credentials

@@ -126,7 +126,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
     const holders = [own?.values, Ini.configProfile(config.sections, name)?.values]
     if (holders.some((v) => v?.aws_access_key_id !== undefined || storedKeyOf(v) !== undefined)) {
       return yield* new InvalidInput({
-        reason: `[${name}] already has a key: run aws-iam-login ${name} init without --store, then aws-iam-login ${name} key --store ${to} to move it. Nothing was changed.`,
+        reason: `[${name}] already has a key: run ${toolLine(name, "init")} without --store, then ${toolLine(name, `key --store ${to}`)} to move it. Nothing was changed.`,
       })
     }
     yield* files.writable()

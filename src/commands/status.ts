@@ -127,7 +127,7 @@ export const status = Command.make(
             ? init
             : report.mfaSerialProblem === null
               ? report.mfaSerial
-              : `"${report.mfaSerial}" is invalid (${report.mfaSerialProblem}): login needs it; run aws-iam-login ${name} init`
+              : `"${report.mfaSerial}" is invalid (${report.mfaSerialProblem}): login needs it; run ${toolLine(name, "init")}`
         }`,
         `session     [${section}] ${sessionLine}`,
         `region      ${Option.getOrElse(region, () => `none set (calls go to ${located.callRegion})`)}`,
@@ -135,7 +135,7 @@ export const status = Command.make(
         ...Option.toArray(
           Option.map(unfinished, (u) =>
             u.problem === null
-              ? `rotation    unfinished, started ${u.started === null ? "at an unknown time" : showTime(new Date(u.started))} (journal ${u.journal}): run aws-iam-login ${name} rotate to finish or undo it`
+              ? `rotation    unfinished, started ${u.started === null ? "at an unknown time" : showTime(new Date(u.started))} (journal ${u.journal}): run ${toolLine(name, "rotate")} to finish or undo it`
               : `rotation    ${u.problem}`,
           ),
         ),

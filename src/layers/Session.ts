@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import { toolLine } from "../schema/CommandLine.js"
 import {
   defaultSessionDuration,
   fallbackRegion,
@@ -185,7 +186,7 @@ const readerOf = (
         Option.match(session, {
           onNone: () =>
             Either.left(
-              `the key is in the OS secret store, not opened to show this: log in (aws-iam-login ${located.name}) and IAM is asked with the session`,
+              `the key is in the OS secret store, not opened to show this: log in (${toolLine(located.name)}) and IAM is asked with the session`,
             ),
           onSome: ({ credentials }) =>
             Either.right({ credentials, region: located.callRegion, profile: located.name }),

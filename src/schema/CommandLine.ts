@@ -1,4 +1,6 @@
-import { shellWord } from "./Errors.js"
+/** `name` as one word of a shell command line, quoted where the shell would split or expand it. */
+export const shellWord = (name: string): string =>
+  /^[\w.@%+=:,/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`
 
 /**
  * The words the command line takes for a command when they come first, also when a profile has that

@@ -3,6 +3,7 @@ import * as path from "node:path"
 import * as Data from "effect/Data"
 import * as ParseResult from "effect/ParseResult"
 import { closest } from "../closest.js"
+import { shellWord, toolLine } from "./CommandLine.js"
 
 /** `~/.aws/credentials` for a file under the home directory, as people write it (`%USERPROFILE%\.aws\credentials` on Windows). */
 const tilde = (file: string): string => {
@@ -35,10 +36,6 @@ export class MalformedFile extends Data.TaggedError("MalformedFile")<{
   }
 }
 
-/** `name` as one word of a shell command line, quoted where the shell would split or expand it. */
-export const shellWord = (name: string): string =>
-  /^[\w.@%+=:,/-]+$/.test(name) ? name : `'${name.replace(/'/g, `'\\''`)}'`
-
 export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
   readonly profile: string
   readonly path: string
@@ -50,7 +47,7 @@ export class ProfileNotFound extends Data.TaggedError("ProfileNotFound")<{
     return (
       `No profile [${this.profile}] in ${tilde(this.path)}${known}: ` +
       (meant === undefined ? "" : `did you mean [${meant}]? Else `) +
-      `add your IAM user's key with \`aws configure --profile ${shellWord(this.profile)}\`, then run \`aws-iam-login ${shellWord(this.profile)} init\`.`
+      `add your IAM user's key with \`aws configure --profile ${shellWord(this.profile)}\`, then run \`${toolLine(this.profile, "init")}\`.`
     )
   }
 }
@@ -67,10 +64,9 @@ export class StandsForProfile extends Data.TaggedError("StandsForProfile")<{
   readonly direct: boolean
 }> {
   override get message() {
-    const owner = shellWord(this.owner)
-    const login = `\`aws-iam-login ${owner}\``
+    const login = `\`${toolLine(this.owner)}\``
     if (this.via.length === 1)
-      return `[${this.profile}] is the session aws-iam-login writes for [${this.owner}], not a profile with your IAM user's key: name ${this.owner} instead, e.g. ${login} or \`aws-iam-login ${owner} status\`.`
+      return `[${this.profile}] is the session aws-iam-login writes for [${this.owner}], not a profile with your IAM user's key: name ${this.owner} instead, e.g. ${login} or \`${toolLine(this.owner, "status")}\`.`
     const chain = this.via
       .slice(1)
       .map((p) => `[${p}]`)
@@ -83,7 +79,7 @@ export class StandsForProfile extends Data.TaggedError("StandsForProfile")<{
 
 export class NotInitialised extends Data.TaggedError("NotInitialised")<{ readonly profile: string }> {
   override get message() {
-    return `Profile [${this.profile}] has no mfa_serial: run \`aws-iam-login ${shellWord(this.profile)} init\` first.`
+    return `Profile [${this.profile}] has no mfa_serial: run \`${toolLine(this.profile, "init")}\` first.`
   }
 }
 

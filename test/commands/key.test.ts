@@ -371,6 +371,8 @@ describe("key --store", () => {
         const exported = yield* run(["export", "--profile", "list"])
         expect(exported.stderr).toContain("run `aws-iam-login login list` in a terminal first.")
         expect((yield* run(["login", "list", "-t", validCode])).code).toBe(0)
+        const session = yield* run(["status", "--profile", "list-sts"])
+        expect(session.stderr).toContain("e.g. `aws-iam-login login list` or `aws-iam-login status list`.")
       }).pipe(Effect.provide(SimulatedAws)),
   )
 

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { profile } from "../../cli/profile.js"
+import { toolLine } from "../../schema/CommandLine.js"
 import { type AwsCredentials, maskKeyId, type ProfileName, showTime } from "../../schema/Credentials.js"
 import { Cancelled, InvalidInput } from "../../schema/Errors.js"
 import { storedKeyId, storedKeyOf, storeService } from "../../schema/KeyStore.js"
@@ -104,10 +105,10 @@ const choose = <In, Out>(
 const verb = (r: Rotation, word: string) => (r.profiles.length > 1 ? word : `${word}s`)
 
 const unchanged = (name: string) =>
-  `before rotate changed any key: run \`aws-iam-login ${name} rotate\` again when you are ready.`
+  `before rotate changed any key: run \`${toolLine(name, "rotate")}\` again when you are ready.`
 
 const rerun = (name: string) =>
-  `Run \`aws-iam-login ${name} rotate\` again: it finishes or undoes the rest from the journal.`
+  `Run \`${toolLine(name, "rotate")}\` again: it finishes or undoes the rest from the journal.`
 
 /** A rotation from the start: the file's key is the user's only key. */
 const rotation = (
@@ -124,7 +125,7 @@ const rotation = (
           Option.isSome(mfaSession)
             ? e
             : new KeysNotRotatable({
-                reason: `${e.message} If your policy requires MFA for IAM calls, run \`aws-iam-login ${name} rotate --mfa\`.`,
+                reason: `${e.message} If your policy requires MFA for IAM calls, run \`${toolLine(name, "rotate --mfa")}\`.`,
               }),
         ),
       ),
@@ -174,7 +175,7 @@ const rotation = (
     }
     // A profile that points to the stored item of a key rotated in plain text keeps its old secret.
     const pointNew = (them: string) =>
-      `once [${name}] keeps the new key there (aws-iam-login ${name} key --store keyring), point ${them} to it (${storedKeyId})`
+      `once [${name}] keeps the new key there (${toolLine(name, "key --store keyring")}), point ${them} to it (${storedKeyId})`
     const notRotated =
       copiesIn(other, false, () => `copy the new key there from [${name}]`) +
       copiesIn(
@@ -461,7 +462,7 @@ export const rotate = Command.make(
       const userName = loaded.profile.username
       if (userName === undefined) {
         return yield* new InvalidInput({
-          reason: `Profile [${name}] has no username: run \`aws-iam-login ${name} init\` first.`,
+          reason: `Profile [${name}] has no username: run \`${toolLine(name, "init")}\` first.`,
         })
       }
       const mfaSession = mfa

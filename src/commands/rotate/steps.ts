@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { AwsError } from "../../schema/AwsErrors.js"
+import { toolLine } from "../../schema/CommandLine.js"
 import {
   AccessKeyId,
   type AwsCredentials,
@@ -254,7 +255,7 @@ export const unprovenKeys = (
     `AWS now lists ${named.join(" and ")}, which ${one ? "was" : "were"} not there before the call: ` +
     `${one ? "it" : "one"} may be the key the call made, whose secret never arrived (nobody can use it), or a key someone else made meanwhile (a CI job, another machine). ` +
     `Rotate cannot tell, so it deleted nothing and left every key as it is. If nothing needs ${one ? "that key" : "them"}, remove ${one ? "it" : "them"} (${removal}), ` +
-    `then run \`aws-iam-login ${rotation.profile} rotate\`: it finds the journal and ends the rotation`
+    `then run \`${toolLine(rotation.profile, "rotate")}\`: it finds the journal and ends the rotation`
   )
 }
 
@@ -351,7 +352,7 @@ const forgetUnlessLeft = (s: Journaled, signer: Signer) =>
         reason:
           unknown.length > 0
             ? `the journal stays: ${yield* unknownKeys(s.rotation, signer, unknown)}`
-            : `it stays while ${made.map((k) => printable(k.accessKeyId)).join(", ")} exists, so that \`aws-iam-login ${s.rotation.profile} rotate\` can remove that key later`,
+            : `it stays while ${made.map((k) => printable(k.accessKeyId)).join(", ")} exists, so that \`${toolLine(s.rotation.profile, "rotate")}\` can remove that key later`,
       })
     }
     yield* (yield* Journal).remove(s.entry)
