@@ -10,6 +10,7 @@ import {
   eachFaultUndone,
   type Fault,
   kill,
+  killedAt,
   oneActiveKey,
   type Rotation,
   reached,
@@ -403,10 +404,7 @@ describe("rotate, the key in the OS secret store", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        yield* s.sim.pauseAt("iam:UpdateAccessKey")
-        yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:UpdateAccessKey")
-        yield* kill(s)
+        yield* killedAt(s, "iam:UpdateAccessKey")
         const status = yield* s.run(["work", "status"])
         expect(status.stdout).toContain("rotation    unfinished")
         const file = s.read()
@@ -446,10 +444,7 @@ describe("rotate, the key in the OS secret store", () => {
         Effect.gen(function* () {
           const s = yield* setup
           s.sim.revocationDelay = Duration.seconds(30)
-          yield* s.sim.pauseAt(operation, { after })
-          yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
-          yield* reached(s, operation)
-          yield* kill(s)
+          yield* killedAt(s, operation, { after })
           expect(fs.existsSync(s.journal)).toBe(true)
           noSecretInJournal(s)
           if (operation === "iam:CreateAccessKey") {
@@ -495,10 +490,7 @@ describe("rotate, the key in the OS secret store", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        yield* s.sim.pauseAt("iam:UpdateAccessKey")
-        yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:UpdateAccessKey")
-        yield* kill(s)
+        yield* killedAt(s, "iam:UpdateAccessKey")
         s.store.faults.set(nextStoreCall(s, 1), "locked")
         const locked = yield* rotate(s)
         expect(locked.code).toBe(1)

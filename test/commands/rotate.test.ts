@@ -10,7 +10,7 @@ import {
   alice,
   eachCallFaulted,
   eachFaultUndone,
-  kill,
+  killedAt,
   oneActiveKey,
   type Rotation,
   reached,
@@ -341,22 +341,13 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        yield* killedAfterCreate(s)
+        yield* killedAt(s, "iam:CreateAccessKey", { after: true })
         expect(s.sim.keysOf("alice")).toHaveLength(2)
         const status = yield* cli(s.files, ["work", "status"])
         expect(status.stdout).toContain("rotation    unfinished")
         yield* unprovenKey(s)
       }).pipe(Effect.provide(SimulatedAws)),
   )
-
-  /** A rotation killed right after AWS made the new key, before its answer arrived. */
-  const killedAfterCreate = (s: Setup) =>
-    Effect.gen(function* () {
-      yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
-      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
-      yield* reached(s, "iam:CreateAccessKey")
-      yield* kill(s)
-    })
 
   const killPoints: ReadonlyArray<readonly [string, boolean]> = [
     ["iam:CreateAccessKey", false],
@@ -373,10 +364,7 @@ describe("rotate", () => {
         Effect.gen(function* () {
           const s = yield* setup
           s.sim.revocationDelay = Duration.seconds(30)
-          yield* s.sim.pauseAt(operation, { after })
-          yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
-          yield* reached(s, operation)
-          yield* kill(s)
+          yield* killedAt(s, operation, { after })
           expect(fs.existsSync(s.journal)).toBe(true)
           expect(fs.statSync(s.journal).mode & 0o777).toBe(0o600)
           const status = yield* cli(s.files, ["work", "status"])
@@ -398,10 +386,7 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        yield* s.sim.pauseAt("iam:CreateAccessKey")
-        yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:CreateAccessKey")
-        yield* kill(s)
+        yield* killedAt(s, "iam:CreateAccessKey")
         // A journal damaged or edited so that its new key is the old one, which it lists as there before.
         const entry = JSON.parse(fs.readFileSync(s.journal, "utf8"))
         expect(entry.before).toEqual([s.key.accessKeyId])
@@ -438,10 +423,7 @@ describe("rotate", () => {
   it.effect("--dry-run after a kill prints how the next rotate would finish it, and changes nothing", () =>
     Effect.gen(function* () {
       const s = yield* setup
-      yield* s.sim.pauseAt("iam:UpdateAccessKey")
-      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
-      yield* reached(s, "iam:UpdateAccessKey")
-      yield* kill(s)
+      yield* killedAt(s, "iam:UpdateAccessKey")
       const file = s.read()
       const journal = fs.readFileSync(s.journal, "utf8")
       const calls = s.sim.calls.length
@@ -464,10 +446,7 @@ describe("rotate", () => {
   it.effect("a key someone made after a rotation was cut off is not taken for the rotation's own", () =>
     Effect.gen(function* () {
       const s = yield* setup
-      yield* s.sim.pauseAt("iam:CreateAccessKey")
-      yield* Effect.forkDaemon(cli(s.files, ["work", "rotate", "--yes"]))
-      yield* reached(s, "iam:CreateAccessKey")
-      yield* kill(s)
+      yield* killedAt(s, "iam:CreateAccessKey")
       yield* TestClock.adjust(Duration.days(1))
       const other = yield* s.sim.addKey("alice")
       const out = yield* rotate(s)
@@ -760,7 +739,7 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        yield* killedAfterCreate(s)
+        yield* killedAt(s, "iam:CreateAccessKey", { after: true })
         const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
         const record = JSON.parse(fs.readFileSync(s.journal, "utf8"))
         const copy = path.join(

@@ -63,6 +63,18 @@ export const reached = (s: Pick<Alice, "sim">, operation: string) =>
 export const kill = (s: Alice) =>
   Effect.sync(() => fs.rmSync(path.join(s.journalDir, "credentials.rotate.lock"), { force: true }))
 
+/**
+ * `work rotate --yes` killed (`kill -9`) at `operation`: before AWS does it, or with `after` once
+ * AWS did it and before its answer arrives.
+ */
+export const killedAt = (s: Alice, operation: string, options: { readonly after?: boolean } = {}) =>
+  Effect.gen(function* () {
+    yield* s.sim.pauseAt(operation, options)
+    yield* Effect.forkDaemon(s.run(["work", "rotate", "--yes"]))
+    yield* reached(s, operation)
+    yield* kill(s)
+  })
+
 /** The access key ids that signed each `operation` call, in order. */
 export const signers = (s: Alice, operation: string) =>
   s.sim.calls.filter((c) => c.operation === operation).map((c) => c.signer)
