@@ -40,6 +40,21 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     ...keyring.env,
     PATH: `${tools}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
   })
+  /** A login of [work] with its stored key, and the AWS CLI working with the session it hands over. */
+  const loggedInAndUsed = async (home: Home) => {
+    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
+    expect(login).toMatchObject({ code: 0, stderr: "" })
+    expect(login.stdout).toContain("Logged in: [work-sts]")
+    const identity = await aws(
+      home,
+      moto.endpoint,
+      ["--profile", "work", "sts", "get-caller-identity"],
+      env(),
+    )
+    expect(identity).toMatchObject({ code: 0 })
+    // Signed with the session credential_process hands over ([work] holds no key for the AWS CLI to use).
+    expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
+  }
 
   it("moves the key into the keyring, where secret-tool finds it; login and the AWS CLI use it; it moves back", async () => {
     const { user, home } = await initialisedHome(moto, "keyring-user")
@@ -65,18 +80,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(text).toContain("credential_process = aws-iam-login work export")
     expect(await keyring.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
 
-    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
-    expect(login).toMatchObject({ code: 0, stderr: "" })
-    expect(login.stdout).toContain("Logged in: [work-sts]")
-    const identity = await aws(
-      home,
-      moto.endpoint,
-      ["--profile", "work", "sts", "get-caller-identity"],
-      env(),
-    )
-    expect(identity).toMatchObject({ code: 0 })
-    // Signed with the session credential_process hands over ([work] holds no key for the AWS CLI to use).
-    expect(JSON.parse(identity.stdout).Account).toBe("123456789012")
+    await loggedInAndUsed(home)
 
     const back = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "file"], { env: env() })
     expect(back).toMatchObject({ code: 0, stderr: "" })
@@ -148,15 +152,7 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     expect(home.read()).not.toContain(user.secretAccessKey)
     expect(home.read()).toContain(`aws_iam_login_key_id = ${user.accessKeyId}`)
     expect(await keyring.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
-    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
-    expect(login).toMatchObject({ code: 0, stderr: "" })
-    const identity = await aws(
-      home,
-      moto.endpoint,
-      ["--profile", "work", "sts", "get-caller-identity"],
-      env(),
-    )
-    expect(identity).toMatchObject({ code: 0 })
+    await loggedInAndUsed(home)
   }, 120_000)
 
   it.runIf(which("tmux"))(
