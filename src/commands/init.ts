@@ -175,18 +175,32 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
           Effect.orElseSucceed(() => false),
         ))
       ) {
-        yield* own === undefined
-          ? files.remove(name)
-          : files.update([
-              {
-                section: name,
-                set: {},
-                expect: { [storedKeyId]: keyId },
-                unset: [...Object.keys(pointer), ...Object.keys(values)],
-              },
-            ])
+        // Undone only while [name] is as this run wrote it: what was written there since is kept.
+        const written = { ...values, ...pointer }
+        const undone = yield* (
+          own === undefined
+            ? files.remove(name, written)
+            : files.update([
+                {
+                  section: name,
+                  set: Object.fromEntries(
+                    Object.keys(written).flatMap((key) => {
+                      const was = own.values[key]
+                      return was === undefined ? [] : [[key, was]]
+                    }),
+                  ),
+                  expect: written,
+                  unset: Object.keys(written).filter((key) => own.values[key] === undefined),
+                },
+              ])
+        ).pipe(
+          Effect.as(true),
+          Effect.catchTag("InvalidInput", () => Effect.succeed(false)),
+        )
         return yield* new InvalidInput({
-          reason: `[${name}] did not read the key back from the ${keptIn.name}, so ${file.path} is as it was`,
+          reason: undone
+            ? `[${name}] did not read the key back from the ${keptIn.name}, so ${file.path} is as it was`
+            : `[${name}] did not read the key back from the ${keptIn.name}, and ${file.path} changed meanwhile, so [${name}] is left as it is now`,
         })
       }
     }).pipe(noOrphan(keyId, Redacted.value(secret), wrote, undefined))
@@ -213,8 +227,25 @@ export const init = Command.make(
       )
     }
     const { userName, serial } = yield* identify(name, signer, yes)
+    // Written only while the key AWS named the user by, and what this overwrites, are as read before the calls.
+    const read = home.file.sections.get(home.section)?.values
     yield* (yield* CredentialsFile).update(
-      [{ section: home.section, set: { username: userName, mfa_serial: serial } }],
+      [
+        {
+          section: home.section,
+          set: { username: userName, mfa_serial: serial },
+          expect: Object.fromEntries(
+            [
+              "aws_access_key_id",
+              "aws_secret_access_key",
+              storeKey,
+              storedKeyId,
+              "username",
+              "mfa_serial",
+            ].map((key) => [key, read?.[key]]),
+          ),
+        },
+      ],
       home.file.path,
     )
     yield* Console.log(

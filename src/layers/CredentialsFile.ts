@@ -183,11 +183,17 @@ export const make = Effect.fn("CredentialsFile.make")(function* (paths: Paths) {
   const update = (edits: ReadonlyArray<Ini.Edit>, named = paths.credentials) =>
     Effect.asVoid(rewrite((text) => Ini.applyEdits(text, edits), named))
 
-  const remove = (section: string) =>
+  const remove = (section: string, held?: Readonly<Record<string, string>>) =>
     rewrite((text) =>
-      Either.flatMap(Either.mapLeft(Ini.read(text), Ini.describeRefusal), (sections) =>
-        sections.has(section) ? Ini.removeSection(text, section) : Either.right(undefined),
-      ),
+      Either.flatMap(Either.mapLeft(Ini.read(text), Ini.describeRefusal), (sections) => {
+        const values = sections.get(section)?.values
+        if (values === undefined) return Either.right(undefined)
+        if (held === undefined) return Ini.removeSection(text, section)
+        const keys = new Set([...Object.keys(values), ...Object.keys(held)])
+        return [...keys].every((key) => values[key] === held[key])
+          ? Ini.removeSection(text, section)
+          : Either.left(`[${section}] is no longer as it was written (the file changed meanwhile)`)
+      }),
     )
 
   const region = (profile: string, credentials: IniFile) =>

@@ -65,8 +65,14 @@ export class CredentialsFile extends Context.Tag("aws-iam-login/CredentialsFile"
      * modes (Windows). Reads only.
      */
     readonly exposure: (file: string, directory: boolean) => Effect.Effect<ReadonlyArray<Exposure>, FileError>
-    /** Locked removal of every `[section]`, as `update` writes; false when there was none. */
-    readonly remove: (section: string) => Effect.Effect<boolean, FileError | InvalidInput>
+    /**
+     * Locked removal of every `[section]`, as `update` writes; with `held`, only while it holds
+     * exactly that (compare-and-swap: no other key, each value as given); false when there was none.
+     */
+    readonly remove: (
+      section: string,
+      held?: Readonly<Record<string, string>>,
+    ) => Effect.Effect<boolean, FileError | InvalidInput>
     /** The region for a profile, found as the AWS CLI finds it: the environment, then `credentials` (the file as read), then the config file. */
     readonly region: (
       profile: string,

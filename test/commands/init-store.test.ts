@@ -147,4 +147,33 @@ describe("init --store on a new profile", () => {
         }
       }).pipe(Effect.provide(SimulatedAws)),
   )
+
+  it.effect(
+    "[work] not read back: a change written into it after init's edit is kept, and init says it left [work] as it is",
+    () =>
+      Effect.gen(function* () {
+        const { files, keyId, secret, read } = yield* setup
+        const failing = fakeKeyStore()
+        // The read-back fails; as it starts, another program adds a line to the [work] init wrote.
+        failing.faults.set(4, "locked")
+        let planted = ""
+        failing.observers.push(() => {
+          if (failing.calls.length !== 4) return
+          planted = `${read()}region = eu-west-1\n`
+          fs.writeFileSync(files.credentials, planted)
+        })
+        const out = yield* cli(files, ["work", "init", "--store", "keyring"], {
+          keyStore: failing.layer,
+          input: [keyId, secret],
+        })
+        expect(out.code).toBe(1)
+        expect(out.stderr).toBe(
+          `aws-iam-login: [work] did not read the key back from the Secret Service, and ${files.credentials} changed meanwhile, so [work] is left as it is now; the key is in the Secret Service (service aws-iam-login, account ${keyId}; secret-tool lookup service aws-iam-login username ${keyId}), which [work] of ${files.credentials} points to.`,
+        )
+        expect(planted).toContain(`[work]\n`)
+        expect(read()).toBe(planted)
+        // [work] still points to the item: it is kept, not left dangling.
+        expect([...failing.items.keys()]).toEqual([keyId])
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
 })

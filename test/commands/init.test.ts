@@ -1,7 +1,8 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Deferred, Effect, Fiber, Redacted } from "effect"
 import { AccessDenied } from "../../src/schema/AwsErrors.js"
+import { reached } from "../support/alice.js"
 import { cli, tempHome } from "../support/harness.js"
 import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
@@ -125,5 +126,39 @@ describe("init", () => {
       expect(out.stderr.split("\n")).toHaveLength(1)
       expect(out.stderr).toContain("AWS denied sts:GetCallerIdentity")
     }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "a change written into [work] while init asks AWS (another key, an mfa_serial) is kept: init writes nothing and says the file changed",
+    () =>
+      Effect.gen(function* () {
+        const { sim, files, read } = yield* setup({ devices: ["arn:aws:iam::123456789012:mfa/alice"] })
+        const original = read()
+        for (const [planted, says] of [
+          [
+            original.replace(/(\[work\]\naws_access_key_id = )\S+/, "$1AKIAOTHERKEY00000000"),
+            "[work] no longer holds the aws_access_key_id it held",
+          ],
+          [
+            `${original}mfa_serial = arn:aws:iam::123456789012:mfa/chosen\n`,
+            "[work] now holds mfa_serial, which it did not hold",
+          ],
+        ] as const) {
+          fs.writeFileSync(files.credentials, original)
+          sim.paused = undefined
+          const gate = yield* sim.pauseAt("sts:GetCallerIdentity")
+          const run = yield* Effect.fork(cli(files, ["work", "init"]))
+          yield* reached({ sim }, "sts:GetCallerIdentity")
+          // Another program (aws configure, an editor, a rotation) writes [work] meanwhile.
+          fs.writeFileSync(files.credentials, planted)
+          yield* Deferred.succeed(gate, undefined)
+          const out = yield* Fiber.join(run)
+          expect(out.code).toBe(1)
+          expect(out.stderr).toBe(
+            `aws-iam-login: Refusing to write ${files.credentials}: ${says} (the file changed meanwhile).`,
+          )
+          expect(read()).toBe(planted)
+        }
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 })
