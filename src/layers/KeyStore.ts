@@ -23,14 +23,15 @@ interface Answer {
 
 /**
  * One request to the keyring helper (dist/keyring.cjs, beside the main bundle), the secret on its
- * stdin; interrupting the call, or the deadline, kills it.
+ * stdin; interrupting the call, or the deadline, kills it, and nothing else does (not the terminal's Ctrl-C).
  */
 const ask = (action: string, request: object) =>
-  Effect.flatMap(Effect.zip(childProcess, Platform), ([{ spawn }, { secretStore: store }]) =>
+  Effect.flatMap(Effect.zip(childProcess, Platform), ([{ spawn }, { secretStore: store, ownGroup }]) =>
     Effect.async<Answer, KeyStoreFailed>((resume) => {
       const child = spawn(process.execPath, [path.join(__dirname, "keyring.cjs")], {
         stdio: ["pipe", "pipe", "ignore"],
         windowsHide: true,
+        ...ownGroup,
       })
       const out: Array<Buffer> = []
       const failed = (detail: string) =>

@@ -335,6 +335,7 @@ export const make = (os: NodeJS.Platform, host: Host): PlatformShape => {
     console: windows ? "CONOUT$" : "/dev/tty",
     userShell: () => (windows ? env("ComSpec") || "cmd.exe" : env("SHELL")) || "/bin/sh",
     shell: windows ? windowsShell(env) : posixShell,
+    ownGroup: windows ? {} : { detached: true },
     spawner: windows ? windowsSpawn : nodeSpawn,
     findCommand: findOnPath(windows, env),
     passOn: (child, signal) =>

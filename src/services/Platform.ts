@@ -55,6 +55,12 @@ export interface PlatformShape {
   readonly userShell: () => string
   /** How `mfa_process` is run: `/bin/sh -c` in a process group of its own; `%ComSpec% /d /s /c` on Windows. */
   readonly shell: (line: string) => ShellCommand
+  /**
+   * How a helper process that only this tool may end is started: in a process group of its own, so
+   * that the terminal's Ctrl-C (sent to the whole foreground group) reaches this tool alone, which
+   * ends the helper when it gives up on it; on Windows as it is (there a group of its own means a new console).
+   */
+  readonly ownGroup: Pick<SpawnOptions, "detached">
   /** What starts `command` (synchronously, so that its events are listened to in time) found as a person's shell finds it (on Windows through PATHEXT, `.cmd` shims included). */
   readonly spawner: Effect.Effect<
     (command: string, args: ReadonlyArray<string>, options: SpawnOptions) => ChildProcess

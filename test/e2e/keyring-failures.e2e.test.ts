@@ -247,6 +247,44 @@ describe.runIf(secretServiceAvailable)("the built CLI when the OS secret store f
     }
   }, 180_000)
 
+  // A terminal's Ctrl-C goes to its whole foreground process group: here a CLI started in a group of
+  // its own, the way a shell runs it, gets SIGINT alone or with all it started. Both must end alike.
+  for (const to of ["the tool alone", "its process group"] as const) {
+    it(`Ctrl-C to ${to} during rotate's last store call (removing the old key's item): the rotation ends done and the item is gone`, async () => {
+      const { user, home } = await initialisedHome(
+        moto,
+        to === "the tool alone" ? "ctrl-c-tool" : "ctrl-c-group",
+      )
+      const moved = await aws_iam_login(home, moto.endpoint, ["work", "key", "--store", "keyring"], {
+        env: service.env,
+      })
+      expect(moved).toMatchObject({ code: 0, stderr: "" })
+      const proxy = await moto.proxy()
+      const held = proxy.inject("DeleteAccessKey", "hold")
+      const cli = launch(home, proxy.endpoint, ["work", "rotate", "--yes"], { env: service.env, group: true })
+      const pid = cli.child.pid ?? 0
+      await held.reached
+      const daemon = await service.daemon()
+      process.kill(daemon, "SIGSTOP")
+      try {
+        const before = new Set(helpersOf(pid))
+        held.release()
+        // AWS deleted the old key; the helper that removes its item waits for the stopped store.
+        await until(() => helpersOf(pid).some((each) => !before.has(each)))
+        process.kill(to === "the tool alone" ? pid : -pid, "SIGINT")
+      } finally {
+        process.kill(daemon, "SIGCONT")
+      }
+      const ended = await cli.ended
+      expect(ended.stderr).toBe("aws-iam-login: interrupted by Ctrl-C.\n")
+      expect(ended.code).toBe(0)
+      const newId = /aws_iam_login_key_id = (\S+)/.exec(home.read())?.[1] ?? ""
+      expect(ended.stdout).toContain(`Rotated: [work] now uses ${newId.slice(0, 4)}…`)
+      expect(await service.lookup(user.accessKeyId)).toBeUndefined()
+      expect(await service.lookup(newId)).toMatch(/^\S{40}$/)
+    }, 120_000)
+  }
+
   // The store calls of a move in: 1 write, 2 read back, 3 the check that [work] reads the key from the store.
   for (const signal of ["SIGKILL", "SIGINT"] as const) {
     for (const at of [1, 2, 3]) {

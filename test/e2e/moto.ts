@@ -534,16 +534,21 @@ export interface Running {
   readonly ended: Promise<Ended>
 }
 
-/** Starts the built CLI as `aws_iam_login` does, for a test that signals it while it runs. */
+/**
+ * Starts the built CLI as `aws_iam_login` does, for a test that signals it while it runs; `group`:
+ * in a process group of its own, as a shell runs a command in the foreground, so that
+ * `process.kill(-pid)` signals it and all it started, as the terminal's Ctrl-C does.
+ */
 export const launch = (
   home: Home,
   endpoint: string,
   args: ReadonlyArray<string>,
-  options: { env?: Record<string, string> } = {},
+  options: { env?: Record<string, string>; group?: boolean } = {},
 ): Running => {
   const child = spawn(process.execPath, [bin, ...args], {
     env: environment(home, endpoint, options.env),
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.group === true,
   })
   let stdout = ""
   let stderr = ""
