@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
 import { vi } from "vitest"
-import { aliceAtWork, cli, type tempHome } from "./support/harness.js"
+import { aliceAtWork } from "./support/alice.js"
+import { cli, type tempHome } from "./support/harness.js"
 import { SimulatedAws, validCode } from "./support/SimulatedAws.js"
 
 const setup = Effect.map(aliceAtWork, (home) => home.files)

@@ -3,7 +3,8 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option, TestClock } from "effect"
 import * as fc from "effect/FastCheck"
-import { aliceAtWork, cli } from "../support/harness.js"
+import { aliceAtWork } from "../support/alice.js"
+import { cli } from "../support/harness.js"
 import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
 
 const setup = Effect.gen(function* () {

@@ -51,6 +51,16 @@ export const alice = (
     }
   })
 
+/**
+ * At 2026-11-23T19:00Z, alice and a credentials file whose [work] holds her key and device; no
+ * session yet.
+ */
+export const aliceAtWork = alice(
+  (keyId, secret) =>
+    `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${serial}\n`,
+  { at: "2026-11-23T19:00:00Z" },
+)
+
 export type Alice = Effect.Effect.Success<ReturnType<typeof alice>>
 
 /** Waits (in real time) until the simulated AWS holds a call at `operation`. */

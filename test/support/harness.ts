@@ -4,7 +4,7 @@ import * as path from "node:path"
 import * as Terminal from "@effect/platform/Terminal"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import { Console, Duration, Effect, Fiber, Layer, Mailbox, Option, Redacted, TestClock } from "effect"
+import { Console, Duration, Effect, Fiber, Layer, Mailbox, Option, TestClock } from "effect"
 import { main } from "../../src/cli/main.js"
 import * as CredentialsFileLayer from "../../src/layers/CredentialsFile.js"
 import * as JournalLayer from "../../src/layers/Journal.js"
@@ -14,7 +14,7 @@ import { FileError } from "../../src/schema/Errors.js"
 import { CredentialsFile } from "../../src/services/CredentialsFile.js"
 import type { KeyStore } from "../../src/services/KeyStore.js"
 import { fakeKeyStore } from "./FakeKeyStore.js"
-import { SimAws, SimulatedAws } from "./SimulatedAws.js"
+import { SimulatedAws } from "./SimulatedAws.js"
 
 /** A fresh directory with a credentials and a config file path in it. */
 export const tempHome = () => {
@@ -189,21 +189,3 @@ export const passingTime = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     }
     return yield* Fiber.join(fiber)
   })
-
-/**
- * At 2026-11-23T19:00Z, a user alice with one MFA device and one key, and a credentials file whose
- * [work] holds that key and the device; no session yet.
- */
-export const aliceAtWork = Effect.gen(function* () {
-  yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-  const sim = yield* SimAws
-  const serial = "arn:aws:iam::123456789012:mfa/alice-phone"
-  sim.addUser("alice", { devices: [serial] })
-  const key = yield* sim.addKey("alice")
-  const files = tempHome()
-  fs.writeFileSync(
-    files.credentials,
-    `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nmfa_serial = ${serial}\n`,
-  )
-  return { sim, files, read: () => fs.readFileSync(files.credentials, "utf8") }
-})
