@@ -11,6 +11,7 @@ import {
   type Fault,
   kill,
   killedAt,
+  laterKillPoints,
   oneActiveKey,
   type Rotation,
   reached,
@@ -431,11 +432,7 @@ describe("rotate, the key in the OS secret store", () => {
 
   const killPoints: ReadonlyArray<readonly [string, boolean]> = [
     ["iam:CreateAccessKey", true],
-    ["sts:GetCallerIdentity", false],
-    ["iam:UpdateAccessKey", false],
-    ["iam:UpdateAccessKey", true],
-    ["iam:DeleteAccessKey", false],
-    ["iam:DeleteAccessKey", true],
+    ...laterKillPoints,
   ]
   for (const [operation, after] of killPoints) {
     it.effect(

@@ -11,6 +11,7 @@ import {
   eachCallFaulted,
   eachFaultUndone,
   killedAt,
+  laterKillPoints,
   oneActiveKey,
   type Rotation,
   reached,
@@ -351,11 +352,7 @@ describe("rotate", () => {
 
   const killPoints: ReadonlyArray<readonly [string, boolean]> = [
     ["iam:CreateAccessKey", false],
-    ["sts:GetCallerIdentity", false],
-    ["iam:UpdateAccessKey", false],
-    ["iam:UpdateAccessKey", true],
-    ["iam:DeleteAccessKey", false],
-    ["iam:DeleteAccessKey", true],
+    ...laterKillPoints,
   ]
   for (const [operation, after] of killPoints) {
     it.effect(

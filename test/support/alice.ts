@@ -130,6 +130,15 @@ export interface Rotation<S extends Alice> {
   readonly interrupted?: (s: S) => void
 }
 
+/** Where a rotation is killed after it made its new key: before or after AWS does each later call. */
+export const laterKillPoints: ReadonlyArray<readonly [string, boolean]> = [
+  ["sts:GetCallerIdentity", false],
+  ["iam:UpdateAccessKey", false],
+  ["iam:UpdateAccessKey", true],
+  ["iam:DeleteAccessKey", false],
+  ["iam:DeleteAccessKey", true],
+]
+
 /** A fault planned before a rotation runs, and what its one sentence must say was undone. */
 export interface Fault<S extends Alice> {
   readonly name: string
