@@ -27,7 +27,7 @@ import { Platform } from "../services/Platform.js"
 import { Session } from "../services/Session.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import { ask, askHidden } from "../services/Terminal.js"
-import { noOrphan, placeInStore, resolvesTo, sessionProcess } from "./key.js"
+import { noOrphan, placeInStore, processWritable, resolvesTo, sessionProcess } from "./key.js"
 
 const force = Options.boolean("force").pipe(
   Options.withAlias("f"),
@@ -129,6 +129,11 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
         reason: `[${name}] already has a key: run ${toolLine(name, "init")} without --store, then ${toolLine(name, `key --store ${to}`)} to move it. Nothing was changed.`,
       })
     }
+    if (to === "keyring")
+      yield* processWritable(
+        name,
+        `run ${toolLine(name, "init")} without --store keyring, which keeps the key in the file`,
+      )
     yield* files.writable()
     const keyId = yield* readValue("AWS Access Key ID: ", "an access key id", AccessKeyId)
     const secret = yield* readValue("AWS Secret Access Key: ", "a secret access key", Secret, true)

@@ -16,6 +16,7 @@ import {
   storeKey,
   storeService,
 } from "../schema/KeyStore.js"
+import { sessionSection } from "../schema/SessionRules.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { KeyStore } from "../services/KeyStore.js"
 import { Platform } from "../services/Platform.js"
@@ -38,6 +39,20 @@ const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Show the
 export const sessionProcess = (name: string) => {
   const quoted = /^[\w.@-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`
   return commandWords.includes(name) ? `aws-iam-login export ${quoted}` : `aws-iam-login ${quoted} export`
+}
+
+/**
+ * Refuses a profile whose credential_process line would hold a ";" or "#" of its name, which no value
+ * this tool writes holds: the AWS CLI reads them as part of the line, but a person, and the AWS SDK
+ * for JavaScript after a space, read a comment there.
+ */
+export const processWritable = (name: string, instead: string) => {
+  const mark = /[;#]/.exec(name)?.[0]
+  return mark === undefined
+    ? Effect.void
+    : new InvalidInput({
+        reason: `[${name}] cannot keep its key in the OS secret store: its name holds "${mark}", so the line that would give \`aws --profile\` its session (credential_process = ${sessionProcess(name)}) would hold it too, and aws-iam-login writes no value with ";" or "#" (the AWS CLI reads them as part of the line, but a person, and the AWS SDK for JavaScript after a space, take them for the start of a comment). Rename the profile to a name without ";" and "#" (its section and ${sessionSection(name)} in the files), or ${instead}. Nothing was changed.`,
+      })
 }
 
 /** The profile, read again, has `keyId` and `secret` from where it was moved: else why not. */
@@ -301,6 +316,7 @@ export const key = Command.make(
         reason: `[${home.section}] already has a credential_process (${own}), which the move would replace: remove it first. Nothing was changed.`,
       })
     }
+    if (to === "keyring") yield* processWritable(name, `keep its key in ${where}`)
     if (dryRun) {
       return yield* Console.log(
         to === "keyring"
