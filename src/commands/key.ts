@@ -42,16 +42,16 @@ export const sessionProcess = (name: string) => {
 }
 
 /**
- * Refuses a profile whose credential_process line would hold a ";" or "#" of its name, which no value
- * this tool writes holds: the AWS CLI reads them as part of the line, but a person, and the AWS SDK
- * for JavaScript after a space, read a comment there.
+ * Refuses a profile whose credential_process line would hold a ";" or "#" after a space, as its name
+ * does: the AWS CLI reads it as part of the line, but a person, and the AWS SDK for JavaScript, read
+ * a comment there. Elsewhere in the name both read it as text, so that line is written.
  */
 export const processWritable = (name: string, instead: string) => {
-  const mark = /[;#]/.exec(name)?.[0]
+  const mark = /\s([;#])/.exec(name)?.[1]
   return mark === undefined
     ? Effect.void
     : new InvalidInput({
-        reason: `[${name}] cannot keep its key in the OS secret store: its name holds "${mark}", so the line that would give \`aws --profile\` its session (credential_process = ${sessionProcess(name)}) would hold it too, and aws-iam-login writes no value with ";" or "#" (the AWS CLI reads them as part of the line, but a person, and the AWS SDK for JavaScript after a space, take them for the start of a comment). Rename the profile to a name without ";" and "#" (its section and ${sessionSection(name)} in the files), or ${instead}. Nothing was changed.`,
+        reason: `[${name}] cannot keep its key in the OS secret store: its name holds "${mark}" after a space, so the line that would give \`aws --profile\` its session (credential_process = ${sessionProcess(name)}) would hold it too, where the AWS CLI reads it as part of the line but a person, and the AWS SDK for JavaScript, take it for the start of a comment. Rename the profile to a name without ";" and "#" after a space (its section and ${sessionSection(name)} in the files), or ${instead}. Nothing was changed.`,
       })
 }
 

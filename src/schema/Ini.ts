@@ -214,7 +214,8 @@ const lastLine = (option: Option) => {
 /** Why the AWS CLI reads a one-line value otherwise than a person reading the line would. */
 const unclearText = (value: string): string | undefined => {
   if (/^["']|["']$/.test(value)) return "is in quotes, which the AWS CLI reads as part of the value"
-  const comment = /[;#]/.exec(value)?.[0]
+  // The AWS SDK for JavaScript ends a value at a ";" or "#" that starts it or follows a space; elsewhere both read it as text.
+  const comment = /(?:^|\s)([;#])/.exec(value)?.[1]
   return comment === undefined
     ? undefined
     : `holds "${comment}", which the AWS CLI reads as part of the value, not as a comment`

@@ -40,15 +40,15 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
     ...keyring.env,
     PATH: `${tools}${path.delimiter}${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
   })
-  /** A login of [work] with its stored key, and the AWS CLI working with the session it hands over. */
-  const loggedInAndUsed = async (home: Home) => {
-    const login = await aws_iam_login(home, moto.endpoint, ["work", "--token", "123456"], { env: env() })
+  /** A login of [profile] with its stored key, and the AWS CLI working with the session it hands over. */
+  const loggedInAndUsed = async (home: Home, profile = "work") => {
+    const login = await aws_iam_login(home, moto.endpoint, [profile, "--token", "123456"], { env: env() })
     expect(login).toMatchObject({ code: 0, stderr: "" })
-    expect(login.stdout).toContain("Logged in: [work-sts]")
+    expect(login.stdout).toContain(`Logged in: [${profile}-sts]`)
     const identity = await aws(
       home,
       moto.endpoint,
-      ["--profile", "work", "sts", "get-caller-identity"],
+      ["--profile", profile, "sts", "get-caller-identity"],
       env(),
     )
     expect(identity).toMatchObject({ code: 0 })
@@ -91,6 +91,20 @@ describe.runIf(secretService)("the built CLI with a real Secret Service (gnome-k
       env: env(),
     })
     expect(again).toMatchObject({ code: 0, stderr: "" })
+  }, 120_000)
+
+  it('a profile named with ";" (botocore reads the quoted name in its credential_process as written): its key moves into the keyring, and the AWS CLI uses its session', async () => {
+    const { user, home } = await initialisedHome(moto, "semicolon-user")
+    const name = "a$b;c"
+    home.write(home.read().replace("[work]", `[${name}]`))
+    const moved = await aws_iam_login(home, moto.endpoint, [name, "key", "--store", "keyring"], {
+      env: env(),
+    })
+    expect(moved).toMatchObject({ code: 0, stderr: "" })
+    expect(home.read()).toContain(`credential_process = aws-iam-login '${name}' export`)
+    expect(home.read()).not.toContain(user.secretAccessKey)
+    expect(await keyring.lookup(user.accessKeyId)).toBe(user.secretAccessKey)
+    await loggedInAndUsed(home, name)
   }, 120_000)
 
   it("status, list and --debug say where a stored key lives, without opening the store (no session bus needed)", async () => {
