@@ -1,10 +1,17 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Redacted, TestClock } from "effect"
+import { Effect } from "effect"
 import { Platform } from "../../src/services/Platform.js"
-import { cli, tempHome } from "../support/harness.js"
+import { alice } from "../support/alice.js"
+import { cli, type tempHome } from "../support/harness.js"
 import { fakePlatform } from "../support/platforms.js"
-import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
+import { SimulatedAws } from "../support/SimulatedAws.js"
+
+const at = "2026-11-23T19:00:00Z"
+
+/** [work] holding alice's key, with her user name and no MFA device. */
+const workKey = (keyId: string, secret: string) =>
+  `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nusername = alice\n`
 
 /** Sets the modes of the directory, the credentials file and the config file of `files`. */
 const setModes = (files: ReturnType<typeof tempHome>, dir: number, credentials: number, config: number) => {
@@ -16,15 +23,7 @@ const setModes = (files: ReturnType<typeof tempHome>, dir: number, credentials: 
 describe("doctor", () => {
   it.effect("a policy that denies a call rotate needs is a problem naming it; allowed, the line is ok", () =>
     Effect.gen(function* () {
-      yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-      const sim = yield* SimAws
-      sim.addUser("alice", { devices: ["arn:aws:iam::123456789012:mfa/alice-phone"] })
-      const key = yield* sim.addKey("alice")
-      const files = tempHome()
-      fs.writeFileSync(
-        files.credentials,
-        `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nusername = alice\n`,
-      )
+      const { sim, files } = yield* alice(workKey, { at })
       const good = yield* cli(files, ["work", "doctor"])
       expect(good.stdout).toMatch(/^ok +policy +the user's policies allow what rotate needs/m)
       sim.deny("alice", "iam:DeleteAccessKey")
@@ -40,10 +39,7 @@ describe("doctor", () => {
     "the common force-MFA policy (rotate's calls allowed only with MFA, within an hour of the code) is ok, saying to use rotate --mfa",
     () =>
       Effect.gen(function* () {
-        yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-        const sim = yield* SimAws
-        sim.addUser("alice", { devices: ["arn:aws:iam::123456789012:mfa/alice-phone"] })
-        const key = yield* sim.addKey("alice")
+        const { sim, files } = yield* alice(workKey, { at })
         const rotateNeeds = [
           "iam:ListAccessKeys",
           "iam:CreateAccessKey",
@@ -51,11 +47,6 @@ describe("doctor", () => {
           "iam:DeleteAccessKey",
         ]
         for (const action of rotateNeeds) sim.requireMfa("alice", action, 3600)
-        const files = tempHome()
-        fs.writeFileSync(
-          files.credentials,
-          `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nusername = alice\n`,
-        )
         const out = yield* cli(files, ["work", "doctor"])
         expect(out.stdout).toMatch(
           /^ok +policy +the user's policies allow what rotate needs \(iam:ListAccessKeys, iam:CreateAccessKey, iam:UpdateAccessKey, iam:DeleteAccessKey\) in an MFA session, not signed with the key alone \(iam:ListAccessKeys, iam:CreateAccessKey, iam:UpdateAccessKey, iam:DeleteAccessKey\): run rotate with --mfa$/m,
@@ -72,16 +63,7 @@ describe("doctor", () => {
     "what others could use is a problem with its chmod (the credentials file read or changed, its directory changed, the config file changed, or read while it holds a secret); a directory others may only list is ok with a note; Windows is not judged by modes",
     () =>
       Effect.gen(function* () {
-        yield* TestClock.setTime(Date.parse("2026-11-23T19:00:00Z"))
-        const sim = yield* SimAws
-        sim.addUser("alice", { devices: ["arn:aws:iam::123456789012:mfa/alice-phone"] })
-        const key = yield* sim.addKey("alice")
-        const files = tempHome()
-        fs.writeFileSync(
-          files.credentials,
-          `[work]\naws_access_key_id = ${key.accessKeyId}\naws_secret_access_key = ${Redacted.value(key.secretAccessKey)}\nusername = alice\n`,
-          { mode: 0o600 },
-        )
+        const { files } = yield* alice(workKey, { at })
         fs.writeFileSync(files.config, "[default]\nregion = us-east-1\n", { mode: 0o600 })
 
         // What `aws configure` makes: ~/.aws 755, the config file 644 without a secret. Nothing to fix.
