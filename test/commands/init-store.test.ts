@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber } from "effect"
-import { alice, reached, serial } from "../support/alice.js"
+import { Effect } from "effect"
+import { alice, serial, writtenMeanwhile } from "../support/alice.js"
 import { fakeKeyStore } from "../support/FakeKeyStore.js"
 import { cli, tempHome } from "../support/harness.js"
 import { SimulatedAws, validCode } from "../support/SimulatedAws.js"
@@ -129,15 +129,14 @@ describe("init --store on a new profile", () => {
           fs.writeFileSync(files.credentials, text)
           sim.paused = undefined
           const store = fakeKeyStore()
-          const gate = yield* sim.pauseAt("sts:GetCallerIdentity")
-          const run = yield* Effect.fork(
-            cli(files, ["work", "init", "--store", to], { keyStore: store.layer, input: [keyId, secret] }),
-          )
-          yield* reached({ sim }, "sts:GetCallerIdentity")
           // Another program (aws configure --profile work, an editor) writes [work] meanwhile.
-          fs.writeFileSync(files.credentials, planted)
-          yield* Deferred.succeed(gate, undefined)
-          const out = yield* Fiber.join(run)
+          const out = yield* writtenMeanwhile(
+            { sim, files },
+            ["work", "init", "--store", to],
+            "sts:GetCallerIdentity",
+            planted,
+            { keyStore: store.layer, input: [keyId, secret] },
+          )
           expect(out.code).toBe(1)
           expect(out.stderr).toContain(
             `Refusing to write ${files.credentials}: [work] now holds aws_access_key_id, which it did not hold (the file changed meanwhile)`,

@@ -1,8 +1,8 @@
 import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import { AccessDenied } from "../../src/schema/AwsErrors.js"
-import { reached } from "../support/alice.js"
+import { writtenMeanwhile } from "../support/alice.js"
 import { cli, tempHome } from "../support/harness.js"
 import { SimAws, SimulatedAws } from "../support/SimulatedAws.js"
 
@@ -146,13 +146,13 @@ describe("init", () => {
         ] as const) {
           fs.writeFileSync(files.credentials, original)
           sim.paused = undefined
-          const gate = yield* sim.pauseAt("sts:GetCallerIdentity")
-          const run = yield* Effect.fork(cli(files, ["work", "init"]))
-          yield* reached({ sim }, "sts:GetCallerIdentity")
           // Another program (aws configure, an editor, a rotation) writes [work] meanwhile.
-          fs.writeFileSync(files.credentials, planted)
-          yield* Deferred.succeed(gate, undefined)
-          const out = yield* Fiber.join(run)
+          const out = yield* writtenMeanwhile(
+            { sim, files },
+            ["work", "init"],
+            "sts:GetCallerIdentity",
+            planted,
+          )
           expect(out.code).toBe(1)
           expect(out.stderr).toBe(
             `aws-iam-login: Refusing to write ${files.credentials}: ${says} (the file changed meanwhile).`,

@@ -18,6 +18,7 @@ import {
   rotationFaults,
   serial,
   signers,
+  writtenMeanwhile,
 } from "../support/alice.js"
 import { cliTimed, newIo, type RunOptions } from "../support/harness.js"
 import { fakePlatform } from "../support/platforms.js"
@@ -381,12 +382,16 @@ describe("rotate, the key in the OS secret store", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        const gate = yield* s.sim.pauseAt("iam:DeleteAccessKey", { after: true })
-        const running = yield* Effect.fork(s.run(["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:DeleteAccessKey")
-        fs.writeFileSync(s.files.credentials, s.original)
-        yield* Deferred.succeed(gate, undefined)
-        const out = yield* Fiber.join(running)
+        const out = yield* writtenMeanwhile(
+          s,
+          ["work", "rotate", "--yes"],
+          "iam:DeleteAccessKey",
+          s.original,
+          {
+            after: true,
+            keyStore: s.store.layer,
+          },
+        )
         expect(out.code).toBe(1)
         expect(out.stdout).not.toContain("Rotated:")
         expect(out.stderr).toContain("changed during the rotation: [work] holds the old key")

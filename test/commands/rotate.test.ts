@@ -18,6 +18,7 @@ import {
   rotationFaults,
   serial,
   signers,
+  writtenMeanwhile,
 } from "../support/alice.js"
 import { cli, cliTimed, type RunOptions } from "../support/harness.js"
 import { lostAnswer, SimulatedAws } from "../support/SimulatedAws.js"
@@ -460,12 +461,12 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        const gate = yield* s.sim.pauseAt("sts:GetCallerIdentity")
-        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
-        yield* reached(s, "sts:GetCallerIdentity")
-        fs.writeFileSync(s.files.credentials, s.original)
-        yield* Deferred.succeed(gate, undefined)
-        const out = yield* Fiber.join(run)
+        const out = yield* writtenMeanwhile(
+          s,
+          ["work", "rotate", "--yes"],
+          "sts:GetCallerIdentity",
+          s.original,
+        )
         expect(out.code).toBe(1)
         expect(out.stderr).toContain("changed during the rotation: [work] holds the old key")
         expect(out.stderr).toContain("Stopped, and left every key as it is")
@@ -482,16 +483,13 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        const gate = yield* s.sim.pauseAt("iam:CreateAccessKey", { after: true })
-        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:CreateAccessKey")
         const edited = s.original.replace(
           /aws_secret_access_key = \S+/,
           "aws_secret_access_key = typed-in-by-hand",
         )
-        fs.writeFileSync(s.files.credentials, edited)
-        yield* Deferred.succeed(gate, undefined)
-        const out = yield* Fiber.join(run)
+        const out = yield* writtenMeanwhile(s, ["work", "rotate", "--yes"], "iam:CreateAccessKey", edited, {
+          after: true,
+        })
         expect(out.code).toBe(1)
         expect(out.stderr).toContain("no longer holds the aws_secret_access_key it held")
         expect(out.stderr).not.toContain("typed-in-by-hand")
@@ -504,12 +502,9 @@ describe("rotate", () => {
   it.effect("an older copy saved between deactivate and delete: the old key is not deleted", () =>
     Effect.gen(function* () {
       const s = yield* setup
-      const gate = yield* s.sim.pauseAt("iam:UpdateAccessKey", { after: true })
-      const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
-      yield* reached(s, "iam:UpdateAccessKey")
-      fs.writeFileSync(s.files.credentials, s.original)
-      yield* Deferred.succeed(gate, undefined)
-      const out = yield* Fiber.join(run)
+      const out = yield* writtenMeanwhile(s, ["work", "rotate", "--yes"], "iam:UpdateAccessKey", s.original, {
+        after: true,
+      })
       expect(out.code).toBe(1)
       expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
       expect(s.sim.keys.has(s.key.accessKeyId)).toBe(true)
@@ -524,12 +519,15 @@ describe("rotate", () => {
     () =>
       Effect.gen(function* () {
         const s = yield* setup
-        const gate = yield* s.sim.pauseAt("iam:DeleteAccessKey", { after: true })
-        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"]))
-        yield* reached(s, "iam:DeleteAccessKey")
-        fs.writeFileSync(s.files.credentials, s.original)
-        yield* Deferred.succeed(gate, undefined)
-        const out = yield* Fiber.join(run)
+        const out = yield* writtenMeanwhile(
+          s,
+          ["work", "rotate", "--yes"],
+          "iam:DeleteAccessKey",
+          s.original,
+          {
+            after: true,
+          },
+        )
         expect(out.code).toBe(1)
         expect(out.stdout).not.toContain("Rotated:")
         expect(out.stderr).toContain("changed during the rotation: [work] holds the old key")

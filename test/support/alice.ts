@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, type Layer, Redacted, TestClock } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, type Layer, Redacted, TestClock } from "effect"
 import { AccessDenied, LimitExceeded, Throttled } from "../../src/schema/AwsErrors.js"
 import { fakeKeyStore } from "./FakeKeyStore.js"
 import { cli, type RunOptions, tempHome } from "./harness.js"
@@ -67,6 +67,28 @@ export type Alice = Effect.Effect.Success<ReturnType<typeof alice>>
 export const reached = (s: Pick<Alice, "sim">, operation: string) =>
   Effect.gen(function* () {
     while (s.sim.paused !== operation) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 1)))
+  })
+
+/**
+ * Runs `args` while another program (an editor, `aws configure`, a sync of an older copy) writes
+ * `text` into the credentials file: when the run reaches `operation`, or with `after` once AWS did it
+ * and before its answer arrives.
+ */
+export const writtenMeanwhile = (
+  s: Pick<Alice, "sim" | "files">,
+  args: ReadonlyArray<string>,
+  operation: string,
+  text: string,
+  options: RunOptions & { readonly after?: boolean } = {},
+) =>
+  Effect.gen(function* () {
+    const { after = false, ...run } = options
+    const gate = yield* s.sim.pauseAt(operation, { after })
+    const running = yield* Effect.fork(cli(s.files, args, run))
+    yield* reached(s, operation)
+    fs.writeFileSync(s.files.credentials, text)
+    yield* Deferred.succeed(gate, undefined)
+    return yield* Fiber.join(running)
   })
 
 /** What `kill -9` leaves: the journal and the file as they are, and a lock whose holder is gone. */
