@@ -20,7 +20,7 @@ import {
 } from "../schema/Credentials.js"
 import { InvalidInput, NoMfaDevice } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
-import { type KeyPlace, storedKeyId, storedKeyOf, storeKey, storeService } from "../schema/KeyStore.js"
+import { holdsKey, type KeyPlace, storedKeyId, storeKey, storeService } from "../schema/KeyStore.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
 import { Iam, type MfaDevice } from "../services/Iam.js"
 import { Platform } from "../services/Platform.js"
@@ -124,7 +124,7 @@ const initNew = (name: ProfileName, to: KeyPlace, yes: boolean) =>
     const config = yield* files.readConfig
     const own = file.sections.get(name)
     const holders = [own?.values, Ini.configProfile(config.sections, name)?.values]
-    if (holders.some((v) => v?.aws_access_key_id !== undefined || storedKeyOf(v) !== undefined)) {
+    if (holders.some(holdsKey)) {
       return yield* new InvalidInput({
         reason: `[${name}] already has a key: run ${toolLine(name, "init")} without --store, then ${toolLine(name, `key --store ${to}`)} to move it. Nothing was changed.`,
       })

@@ -19,7 +19,7 @@ import {
   timeLeft,
 } from "../schema/Credentials.js"
 import * as Ini from "../schema/Ini.js"
-import { keyLocation, storedKeyOf } from "../schema/KeyStore.js"
+import { holdsKey, keyLocation, storedKeyOf } from "../schema/KeyStore.js"
 import {
   CredentialsFile,
   decodeSection,
@@ -64,12 +64,11 @@ export const list = Command.make(
     const now = yield* Clock.currentTimeMillis
     // Where each profile's key is kept, as the AWS CLI looks: the credentials file, then the config file.
     const homes = new Map<string, { readonly file: IniFile; readonly section: string }>()
-    const hasKey = (values: Readonly<Record<string, string>> | undefined) =>
-      values?.aws_access_key_id !== undefined || storedKeyOf(values) !== undefined
     for (const name of profileNames(file))
-      if (hasKey(file.sections.get(name)?.values)) homes.set(name, { file, section: name })
+      if (holdsKey(file.sections.get(name)?.values)) homes.set(name, { file, section: name })
     for (const [name, section] of Ini.configProfiles(config.sections))
-      if (!homes.has(name) && hasKey(section.values)) homes.set(name, { file: config, section: section.name })
+      if (!homes.has(name) && holdsKey(section.values))
+        homes.set(name, { file: config, section: section.name })
     // The session of a profile whose key is in the config file is that profile's, not one of its own.
     for (const name of homes.keys())
       if (

@@ -37,7 +37,7 @@ import {
   StandsForProfile,
 } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
-import { StoredKeyMissing, storedKeyOf, storeService } from "../schema/KeyStore.js"
+import { holdsKey, StoredKeyMissing, storeService } from "../schema/KeyStore.js"
 import {
   CredentialsFile,
   decodeSection,
@@ -63,12 +63,10 @@ const mfaProcessTimeout = Duration.seconds(30)
 const keyHome = (file: IniFile, name: ProfileName) =>
   Effect.gen(function* () {
     const own = file.sections.get(name)?.values
-    if (own?.aws_access_key_id !== undefined || storedKeyOf(own) !== undefined) return { file, section: name }
+    if (holdsKey(own)) return { file, section: name }
     const config = yield* (yield* CredentialsFile).readConfig
     const section = Ini.configProfile(config.sections, name)
-    const inConfig =
-      section !== undefined &&
-      (section.values.aws_access_key_id !== undefined || storedKeyOf(section.values) !== undefined)
+    const inConfig = section !== undefined && holdsKey(section.values)
     yield* Effect.logDebug(
       `the key of [${name}] is ${inConfig ? `in [${section.name}] of ${config.path}` : "not in the config file either"}`,
     )
@@ -86,9 +84,7 @@ const standsFor = (file: IniFile, name: ProfileName) =>
       file.sections.get(p)?.values[key] ?? Ini.configProfile(config, p)?.values[key]
     // A key in the profile's lines, or a pointer to it in the OS secret store.
     const hasKey = (p: string) =>
-      value(p, "aws_access_key_id") !== undefined ||
-      storedKeyOf(file.sections.get(p)?.values) !== undefined ||
-      storedKeyOf(Ini.configProfile(config, p)?.values) !== undefined
+      holdsKey(file.sections.get(p)?.values) || holdsKey(Ini.configProfile(config, p)?.values)
     const sessionOwner = (p: string) => {
       const base = p.slice(0, -"-sts".length)
       const written = file.sections.get(p)

@@ -14,6 +14,10 @@ export const storedKeyId = "aws_iam_login_key_id"
 export const storedKeyOf = (values: Readonly<Record<string, string>> | undefined): string | undefined =>
   values?.[storeKey] === "keyring" && values.aws_access_key_id === undefined ? values[storedKeyId] : undefined
 
+/** Whether `[<profile>]` holds a key: in its own lines, or as a pointer to the OS secret store. */
+export const holdsKey = (values: Readonly<Record<string, string>> | undefined): boolean =>
+  values?.aws_access_key_id !== undefined || storedKeyOf(values) !== undefined
+
 /** Where a profile's long-term key can be kept. */
 export type KeyPlace = "keyring" | "file"
 
