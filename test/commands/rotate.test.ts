@@ -380,6 +380,25 @@ describe("rotate", () => {
   }
 
   it.effect(
+    "a journal that spells the credentials file's path otherwise (through ./, a link, a relative path): the next rotate finishes it",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* killedAt(s, "iam:UpdateAccessKey")
+        const entry = JSON.parse(fs.readFileSync(s.journal, "utf8"))
+        expect(entry.credentials).toBe(s.files.credentials)
+        const spelled = `${path.dirname(s.files.credentials)}/./${path.basename(s.files.credentials)}`
+        fs.writeFileSync(s.journal, JSON.stringify({ ...entry, credentials: spelled }), { mode: 0o600 })
+        const out = yield* rotate(s)
+        expect(out.stderr).not.toContain("changed during the rotation")
+        expect(out.code).toBe(0)
+        const key = yield* oneWorkingKey(s)
+        expect(key.id).not.toBe(s.key.accessKeyId)
+        expect(fs.existsSync(s.journal)).toBe(false)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
     "a journal that names a key the user had before the rotation as its new key: that key is never deleted nor deactivated",
     () =>
       Effect.gen(function* () {

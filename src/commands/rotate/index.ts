@@ -269,7 +269,8 @@ const recovery = (
       region: loaded.signer.region,
       mfaSession,
       before: entry.before,
-      credentials: entry.credentials,
+      // The journal was found beside this run's credentials file, whatever spelling of its path it recorded.
+      credentials: loaded.file.path,
       file: loaded.home.file.path,
       stored: entry.store === "keyring",
     }
