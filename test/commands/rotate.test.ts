@@ -476,6 +476,31 @@ describe("rotate", () => {
   )
 
   it.effect(
+    "a key someone made after the rotation's recorded new key was deleted is not taken for the rotation's own",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* killedAt(s, "sts:GetCallerIdentity")
+        const made = s.sim.keysOf("alice").find((k) => k.id !== s.key.accessKeyId)!
+        expect(JSON.parse(fs.readFileSync(s.journal, "utf8")).newKey.id).toBe(made.id)
+        // The person deletes the key they did not recognise; a CI job then makes one of its own.
+        s.sim.keys.delete(made.id)
+        const other = yield* s.sim.addKey("alice")
+        const file = s.read()
+        const out = yield* rotate(s)
+        expect(s.sim.keysOf("alice").map((k) => [k.id, k.status])).toEqual([
+          [s.key.accessKeyId, "Active"],
+          [other.accessKeyId, "Active"],
+        ])
+        expect(signers(s, "iam:DeleteAccessKey")).toEqual([])
+        expect(out.code).toBe(1)
+        expect(out.stderr).toContain(`second key, ${other.accessKeyId} (Active`)
+        expect(out.stderr).toContain("Nothing was changed.")
+        expect(s.read()).toBe(file)
+      }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
     "another program saving an older copy of the file stops the rotation before deactivate, deleting nothing",
     () =>
       Effect.gen(function* () {
