@@ -1,24 +1,24 @@
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
-import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import { toolLine } from "./CommandLine.js"
 import {
   accessKeyIdPattern,
   formatExpiration,
+  mfaSerialPattern,
+  notMfaSerial,
   parseExpiration,
   profileNamePattern,
-  reusable,
   secretPattern,
-  sessionMargin,
-  showTime,
-  timeLeft,
 } from "./SessionRules.js"
 
+export { maskKeyId, printable } from "./Display.js"
 export {
+  describeSession,
   formatExpiration,
+  marginText,
+  mfaSerialProblem,
   reusable,
   sessionMargin,
   sessionSection,
@@ -52,21 +52,7 @@ export const Secret = Schema.Redacted(
 /** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
 export const fallbackRegion = "us-east-1"
 
-export const MfaSerial = Schema.String.pipe(
-  Schema.pattern(/^arn:[\w-]+:iam::\d{12}:(mfa|u2f)\/[\w+=,.@/-]+$|^[A-Z0-9]{9,}$/, {
-    message: () => "not an MFA device ARN (arn:aws:iam::<account>:mfa/<name>) or hardware serial",
-  }),
-)
-
-/** What is wrong with a profile's `mfa_serial`, as status and list show it; undefined when it can be sent. */
-export const mfaSerialProblem = (serial: string): string | undefined =>
-  Either.match(Schema.decodeUnknownEither(MfaSerial)(serial), {
-    onLeft: () =>
-      serial === ""
-        ? "empty"
-        : "not an MFA device ARN (arn:aws:iam::<account>:mfa/<name>) or hardware serial",
-    onRight: () => undefined,
-  })
+export const MfaSerial = Schema.String.pipe(Schema.pattern(mfaSerialPattern, { message: () => notMfaSerial }))
 
 /** Authenticator apps show the code as `123 456`: spaces anywhere are ignored. */
 export const MfaCode = Schema.transform(Schema.String, Schema.String, {
@@ -217,20 +203,6 @@ export interface Session {
   readonly expiration: Date
 }
 
-/** `5m`: the margin as messages name it. */
-export const marginText = `${Duration.toMinutes(sessionMargin)}m`
-
-/**
- * A stored session as status and list show it: valid past the margin (reused), inside it (the next
- * login, export or exec renews it), or expired.
- */
-export const describeSession = (expiration: Date, now: number, profile: string): string =>
-  reusable(expiration, now)
-    ? `valid until ${showTime(expiration)} (${timeLeft(expiration, now)} left)`
-    : expiration.getTime() > now
-      ? `valid until ${showTime(expiration)}, but only ${timeLeft(expiration, now)} left: sessions are renewed ${marginText} before they end, so the next ${toolLine(profile)} (or export, exec) asks for a code`
-      : `expired at ${showTime(expiration)}: run ${toolLine(profile)}`
-
 /** The profile's key as botocore's shared-credentials provider reads it, with its token when it has one. */
 export const longTermKey = (profile: LongTermProfile): AwsCredentials => {
   const token = profile.aws_security_token ?? profile.aws_session_token
@@ -258,12 +230,3 @@ export const sessionValues = (session: Session): Record<string, string> => ({
   aws_session_token: session.credentials.sessionToken ? Redacted.value(session.credentials.sessionToken) : "",
   expiration: formatExpiration(session.expiration),
 })
-
-/** `AKIA…WXYZ`: enough to tell keys apart, never the whole id. */
-export const maskKeyId = (id: string): string =>
-  id.length > 8 ? printable(`${id.slice(0, 4)}…${id.slice(-4)}`) : "…"
-
-/** `text` as a terminal shows it and nothing more: control characters (an escape sequence from a forged answer) written as \xNN. */
-export const printable = (text: string): string =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)

@@ -3,6 +3,7 @@ import * as Data from "effect/Data"
 import type { SecretStore, StoreProblem } from "./SecretStore.js"
 import { storeService } from "./StoreService.js"
 
+export { keyLocation, keyLocationText } from "./KeyLocation.js"
 export type { SecretStore, StoreProblem }
 export { storeService }
 
@@ -20,18 +21,6 @@ export const holdsKey = (values: Readonly<Record<string, string>> | undefined): 
 
 /** Where a profile's long-term key can be kept. */
 export type KeyPlace = "keyring" | "file"
-
-/** Where a profile's key lives, as status and list report it (never the secret). */
-export const keyLocation = (path: string, section: string, stored: string | undefined) =>
-  stored === undefined
-    ? { store: "file" as const, file: path, section }
-    : { store: "keyring" as const, service: storeService, account: stored, file: path, section }
-
-/** The same, in words. */
-export const keyLocationText = (path: string, section: string, stored: string | undefined) =>
-  stored === undefined
-    ? `[${section}] of ${path}`
-    : `the OS secret store (service ${storeService}, account ${stored}), which [${section}] of ${path} points to`
 
 /** The OS secret store could not be reached or refused a call; nothing secret is in the reason. */
 export class KeyStoreFailed extends Data.TaggedError("KeyStoreFailed")<{

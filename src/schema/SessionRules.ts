@@ -1,4 +1,5 @@
 import * as Duration from "effect/Duration"
+import { toolLine } from "./CommandLine.js"
 
 /**
  * What makes a stored session usable, as plain functions and patterns without effect/Schema: the
@@ -16,6 +17,9 @@ export const secretPattern = /^\S+$/
 
 /** A session must outlive this to be reused rather than renewed. */
 export const sessionMargin = Duration.minutes(5)
+
+/** `5m`: the margin as messages name it. */
+export const marginText = `${Duration.toMinutes(sessionMargin)}m`
 
 /** Whether a session ending at `expiration` is reused (valid past the margin) rather than renewed. */
 export const reusable = (expiration: Date, now: number): boolean =>
@@ -63,6 +67,25 @@ export const timeLeft = (date: Date, now: number): string => {
   const parts = [days > 0 ? `${days}d` : "", hours > 0 ? `${hours}h` : "", `${minutes % 60}m`]
   return parts.filter((p) => p !== "").join(" ")
 }
+
+/**
+ * A stored session as status and list show it: valid past the margin (reused), inside it (the next
+ * login, export or exec renews it), or expired.
+ */
+export const describeSession = (expiration: Date, now: number, profile: string): string =>
+  reusable(expiration, now)
+    ? `valid until ${showTime(expiration)} (${timeLeft(expiration, now)} left)`
+    : expiration.getTime() > now
+      ? `valid until ${showTime(expiration)}, but only ${timeLeft(expiration, now)} left: sessions are renewed ${marginText} before they end, so the next ${toolLine(profile)} (or export, exec) asks for a code`
+      : `expired at ${showTime(expiration)}: run ${toolLine(profile)}`
+
+export const mfaSerialPattern = /^arn:[\w-]+:iam::\d{12}:(mfa|u2f)\/[\w+=,.@/-]+$|^[A-Z0-9]{9,}$/
+
+export const notMfaSerial = "not an MFA device ARN (arn:aws:iam::<account>:mfa/<name>) or hardware serial"
+
+/** What is wrong with a profile's `mfa_serial`, as status and list show it; undefined when it can be sent. */
+export const mfaSerialProblem = (serial: string): string | undefined =>
+  mfaSerialPattern.test(serial) ? undefined : serial === "" ? "empty" : notMfaSerial
 
 /** The line a login that finds the session still valid prints. */
 export const stillValidLine = (profile: string, expiration: Date, now: number): string =>

@@ -1,5 +1,5 @@
 import * as Option from "effect/Option"
-import { maskKeyId, printable } from "../../schema/Credentials.js"
+import { maskKeyId, printable } from "../../schema/Display.js"
 import type { AccessKeyInfo } from "../../services/Iam.js"
 
 /** The user's keys as seen from the file's key, when no rotation of this tool is unfinished. */
