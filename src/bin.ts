@@ -93,8 +93,11 @@ const onSignals = Effect.withFiberRuntime<void>((fiber) =>
   }),
 )
 
-/** Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded. */
-export const start = () =>
+/**
+ * Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded, with
+ * what to do once the run has finished well (write the code cache).
+ */
+export const start = (finished: () => Promise<void> = async () => {}) =>
   NodeRuntime.runMain(
     Effect.zipRight(
       onSignals,
@@ -110,20 +113,27 @@ export const start = () =>
       disableErrorReporting: true,
       disablePrettyLogger: true,
       teardown: (exit, onExit) => {
-        signalsEndAtOnce()
         // Interrupted by no signal: Ctrl-C at a prompt that reads keys one by one (the terminal sent none).
         const interrupted = Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
         if (received === undefined && !hasFinished() && interrupted)
           process.stderr.write("aws-iam-login: interrupted by Ctrl-C.\n")
-        onExit(
-          hasFinished()
-            ? Number(process.exitCode ?? 0)
-            : received !== undefined
-              ? exitCodes[received]
-              : interrupted
-                ? 130
-                : Number(process.exitCode ?? 0),
-        )
+        const code = hasFinished()
+          ? Number(process.exitCode ?? 0)
+          : received !== undefined
+            ? exitCodes[received]
+            : interrupted
+              ? 130
+              : Number(process.exitCode ?? 0)
+        signalsEndAtOnce()
+        if (code !== 0) return onExit(code)
+        // Done well: until Node has closed what is open, a signal ends the process with the run's own
+        // code (which may wait for a file-system call in flight: a second signal then ends it at once).
+        for (const signal of Object.keys(exitCodes))
+          process.once(signal, () => {
+            signalsEndAtOnce()
+            process.exit(code)
+          })
+        void finished().finally(() => onExit(code))
       },
     },
   )

@@ -25,7 +25,7 @@ const cacheDir = path.join(
 /** All entries together stay below this: the oldest go first. */
 const maxCacheBytes = 4 * 1024 * 1024
 const magic = "aws-iam-login-code-cache-1"
-const pending: Array<() => void> = []
+const pending: Array<() => Promise<void>> = []
 
 /**
  * A cache holds the functions compiled by the runs that made it. Each bundle has one entry, made by
@@ -63,6 +63,8 @@ const trusted = (dir: string) => {
   }
 }
 
+const cacheUsable = trusted(cacheDir)
+
 interface Entry {
   readonly data: Buffer
   /** The kinds of run whose functions it holds. */
@@ -92,31 +94,36 @@ const readEntry = (file: string, sourceDigest: string): Entry | undefined => {
   }
 }
 
-/** Creates the directory 0700 when missing; says whether it can be trusted. */
-const prepareDir = () => {
-  fs.mkdirSync(path.dirname(cacheDir), { recursive: true, mode: 0o700 })
+/**
+ * The directory, made 0700 when it was missing at start; a directory that was there and not
+ * trusted then, or that someone else made since, is not written to.
+ */
+const writableDir = async () => {
+  if (cacheUsable) return true
   try {
-    fs.mkdirSync(cacheDir, { mode: 0o700 })
-    fs.chmodSync(cacheDir, 0o700)
+    await fs.promises.mkdir(path.dirname(cacheDir), { recursive: true, mode: 0o700 })
+    await fs.promises.mkdir(cacheDir, { mode: 0o700 })
+    await fs.promises.chmod(cacheDir, 0o700)
   } catch {
-    // it exists: trusted() decides
+    return false
   }
-  return trusted(cacheDir)
+  return uid !== undefined || inProfile(cacheDir)
 }
 
 /** Written to a new file of an unpredictable name (exclusively, never through a link), then renamed. */
-const writeEntry = (file: string, sourceDigest: string, data: Buffer, made: ReadonlyArray<string>) => {
-  if (!prepareDir() || othersSize(file) + data.length > maxCacheBytes) return
+const writeEntry = async (file: string, sourceDigest: string, data: Buffer, made: ReadonlyArray<string>) => {
+  if ((await othersSize(file)) + data.length > maxCacheBytes) return
   const temp = path.join(cacheDir, `.${path.basename(file)}.${crypto.randomBytes(8).toString("hex")}.tmp`)
   const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants
-  const fd = fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+  const handle = await fs.promises.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
   try {
-    fs.writeSync(fd, `${magic} ${sourceDigest} ${sha256(data)} ${made.join(",")}\n`)
-    fs.writeSync(fd, data)
+    await handle.writeFile(
+      Buffer.concat([Buffer.from(`${magic} ${sourceDigest} ${sha256(data)} ${made.join(",")}\n`), data]),
+    )
   } finally {
-    fs.closeSync(fd)
+    await handle.close()
   }
-  fs.renameSync(temp, file)
+  await fs.promises.rename(temp, file)
 }
 
 /**
@@ -125,22 +132,20 @@ const writeEntry = (file: string, sourceDigest: string, data: Buffer, made: Read
  * more. An entry that would take the total past maxCacheBytes is not written: that bundle starts
  * without a cache, and no two entries keep evicting each other.
  */
-const othersSize = (file: string) => {
+const othersSize = async (file: string) => {
   const current = `-${process.version}.v8`
   let total = 0
-  for (const name of fs.readdirSync(cacheDir)) {
+  for (const name of await fs.promises.readdir(cacheDir)) {
     const other = path.join(cacheDir, name)
-    const info = fs.lstatSync(other)
+    const info = await fs.promises.lstat(other)
     if (name.endsWith(".tmp")) {
-      if (Date.now() - info.mtimeMs > 60_000) fs.rmSync(other, { force: true })
+      if (Date.now() - info.mtimeMs > 60_000) await fs.promises.rm(other, { force: true })
     } else if (!/^[a-z]+-v[\d.]+\.v8$/.test(name) || !name.endsWith(current))
-      fs.rmSync(other, { force: true })
+      await fs.promises.rm(other, { force: true })
     else if (other !== file) total += info.size
   }
   return total
 }
-
-const cacheUsable = trusted(cacheDir)
 
 /** Runs one of our CommonJS bundles (`main.cjs`, `sdk/iam.cjs`), from the code cache when it has one. */
 const load = (bundleName: string): unknown => {
@@ -170,19 +175,17 @@ const loadOnce = (bundleName: string): unknown => {
   return loaded.get(bundleName)
 }
 
-process.once("exit", (code) => {
-  if (code !== 0) return
-  for (const write of pending) {
-    try {
-      write()
-    } catch {
-      // no cache this time
-    }
-  }
-})
+/**
+ * Writes the entries this run made, one after the other. The program calls it once it has finished
+ * well, with its signal handlers still in place: a signal meanwhile ends the run with its own exit code.
+ */
+const saveEntries = async () => {
+  if (pending.length === 0 || !(await writableDir())) return
+  for (const write of pending) await write().catch(() => undefined)
+}
 
 interface Main {
-  readonly start: () => void
+  readonly start: (finished: () => Promise<void>) => void
 }
 
 /** Loads and starts the full program. */
@@ -193,5 +196,5 @@ export const start = () => {
   Error.stackTraceLimit = 0
   const program = (process.env.AWS_IAM_LOGIN_NO_CACHE ? require("./main.cjs") : load("main.cjs")) as Main
   Error.stackTraceLimit = stackTraceLimit
-  program.start()
+  program.start(saveEntries)
 }

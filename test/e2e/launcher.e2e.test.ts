@@ -170,6 +170,62 @@ describe("the installed command's code cache", () => {
     expect(await version({ ...off.env, AWS_IAM_LOGIN_NO_CACHE: "1" })).toBe(`${pkg.version}\n`)
     expect(fs.existsSync(off.dir)).toBe(false)
   })
+
+  it("a Ctrl-C while a run that succeeded writes it ends that run with its own exit code, 0, and its whole output", async () => {
+    const { env, dir } = cacheHome()
+    // Run first by Node: says when the entry's file is created, and makes that take two seconds.
+    const slow = path.join(path.dirname(dir), "slow-cache.cjs")
+    fs.writeFileSync(
+      slow,
+      `const fs = require("node:fs")
+const writing = (file) => String(file).includes("aws-iam-login") && String(file).endsWith(".tmp")
+const openSync = fs.openSync
+fs.openSync = function (file, ...rest) {
+  if (writing(file)) {
+    fs.writeSync(2, "writing the cache\\n")
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000)
+  }
+  return openSync.call(this, file, ...rest)
+}
+const open = fs.promises.open
+fs.promises.open = async function (file, ...rest) {
+  if (writing(file)) {
+    fs.writeSync(2, "writing the cache\\n")
+    await new Promise((resolve) => setTimeout(resolve, 2000))
+  }
+  return open.call(this, file, ...rest)
+}
+`,
+    )
+    // A run that ends after its work was asynchronous (reading the files), with a key to list.
+    const home = path.dirname(dir)
+    fs.mkdirSync(path.join(home, ".aws"), { mode: 0o700 })
+    fs.writeFileSync(
+      path.join(home, ".aws", "credentials"),
+      "[work]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+      { mode: 0o600 },
+    )
+    const ended = await new Promise<{ code: number | null; signal: string | null; stdout: string }>(
+      (resolve) => {
+        const child = execFile(
+          process.execPath,
+          [bin, "list"],
+          { env: { ...env, HOME: home, NODE_OPTIONS: `--require ${slow}` } },
+          (error, stdout) =>
+            resolve({
+              code: error ? (error.code as number | null) : 0,
+              signal: error?.signal ?? null,
+              stdout,
+            }),
+        )
+        child.stderr?.on("data", (chunk: Buffer) => {
+          if (chunk.toString().includes("writing the cache")) child.kill("SIGINT")
+        })
+      },
+    )
+    expect(ended.stdout).toMatch(/^PROFILE .*\nwork +file /)
+    expect(ended).toMatchObject({ code: 0, signal: null })
+  })
 })
 
 describe.runIf(available)("the code cache against moto", () => {
