@@ -26,6 +26,28 @@ const take = (lock: string, wait: Duration.DurationInput, seen: Array<Option.Opt
     ),
   ).pipe(Effect.provide(NodeFileSystem.layer))
 
+/** The state letter of Linux's /proc/<pid>/stat ("Z": ended, not yet reaped). */
+const stateOf = (pid: number) => {
+  const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+  return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3)
+}
+
+/** A process holding `lock` whose parent never reaps it (a shell that became `sleep`), with that parent. */
+const heldUnreaped = (lock: string) =>
+  new Promise<{ readonly parent: ChildProcess; readonly holder: number }>((resolve, reject) => {
+    const parent = spawn(
+      "sh",
+      ["-c", '"$0" "$1" hold "$2" & exec sleep 600', process.execPath, locks.program(), lock],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    )
+    parent.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("held")) {
+        resolve({ parent, holder: JSON.parse(fs.readFileSync(lock, "utf8")).pid })
+      }
+    })
+    parent.once("exit", (code) => reject(new Error(`the holder's parent exited with ${code}`)))
+  })
+
 describe("the lock", () => {
   it.live("a live holder keeps it however old, even paused; the waiter is told who holds it at once", () =>
     Effect.gen(function* () {
@@ -54,6 +76,20 @@ describe("the lock", () => {
       expect(yield* take(lock, "0 millis", seen)).toBe(true)
       expect(seen).toEqual([])
       expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+    }),
+  )
+
+  it.live("a holder killed but not yet reaped by its parent is gone: its lock is taken at once", () =>
+    Effect.gen(function* () {
+      const lock = path.join(tempHome().dir, "credentials.lock")
+      const { parent, holder } = yield* Effect.promise(() => heldUnreaped(lock))
+      yield* Effect.gen(function* () {
+        expect(Either.isLeft(yield* Effect.either(take(lock, "0 millis")))).toBe(true)
+        process.kill(holder, "SIGKILL")
+        while (stateOf(holder) !== "Z") yield* Effect.sleep("10 millis")
+        expect(yield* take(lock, "0 millis")).toBe(true)
+        expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+      }).pipe(Effect.ensuring(Effect.promise(() => killed(parent))))
     }),
   )
 
