@@ -1,5 +1,6 @@
 import * as Terminal from "@effect/platform/Terminal"
 import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -327,7 +328,14 @@ const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, o
       yield* files.writable()
       const code = yield* mfaCode(options.token, serialNumber, profile.mfa_process, options.noTerminal)
       const sts = yield* Sts
-      const session = yield* sts.getSessionToken(signer, { serialNumber, code }, duration)
+      const session = yield* sts.getSessionToken(signer, { serialNumber, code }, duration).pipe(
+        // AWS takes each code once, and may have taken this one before the answer was lost.
+        Effect.onInterrupt(() =>
+          Console.error(
+            "aws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one.",
+          ),
+        ),
+      )
       yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
       return { session, fresh: true, region }
     }),
