@@ -105,6 +105,7 @@ describe("the credentials file editor", () => {
       ["work", { A: "c" }],
       ["work", { a: "" }],
       ["work", { a: "x ; y" }],
+      ["work", { a: "x # y" }],
       ["work", { a: '"quoted"' }],
       ["work", { a: " padded" }],
     ] as const) {
