@@ -55,6 +55,22 @@ describe("the rotation journal", () => {
   )
 
   it.effect(
+    "a journal the Windows build wrote beside the same file (its path spelled C:\\Users\\…) is found by the Linux build, as under WSL",
+    () =>
+      Effect.gen(function* () {
+        const home = tempHome()
+        const windows = entry("C:\\Users\\alice\\.aws\\credentials")
+        yield* withJournal(home.credentials, (j) => j.begin(windows))
+        const found = yield* withJournal(home.credentials, (j) => j.find("work"))
+        expect(Option.map(found, (f) => f.entry.credentials)).toEqual(Option.some(windows.credentials))
+        const elsewhere = entry("C:\\Users\\alice\\.aws\\credentials-other")
+        yield* withJournal(home.credentials, (j) => j.remove(windows))
+        yield* withJournal(home.credentials, (j) => j.begin(elsewhere))
+        expect(Option.isNone(yield* withJournal(home.credentials, (j) => j.find("work")))).toBe(true)
+      }),
+  )
+
+  it.effect(
     "for a key kept in the OS secret store it records the mode and key ids, never a secret, and a file key's journal reads as before",
     () =>
       Effect.gen(function* () {

@@ -199,7 +199,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
           return yield* unreadable(file)
         }
         const entry = decoded.right
-        if (path.basename(entry.credentials) !== base) continue
+        if (recordedName(entry.credentials) !== base) continue
         if (entry.profile === profile || entry.profiles.includes(profile))
           return Option.some({ entry, path: file })
       }
@@ -230,6 +230,10 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
 
   return Journal.of({ find, begin, record, remove, lock })
 })
+
+/** The file name in a recorded path, also as the Windows build spells it (`C:\…`, `\\server\…`) in a folder WSL shares. */
+const recordedName = (recorded: string) =>
+  /^[A-Za-z]:[\\/]|^\\\\/.test(recorded) ? path.win32.basename(recorded) : path.basename(recorded)
 
 export const layer = (credentials: string) => Layer.effect(Journal, make(credentials))
 
