@@ -1,7 +1,7 @@
-import * as nodeFs from "node:fs"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { NotRegularFile, notRegularReason, readRegularFile } from "../files/regular.js"
 
 /** The path names something other than a regular file: reading it could wait for ever (a named pipe) or never end (a device). */
 export class NotRegular extends Data.TaggedError("NotRegular")<{
@@ -9,7 +9,7 @@ export class NotRegular extends Data.TaggedError("NotRegular")<{
   readonly kind: string
 }> {
   override get message() {
-    return `it is ${this.kind}, not a regular file: remove it (nothing of this tool's is in it)`
+    return notRegularReason(this.kind)
   }
 }
 
@@ -22,19 +22,6 @@ export class ReadFailed extends Data.TaggedError("ReadFailed")<{
     return this.detail
   }
 }
-
-const kindOf = (info: nodeFs.Stats) =>
-  info.isFIFO()
-    ? "a named pipe (FIFO)"
-    : info.isSocket()
-      ? "a socket"
-      : info.isCharacterDevice() || info.isBlockDevice()
-        ? "a device"
-        : info.isDirectory()
-          ? "a directory"
-          : "not a plain file"
-
-const { O_RDONLY, O_NONBLOCK, O_NOFOLLOW } = nodeFs.constants
 
 const failed = (error: unknown) => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code
@@ -51,21 +38,8 @@ const failed = (error: unknown) => {
  * hold the open) and never through a symbolic link, then read only if it is a regular file.
  */
 export const readRegular = (file: string): Effect.Effect<Option.Option<string>, NotRegular | ReadFailed> =>
-  Effect.acquireUseRelease(
-    Effect.tryPromise({
-      try: () => nodeFs.promises.open(file, O_RDONLY | (O_NONBLOCK ?? 0) | (O_NOFOLLOW ?? 0)),
-      catch: failed,
-    }),
-    (handle) =>
-      Effect.gen(function* () {
-        const info = yield* Effect.tryPromise({ try: () => handle.stat(), catch: failed })
-        if (!info.isFile()) return yield* new NotRegular({ path: file, kind: kindOf(info) })
-        return Option.some(yield* Effect.tryPromise({ try: () => handle.readFile("utf8"), catch: failed }))
-      }),
-    (handle) => Effect.tryPromise(() => handle.close()).pipe(Effect.ignore),
-  ).pipe(
-    Effect.catchIf(
-      (e) => e._tag === "ReadFailed" && e.code === "ENOENT",
-      () => Effect.succeed(Option.none()),
-    ),
-  )
+  Effect.tryPromise({
+    try: () => readRegularFile(file),
+    catch: (error) =>
+      error instanceof NotRegularFile ? new NotRegular({ path: file, kind: error.kind }) : failed(error),
+  }).pipe(Effect.map(Option.fromNullable))
