@@ -20,7 +20,7 @@ import {
   signers,
   writtenMeanwhile,
 } from "../support/alice.js"
-import { cli, cliTimed, type RunOptions } from "../support/harness.js"
+import { cli, cliTimed, newIo, type RunOptions } from "../support/harness.js"
 import { lostAnswer, SimulatedAws } from "../support/SimulatedAws.js"
 
 /** alice with one 100-day-old key, in [work] and copied into [work-copy] of a hand-kept file. */
@@ -593,6 +593,25 @@ describe("rotate", () => {
       yield* settled(s)
       expect(s.sim.keys.has(s.key.accessKeyId)).toBe(false)
     }).pipe(Effect.provide(SimulatedAws)),
+  )
+
+  it.effect(
+    "Ctrl-C while the answer to the last DeleteAccessKey is on its way, AWS having deleted the old key: it says the rotation is done, and never that it undoes",
+    () =>
+      Effect.gen(function* () {
+        const s = yield* setup
+        yield* s.sim.pauseAt("iam:DeleteAccessKey", { after: true })
+        const io = newIo()
+        const run = yield* Effect.fork(cli(s.files, ["work", "rotate", "--yes"], { io }))
+        yield* reached(s, "iam:DeleteAccessKey")
+        yield* Fiber.interrupt(run)
+        const said = [...io.stdout, ...io.stderr].join("\n")
+        expect(io.stdout.at(-1), said).toMatch(/^Rotated: \[work\], \[work-copy\] now use /)
+        expect(said).not.toMatch(/undo/i)
+        const fresh = yield* oneWorkingKey(s)
+        expect(fresh.id).not.toBe(s.key.accessKeyId)
+        expect(fs.existsSync(s.journal)).toBe(false)
+      }).pipe(Effect.provide(SimulatedAws)),
   )
 
   it.effect("a first interruption cannot interrupt the undos: a second one waits for them", () =>

@@ -301,7 +301,6 @@ export const run = <In, Out, E extends Failure, R>(
           const outcome = { ...nothing, stopped: true, stoppedBy: stoppedBy.value }
           return yield* fail(step, reasonOf(exit.cause), outcome, interrupted)
         }
-        if (interrupted) yield* Console.error("Interrupted: undoing what was done…")
         const unclear = interrupted || !Option.exists(failure, (e) => refused.has(e._tag))
         const settled =
           unclear && step.settle !== undefined
@@ -332,6 +331,8 @@ export const run = <In, Out, E extends Failure, R>(
             continue
           }
         }
+        if (interrupted && done.some((d) => d.step.undo !== undefined))
+          yield* Console.error("Interrupted: undoing what was done…")
         return yield* fail(step, reasonOf(exit.cause), yield* compensate(deadline), interrupted)
       }
       // The types line up step by step (see Plan.next).
