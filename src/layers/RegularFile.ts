@@ -35,11 +35,15 @@ const failed = (error: unknown) => {
 
 /**
  * The text of `file`, none when it is missing. It is opened without waiting (a named pipe does not
- * hold the open) and never through a symbolic link, then read only if it is a regular file.
+ * hold the open) and never through a symbolic link, then read only if it is a regular file. An
+ * interruption waits for the read: an open that never returns (a file system that hangs) leaves
+ * the process to its second Ctrl-C, which says what was left undone.
  */
 export const readRegular = (file: string): Effect.Effect<Option.Option<string>, NotRegular | ReadFailed> =>
-  Effect.tryPromise({
-    try: () => readRegularFile(file),
-    catch: (error) =>
-      error instanceof NotRegularFile ? new NotRegular({ path: file, kind: error.kind }) : failed(error),
-  }).pipe(Effect.map(Option.fromNullable))
+  Effect.uninterruptible(
+    Effect.tryPromise({
+      try: () => readRegularFile(file),
+      catch: (error) =>
+        error instanceof NotRegularFile ? new NotRegular({ path: file, kind: error.kind }) : failed(error),
+    }),
+  ).pipe(Effect.map(Option.fromNullable))
