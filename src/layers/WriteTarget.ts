@@ -3,27 +3,12 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Files from "../files/writeTarget.js"
 import { FileError } from "../schema/Errors.js"
 import type { Exposure } from "../services/CredentialsFile.js"
 import type { PlatformShape } from "../services/Platform.js"
 import type { Keep } from "./AtomicWrite.js"
 import { explainer } from "./FileFailure.js"
-
-/** As many links as the kernel follows before ELOOP. */
-const maxLinks = 40
-
-/**
- * The mode a rewritten file gets: its own, with what others may do removed, and never wider. Group
- * read is a choice someone made (a shared group); world access to a secret never is: a file made
- * with the usual umask (0644) gets 0600, as a new file does.
- */
-const keptMode = (mode: number) => ((mode & 0o007) === 0 ? mode & 0o640 : 0o600)
-
-const modeOf = (mode: number) => (mode & 0o777).toString(8)
-
-/** A WSL mount of a Windows drive without `metadata`: what that exposes, and how to protect it. */
-const unprotectedDrive = (dir: string, mode: number) =>
-  `${dir} is on a Windows drive mounted without the metadata option, so its mode stays ${modeOf(mode)} and any Windows program can read the keys in it; to protect them, add \`options = "metadata"\` under [automount] in /etc/wsl.conf, run \`wsl --shutdown\`, then \`chmod 700 ${dir}\``
 
 /** "read", "write to" or "read and write": what the group and other users may do by `mode`. */
 const othersMay = (mode: number) =>
@@ -44,80 +29,39 @@ export const make = (
   const notFound = (e: { readonly _tag: string; readonly reason?: string }) =>
     e._tag === "SystemError" && e.reason === "NotFound"
 
-  /** `file` and the symlinks it leads through, to the file a write replaces (last; followed even when dangling). */
-  const chain = (file: string, depth = 0): Effect.Effect<ReadonlyArray<string>> =>
-    depth >= maxLinks
-      ? Effect.succeed([file])
-      : fs.readLink(file).pipe(
-          Effect.flatMap((link) => chain(path.resolve(path.dirname(file), link), depth + 1)),
-          Effect.map((rest) => [file, ...rest]),
-          Effect.orElseSucceed(() => [file]),
-        )
+  const checks = Files.writeTarget(platform)
+  const problem = (error: unknown) =>
+    error instanceof Files.TargetProblem
+      ? error.problem._tag === "Refused"
+        ? new FileError({ path: error.path, action: error.action, reason: error.problem.reason })
+        : error.problem._tag === "NotAFile"
+          ? notAFile(error.path, error.action, error.problem.type)
+          : explain(error.path, error.action)(error.problem.cause)
+      : explain("", "use")(error)
+  const run = <A>(check: () => Promise<A>) => Effect.tryPromise({ try: check, catch: problem })
 
-  /**
-   * A directory that holds the file or a link to it must be one only its owner can change, where
-   * owners and modes mean something. On a WSL mount of a Windows drive without `metadata`, where
-   * every directory shows 0777 and chmod changes nothing, it is used as the AWS CLI uses it, with a
-   * warning that says how to protect it.
-   */
-  const warned = new Set<string>()
-  const checkDirectory = (dir: string) =>
-    Effect.gen(function* () {
-      if (myUid === undefined) return
-      const info = yield* fs.stat(yield* fs.realPath(dir))
-      const uid = Option.getOrElse(info.uid, () => myUid)
-      const refuse = (reason: string) => new FileError({ path: dir, action: "use", reason })
-      if (uid !== myUid && uid !== 0)
-        return yield* refuse(
-          `it belongs to another user (uid ${uid}), who could swap the file: keep your credentials in a directory of your own`,
-        )
-      if ((info.mode & 0o022) === 0) return
-      if (platform.modesIgnored(dir)) {
-        if (warned.has(dir)) return
-        warned.add(dir)
-        return yield* Console.error(`aws-iam-login: warning: ${unprotectedDrive(dir, info.mode)}`)
-      }
-      return yield* refuse(
-        `other users can write to it (mode ${modeOf(info.mode)}) and could plant or swap files there: run \`chmod 700 ${dir}\``,
-      )
-    }).pipe(Effect.mapError(explain(dir, "use")))
-
-  /** The file a write replaces, its directory made (0700) when missing and every directory on the way checked. */
+  /** The file a write replaces, its directory made (0700) when missing and every directory on the way checked (Files.writeTarget). */
   const realFile = (named: string) =>
-    Effect.gen(function* () {
-      const links = yield* chain(named)
-      const file = links[links.length - 1]!
-      yield* fs
-        .makeDirectory(path.dirname(file), { recursive: true, mode: 0o700 })
-        .pipe(Effect.mapError(explain(path.dirname(file), "create")))
-      yield* Effect.forEach(new Set(links.map((link) => path.dirname(link))), checkDirectory, {
-        discard: true,
-      })
-      return file
-    })
+    Effect.flatMap(
+      run(() => checks.realFile(named)),
+      ({ file, warnings }) =>
+        Effect.as(
+          Effect.forEach(warnings, (warning) => Console.error(`aws-iam-login: warning: ${warning}`), {
+            discard: true,
+          }),
+          file,
+        ),
+    )
 
   /** The mode (and group) the file keeps; a file that is not the user's to replace is refused. */
   const replaceable = (file: string): Effect.Effect<Keep, FileError> =>
-    Effect.gen(function* () {
-      const found = yield* fs.stat(file).pipe(
-        Effect.map(Option.some),
-        Effect.catchIf(notFound, () => Effect.succeed(Option.none())),
-      )
-      if (Option.isNone(found)) return { mode: 0o600, gid: Option.none<number>() }
-      const info = found.value
-      const refuse = (reason: string) => new FileError({ path: file, action: "write", reason })
-      if (info.type !== "File") return yield* notAFile(file, "write", info.type)
-      const uid = Option.getOrElse(info.uid, () => myUid)
-      if (myUid !== undefined && uid !== myUid)
-        return yield* refuse(
-          `it belongs to another user (uid ${uid}), so it is left as it is: ${platform.advice.notYours(file)}`,
-        )
-      if ((info.mode & 0o200) === 0)
-        return yield* refuse(
-          `it is read-only${myUid === undefined ? "" : ` (mode ${modeOf(info.mode)})`}, so it is left as it is: ${platform.advice.readOnly(file)}`,
-        )
-      return { mode: keptMode(info.mode), gid: info.gid }
-    }).pipe(Effect.mapError(explain(file, "write")))
+    Effect.map(
+      run(() => checks.replaceable(file)),
+      (kept) => ({
+        mode: kept.mode,
+        gid: Option.fromNullable(kept.gid),
+      }),
+    )
 
   /**
    * What other users may do to `named` (the file its links lead to) and, with `directory`, to the
@@ -127,7 +71,7 @@ export const make = (
   const exposure = (named: string, directory: boolean) =>
     Effect.gen(function* () {
       if (myUid === undefined) return []
-      const links = yield* chain(named)
+      const links = yield* Effect.promise(() => Files.chain(named))
       const file = links[links.length - 1]!
       const dir = path.dirname(file)
       const stat = (at: string) =>
@@ -140,10 +84,10 @@ export const make = (
       const open = (at: string, mode: number, isDirectory: boolean, fix: string): Exposure => ({
         path: at,
         directory: isDirectory,
-        mode: modeOf(mode),
+        mode: Files.modeOf(mode),
         read: (mode & 0o044) !== 0,
         write: (mode & 0o022) !== 0,
-        text: `other users can ${othersMay(mode)} ${at} (mode ${modeOf(mode)}): run \`${fix} ${at}\``,
+        text: `other users can ${othersMay(mode)} ${at} (mode ${Files.modeOf(mode)}): run \`${fix} ${at}\``,
       })
       const folder = yield* stat(dir)
       if (Option.isSome(folder) && platform.modesIgnored(dir))
@@ -151,10 +95,10 @@ export const make = (
           {
             path: dir,
             directory: true,
-            mode: modeOf(folder.value.mode),
+            mode: Files.modeOf(folder.value.mode),
             read: true,
             write: true,
-            text: unprotectedDrive(dir, folder.value.mode),
+            text: Files.unprotectedDrive(dir, folder.value.mode),
           },
         ]
       if (directory && Option.isSome(folder) && othersMay(folder.value.mode) !== "")
