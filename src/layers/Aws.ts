@@ -60,6 +60,7 @@ interface SdkError {
   readonly name?: string
   readonly code?: string
   readonly message?: string
+  readonly $metadata?: { readonly httpStatusCode?: number }
 }
 
 /** Maps what the AWS SDK throws to the tagged errors the commands handle. */
@@ -89,7 +90,13 @@ const toAwsError =
       return new NoSuchEntity({ ...call, detail })
     if (throttled.has(name)) return new Throttled(call)
     if (network.has(error.code ?? "") || network.has(name)) return new Unreachable({ ...call, detail })
-    return new AwsFailure({ ...call, code: name || "an unknown error", detail })
+    const status = error.$metadata?.httpStatusCode
+    return new AwsFailure({
+      ...call,
+      code: name || "an unknown error",
+      detail,
+      ...(status === undefined ? {} : { status }),
+    })
   }
 
 /** The SDK read an AWS error document from the answer: its error carries the document's Code. */

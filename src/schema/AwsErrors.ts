@@ -84,10 +84,12 @@ export class BadTimeout extends Data.TaggedError("BadTimeout")<{ readonly value:
 }
 
 export class AwsFailure extends Data.TaggedError("AwsFailure")<
-  Call & { readonly code: string; readonly detail: string }
+  Call & { readonly code: string; readonly detail: string; readonly status?: number }
 > {
   override get message() {
-    return `AWS ${this.operation} failed with ${this.code}: ${this.detail}`
+    return this.status === undefined
+      ? `AWS ${this.operation} failed with ${this.code}: ${this.detail}`
+      : `AWS answered ${this.operation} with ${this.status} ${this.code} (${this.detail.replace(/\.$/, "")})`
   }
 }
 

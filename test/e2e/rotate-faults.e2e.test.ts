@@ -3,6 +3,7 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { CreateAccessKeyCommand, DeleteAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam"
 import { describe, expect, it } from "vitest"
+import { maskKeyId } from "../../src/schema/Credentials.js"
 import { canHold, holdOpens, waitingOnThreads } from "./held.js"
 import {
   available,
@@ -550,6 +551,32 @@ fs.readFileSync = function (file, ...rest) {
           expect(out.stderr, shown(out)).toContain(other)
           expect(c.home.read()).toBe(file)
           expect(await listKeys(c.user.userName)).toEqual(keys)
+        }),
+      caseTimeout,
+    )
+  }
+
+  for (const [action, seen] of [
+    ["UpdateAccessKey", (old: string) => `AWS then listed the old key ${old} as Inactive`],
+    ["DeleteAccessKey", (old: string) => `AWS then no longer listed the old key ${old}`],
+  ] as const) {
+    it.concurrent(
+      `${action} applied by AWS and answered with 500: its line says that AWS answered 500 and what the keys listed then show, and the rotation ends with the new key alone`,
+      () =>
+        limit(async () => {
+          const c = await prepare()
+          c.proxy.inject(action, "fail")
+          const out = await aws_iam_login(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"], {
+            env: short,
+          })
+          expect(out.code, shown(out)).toBe(0)
+          expect(out.stdout, shown(out)).toContain(
+            `: AWS answered iam:${action} with 500 InternalFailure (The proxy failed this request on purpose). ${seen(maskKeyId(c.user.accessKeyId))}, so it took effect.\n`,
+          )
+          expect(out.stdout, shown(out)).not.toContain("lost")
+          const o = await outcome(c)
+          expect(o.inFile.id).not.toBe(c.user.accessKeyId)
+          expect({ keys: o.keys, arn: o.arn }, shown(out)).toEqual(expected(c, o))
         }),
       caseTimeout,
     )

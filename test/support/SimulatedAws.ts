@@ -71,7 +71,12 @@ type Fault = (call: { readonly operation: string; readonly signer: string }) => 
 
 /** What a 500 looks like once the SDK has given up: AWS may well have done the call. */
 export const lostAnswer: Fault = (call) =>
-  new AwsFailure({ ...call, code: "InternalFailure", detail: "the answer was lost" })
+  new AwsFailure({
+    ...call,
+    code: "InternalFailure",
+    detail: "We encountered an internal error. Please try again.",
+    status: 500,
+  })
 
 export const account = "123456789012"
 /** The only code the simulated MFA devices accept. */

@@ -33,7 +33,7 @@ import { type Entry, Journal } from "../../services/Journal.js"
 import { KeyStore } from "../../services/KeyStore.js"
 import { type Signer, Sts } from "../../services/Sts.js"
 import { describeKey, removeCommand } from "./keys.js"
-import { FileChanged, type Step, Unproven } from "./transaction.js"
+import { FileChanged, type Settled, type Step, Unproven } from "./transaction.js"
 
 /** The journal is not removed: it names a key the account still shows. */
 export class JournalKept extends Data.TaggedError("JournalKept")<{ readonly reason: string }> {
@@ -409,13 +409,17 @@ export const createStep = (rotation: Rotation): RotationStep<Journaled, Created>
       Effect.gen(function* () {
         const keys = yield* listKeys(signer, s.rotation.userName)
         const unknown = keys.filter((k) => !s.rotation.before.includes(k.accessKeyId))
-        if (unknown.length === 0) return Option.none()
+        if (unknown.length === 0)
+          return { done: Option.none(), seen: "AWS then listed no key that was not there before" }
         // The answer did arrive, and the journal recorded it, when the interruption came as the step ended.
         const found = yield* (yield* Journal).find(s.rotation.profile)
         if (Option.isSome(found) && unknown.length === 1 && madeBy(found.value.entry, unknown[0]!)) {
           const { newKey } = yield* journalKeys(found.value.entry)
           if (Option.isSome(newKey))
-            return Option.some({ ...s, entry: found.value.entry, newKey: newKey.value })
+            return {
+              done: Option.some({ ...s, entry: found.value.entry, newKey: newKey.value }),
+              seen: `AWS then listed ${maskKeyId(newKey.value.accessKeyId)}, the new key the journal recorded`,
+            }
         }
         return yield* new Unproven({ reason: yield* unknownKeys(s.rotation, signer, unknown) })
       }),
@@ -461,10 +465,7 @@ export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created>
     ? `Point ${profileList(rotation.profiles)} to the new key's item in the OS secret store`
     : `Write the new key into ${profileList(rotation.profiles)}`,
   run: (s) => Effect.as(writeKey(s.rotation, s.newKey, s.rotation.oldKey), s),
-  settle: (s) =>
-    Effect.map(readKeyFile(s.rotation), (file) =>
-      holds(file, s.rotation.profiles, s.newKey, s.rotation.stored) ? Option.some(s) : Option.none(),
-    ),
+  settle: (s) => writeSettled(s, s.newKey, keyNames(s)),
   undo: {
     name: rotation.stored
       ? `point ${profileList(rotation.profiles)} back to the old key`
@@ -472,6 +473,17 @@ export const writeNewStep = (rotation: Rotation): RotationStep<Created, Created>
     run: (s) => Effect.as(writeBack(s, s.rotation.oldKey, s.newKey), Option.none()),
   },
 })
+
+/** Whether the rotation's profiles hold `key` once the file is read again, and what they hold. */
+const writeSettled = <S extends Stage>(
+  s: S,
+  key: AwsCredentials,
+  names: ReadonlyArray<readonly [AwsCredentials, string]>,
+): Effect.Effect<Settled<S>, FileError, CredentialsFile> =>
+  Effect.map(readKeyFile(s.rotation), (file) => ({
+    done: holds(file, s.rotation.profiles, key, s.rotation.stored) ? Option.some(s) : Option.none(),
+    seen: `${file.path}, read again: ${whatFileHolds(file, s.rotation.profiles, names, s.rotation.stored)}`,
+  }))
 
 /** Writes `key` into the rotation's profiles, if they still hold `expected` (else stops). */
 const writeBack = (s: Stage, key: AwsCredentials, expected: AwsCredentials) =>
@@ -503,10 +515,19 @@ const setStatus = (s: Created, status: KeyStatus) =>
     ),
   )
 
+/** The old key as AWS lists it now, and that in words. */
 const oldKeyListed = (s: Created) =>
-  Effect.map(listKeys(iamSigner(s.rotation, s.newKey), s.rotation.userName), (keys) =>
-    Option.fromNullable(keys.find((k) => k.accessKeyId === s.rotation.oldKey.accessKeyId)),
-  )
+  Effect.map(listKeys(iamSigner(s.rotation, s.newKey), s.rotation.userName), (keys) => {
+    const key = Option.fromNullable(keys.find((k) => k.accessKeyId === s.rotation.oldKey.accessKeyId))
+    const old = `the old key ${maskKeyId(s.rotation.oldKey.accessKeyId)}`
+    return {
+      key,
+      seen: Option.match(key, {
+        onNone: () => `AWS then no longer listed ${old}`,
+        onSome: (k) => `AWS then listed ${old} as ${k.status}`,
+      }),
+    }
+  })
 
 export const deactivateStep = (rotation: Rotation): RotationStep<Created, Created> => {
   const old = `the old key ${maskKeyId(rotation.oldKey.accessKeyId)}`
@@ -519,9 +540,10 @@ export const deactivateStep = (rotation: Rotation): RotationStep<Created, Create
         Effect.as(setStatus(s, "Inactive"), s),
       ),
     settle: (s) =>
-      Effect.map(oldKeyListed(s), (k) =>
-        Option.exists(k, (key) => key.status === "Inactive") ? Option.some(s) : Option.none(),
-      ),
+      Effect.map(oldKeyListed(s), ({ key, seen }) => ({
+        seen,
+        done: Option.exists(key, (k) => k.status === "Inactive") ? Option.some(s) : Option.none(),
+      })),
     undo: { name: `reactivate ${old}`, run: (s) => Effect.as(setStatus(s, "Active"), Option.none()) },
   }
 }
@@ -539,7 +561,11 @@ export const deleteStep = (rotation: Rotation): RotationStep<Created, Created> =
       )
       return s
     }),
-  settle: (s) => Effect.map(oldKeyListed(s), (k) => (Option.isNone(k) ? Option.some(s) : Option.none())),
+  settle: (s) =>
+    Effect.map(oldKeyListed(s), ({ key, seen }) => ({
+      seen,
+      done: Option.isNone(key) ? Option.some(s) : Option.none(),
+    })),
   commits: true,
 })
 
@@ -613,10 +639,7 @@ export const writeKeyStep = <S extends Journaled>(
 ): RotationStep<S, S> => ({
   name: `Write ${name} into ${profileList(rotation.profiles)}`,
   run: (s) => Effect.as(writeBack(s, key, expected), s),
-  settle: (s) =>
-    Effect.map(readKeyFile(s.rotation), (file) =>
-      holds(file, s.rotation.profiles, key, s.rotation.stored) ? Option.some(s) : Option.none(),
-    ),
+  settle: (s) => writeSettled(s, key, [...keyNames(s), [key, name]]),
 })
 
 export const checkStep = <S extends Journaled>(key: AwsCredentials, name: string): RotationStep<S, S> => ({

@@ -40,6 +40,14 @@ const stopping = (cause: Cause.Cause<Failure>) =>
     (tag) => stops.has(tag),
   )
 
+/** What reading the account (or the file) after an unclear call found. */
+export interface Settled<Out> {
+  /** Some when the call took effect after all. */
+  readonly done: Option.Option<Out>
+  /** What the read showed, e.g. "AWS then listed the old key AKIA…0001 as Inactive". */
+  readonly seen: string
+}
+
 /**
  * One step of a transaction: what it does with the state so far and the state it hands on, and
  * how to take it back.
@@ -51,10 +59,10 @@ export interface Step<In, Out, E extends Failure, R> {
   readonly run: (state: In) => Effect.Effect<Out, E, R>
   /**
    * After a failure that does not prove the call was refused, or an interruption: reads the
-   * account. Some when the call took effect after all (the step then counts as done), none once
+   * account. Done when the call took effect after all (the step then counts as done), not once
    * nothing of it is left.
    */
-  readonly settle?: (state: In) => Effect.Effect<Option.Option<Out>, E, R>
+  readonly settle?: (state: In) => Effect.Effect<Settled<Out>, E, R>
   /** Takes the step back; what it returns names anything it had to leave. */
   readonly undo?: {
     readonly name: string
@@ -105,10 +113,11 @@ export class StepFailed extends Data.TaggedError("StepFailed")<{
     const undone = this.undone.length > 0 ? ` Undone: ${this.undone.join("; ")}.` : ""
     const notUndone = this.notUndone.length > 0 ? ` Could NOT undo: ${this.notUndone.join("; ")}.` : ""
     const left = this.left.length > 0 ? ` Left: ${this.left.join("; ")}.` : ""
-    const reason = /[.!?]$/.test(this.reason) ? this.reason : `${this.reason}.`
-    return `${this.step} failed: ${reason}${undone}${notUndone}${left} ${this.state}`
+    return `${this.step} failed: ${sentence(this.reason)}${undone}${notUndone}${left} ${this.state}`
   }
 }
+
+const sentence = (text: string) => (/[.!?]$/.test(text) ? text : `${text}.`)
 
 const reasonOf = (cause: Cause.Cause<Failure>) =>
   Option.match(Cause.failureOption(cause), {
@@ -307,7 +316,7 @@ export const run = <In, Out, E extends Failure, R>(
             ? yield* Effect.exit(
                 bounded(step.settle(value), deadline, `reading the account after ${step.name}`),
               )
-            : Exit.succeed(Option.none())
+            : Exit.succeed(undefined)
         if (Exit.isSuccess(settled)) running = undefined
         const settleStopped = Exit.isFailure(settled) ? stopping(settled.cause) : Option.none()
         if (Exit.isFailure(settled) && Option.isSome(settleStopped)) {
@@ -321,19 +330,24 @@ export const run = <In, Out, E extends Failure, R>(
           const reason = `${reasonOf(exit.cause).replace(/\.$/, "")}; whether it took effect is unknown (${reasonOf(settled.cause)})`
           return yield* fail(step, reason, { ...nothing, notUndone }, interrupted)
         }
-        if (Option.isSome(settled.value)) {
-          value = settled.value.value
+        // What is known of the call (how it ended), then what the read after it showed.
+        const reason =
+          settled.value === undefined
+            ? reasonOf(exit.cause)
+            : `${sentence(reasonOf(exit.cause))} ${settled.value.seen}`
+        if (settled.value !== undefined && Option.isSome(settled.value.done)) {
+          value = settled.value.done.value
           done.push({ step, value })
           // Done after all: carry on, unless interrupted before the commit.
           if (step.commits === true || !interrupted) {
             committed ||= step.commits === true
-            yield* Console.log(`  ✓ ${step.name} (its answer was lost, but the account shows it was done)`)
+            yield* Console.log(`  ✓ ${step.name}: ${reason}, so it took effect.`)
             continue
           }
         }
         if (interrupted && done.some((d) => d.step.undo !== undefined))
           yield* Console.error("Interrupted: undoing what was done…")
-        return yield* fail(step, reasonOf(exit.cause), yield* compensate(deadline), interrupted)
+        return yield* fail(step, reason, yield* compensate(deadline), interrupted)
       }
       // The types line up step by step (see Plan.next).
       const out = value as Out
