@@ -25,9 +25,22 @@ import { type AccessKeyId, maskKeyId } from "../schema/Credentials.js"
 import type { FileError } from "../schema/Errors.js"
 import { type CallSettings, callSettings, type Service, type SettingRefusal } from "../schema/Settings.js"
 import { CredentialsFile } from "../services/CredentialsFile.js"
-import { Iam, type KeyStatus } from "../services/Iam.js"
+import { Iam } from "../services/Iam.js"
 import { type Signer, Sts } from "../services/Sts.js"
 import * as Debug from "./Debug.js"
+import {
+  type Attempts,
+  answeredByOther,
+  callSeconds,
+  clientConfig,
+  connectLimit,
+  listAccessKeys,
+  quietSeconds,
+  required,
+} from "./sdk/client.js"
+
+export { clientConfig }
+
 import type * as IamSdk from "./sdk/iam.js"
 import type { Observed } from "./sdk/observe.js"
 import type * as StsSdk from "./sdk/sts.js"
@@ -110,18 +123,15 @@ const kindOfAnswer = (contentType: string) => {
   return type.includes("html") ? "an HTML page" : `a ${type} answer`
 }
 
-/**
- * Something other than AWS answered when the answer is not XML (STS and IAM always answer in XML),
- * whatever the SDK made of it ("NotFound: Unknown", a parse error, or an empty result).
- */
-const answeredByOther = (
+/** What came back when something other than AWS answered (see `answeredByOther`). */
+const notAws = (
   operation: string,
   signer: Signer,
   seen: Observed,
   endpoint: string,
   settings: CallSettings,
 ): NotAws | undefined =>
-  seen.status === undefined || seen.contentType === undefined || /xml|json/i.test(seen.contentType)
+  !answeredByOther(seen)
     ? undefined
     : new NotAws({
         operation,
@@ -140,13 +150,12 @@ const deadline = Effect.gen(function* () {
   const raw = yield* Config.option(Config.string("AWS_IAM_LOGIN_TIMEOUT")).pipe(
     Effect.orElseSucceed(() => Option.none<string>()),
   )
-  if (Option.isNone(raw) || raw.value.trim() === "") return 30
-  const seconds = Number(raw.value)
-  return Number.isFinite(seconds) && seconds > 0 ? seconds : yield* new BadTimeout({ value: raw.value })
+  const seconds = callSeconds(Option.getOrUndefined(raw))
+  return seconds ?? (yield* new BadTimeout({ value: Option.getOrElse(raw, () => "") }))
 })
 
 /** How long a call goes without an answer before a person at a terminal is told what it waits for. */
-const quietLimit = Duration.seconds(2)
+const quietLimit = Duration.seconds(quietSeconds)
 
 /** On a terminal (stderr is one), says once what is awaited when `effect` takes longer than a moment. */
 const sayWhenSlow =
@@ -163,16 +172,6 @@ const sayWhenSlow =
           )
         : effect,
     )
-
-/** Connecting may take this long, within the call's deadline. */
-const connectLimit = 5
-
-/**
- * Whether the SDK may repeat a call it saw fail: reads may be repeated; a mutation whose answer was
- * lost may have been applied (a second CreateAccessKey would make a second key), and a repeated
- * GetSessionToken spends the MFA code again.
- */
-type Attempts = "retry" | "once"
 
 /** A profile's settings, read once per process: the files' settings do not change under the tool's edits. */
 const settingsReader = Effect.gen(function* () {
@@ -196,51 +195,6 @@ const configured =
         )
       : Effect.void
 const noFile = { path: "", sections: new Map() }
-
-/** botocore's attempts when none is configured: legacy retries make 5, the others 3. */
-const defaultAttempts = (settings: CallSettings) => (settings.retryMode === "legacy" ? 5 : 3)
-
-/**
- * A client for `signer`, configured with everything the AWS CLI would use for the profile (see
- * Settings.ts): the SDK reads neither file (scripts/build.mjs), and looks for no endpoint itself. A
- * call sent once gets one attempt whatever the profile says.
- */
-export const clientConfig = (
-  settings: CallSettings,
-  service: Service,
-  signer: Signer,
-  seconds: number,
-  attempts: Attempts,
-  seen: Observed,
-) => {
-  const endpoint = settings.endpoint
-  return {
-    seen,
-    region: signer.region,
-    ...(endpoint === undefined ? {} : { endpoint }),
-    ignoreConfiguredEndpointUrls: true,
-    // As botocore: a configured endpoint turns the FIPS and dual-stack variants off.
-    useFipsEndpoint: endpoint === undefined && settings.useFipsEndpoint,
-    useDualstackEndpoint: endpoint === undefined && settings.useDualstackEndpoint,
-    ...(service === "sts" ? { useGlobalEndpoint: settings.stsGlobalEndpoint } : {}),
-    // "auto" would ask the instance metadata service which region the machine is in.
-    defaultsMode: "legacy" as const,
-    retryMode: settings.retryMode === "adaptive" ? "adaptive" : "standard",
-    maxAttempts: attempts === "once" ? 1 : (settings.maxAttempts ?? defaultAttempts(settings)),
-    credentials: {
-      accessKeyId: signer.credentials.accessKeyId,
-      secretAccessKey: Redacted.value(signer.credentials.secretAccessKey),
-      ...(signer.credentials.sessionToken
-        ? { sessionToken: Redacted.value(signer.credentials.sessionToken) }
-        : {}),
-    },
-    requestHandler: {
-      connectionTimeout: Math.min(connectLimit, seconds) * 1000,
-      requestTimeout: seconds * 1000,
-      throwOnRequestTimeout: true,
-    },
-  }
-}
 
 /** What a call's SDK client is built and sent with. */
 interface Wire {
@@ -277,7 +231,7 @@ const call = <M, A>(
           onLeft: (refusal) => Effect.fail(refused(refusal.where, refusal.reason)),
           onRight: (settings) =>
             Effect.suspend(() => {
-              const other = () => answeredByOther(operation, signer, seen, endpoint(), settings)
+              const other = () => notAws(operation, signer, seen, endpoint(), settings)
               const failure = toAwsError(operation, signer, endpoint, Math.min(connectLimit, seconds))
               return Effect.tryPromise({
                 try: (signal) =>
@@ -321,11 +275,6 @@ const loadIam = () => import("./sdk/iam.js")
 const answeredAt = (date: string | undefined): { answeredAt?: Date } => {
   const time = date === undefined ? Number.NaN : Date.parse(date)
   return Number.isNaN(time) ? {} : { answeredAt: new Date(time) }
-}
-
-const required = <A>(value: A | undefined, what: string): A => {
-  if (value === undefined) throw new Error(`AWS returned no ${what}`)
-  return value
 }
 
 export const StsLive = Layer.effect(
@@ -401,14 +350,9 @@ export const IamLive = Layer.effect(
           }))
         }),
       listAccessKeys: (signer, userName) =>
-        iam("ListAccessKeys", signer, "retry", async (sdk, client, wire) => {
-          const out = await client.send(new sdk.ListAccessKeysCommand({ UserName: userName }), wire.options)
-          return (out.AccessKeyMetadata ?? []).map((k) => ({
-            accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyId,
-            status: (k.Status === "Active" ? "Active" : "Inactive") as KeyStatus,
-            created: k.CreateDate ?? new Date(0),
-          }))
-        }),
+        iam("ListAccessKeys", signer, "retry", (sdk, client, wire) =>
+          listAccessKeys(sdk, client, userName, wire.options),
+        ),
       createAccessKey: (signer, userName) =>
         iam("CreateAccessKey", signer, "once", async (sdk, client, wire) => {
           const out = await client.send(new sdk.CreateAccessKeyCommand({ UserName: userName }), wire.options)

@@ -7,6 +7,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { FileError } from "../schema/Errors.js"
+import { journalFiles } from "../schema/JournalFiles.js"
 import { FilePaths } from "../services/FilePaths.js"
 import { Entry, Journal } from "../services/Journal.js"
 import { Platform } from "../services/Platform.js"
@@ -14,9 +15,6 @@ import * as AtomicWrite from "./AtomicWrite.js"
 import { explainer } from "./FileFailure.js"
 import * as Lock from "./Lock.js"
 import { readRegular } from "./RegularFile.js"
-
-/** A name part with no "." in it (nor "/" or anything a file system treats specially). */
-const nameEscape = (part: string) => encodeURIComponent(part).replaceAll(".", "%2E").replaceAll("*", "%2A")
 
 const toJson = Schema.encode(Schema.parseJson(Entry, { space: 2 }))
 const fromJson = Schema.decodeUnknown(Schema.parseJson(Entry))
@@ -28,11 +26,7 @@ const fromJson = Schema.decodeUnknown(Schema.parseJson(Entry))
 export const make = Effect.fn("Journal.make")(function* (credentials: string) {
   const fs = yield* FileSystem.FileSystem
   const platform = yield* Platform
-  const dir = path.join(path.dirname(credentials), ".aws-iam-login")
-  const base = path.basename(credentials)
-  // The first "." of a journal's name ends the file's part: `credentials.work` is not `credentials` and a profile.
-  const prefix = `${nameEscape(base)}.`
-  const fileOf = (profile: string) => path.join(dir, `${prefix}${nameEscape(profile)}.json`)
+  const { dir, base, prefix, fileOf, mayBeJournal } = journalFiles(credentials)
   /** The profile a journal's name gives, or none for a name of an earlier version. */
   const profileOf = (name: string) => {
     const part = name.slice(prefix.length, -".json".length)
@@ -170,10 +164,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
       yield* directory
       if (locked) yield* sweep(yield* fs.readDirectory(dir).pipe(Effect.mapError(fail(dir, "read"))))
       const names = yield* fs.readDirectory(dir).pipe(Effect.mapError(fail(dir, "read")))
-      // Earlier versions named a journal `<file>.<profile>.json` unescaped: those of another file are told by what they record.
-      const legacy = `${base}.`
-      const ours = (n: string) => (n.startsWith(prefix) || n.startsWith(legacy)) && n.endsWith(".json")
-      for (const name of names.filter(ours).sort()) {
+      for (const name of names.filter(mayBeJournal).sort()) {
         const file = path.join(dir, name)
         const text = yield* readJournal(file)
         if (text.length === 0) {

@@ -25,6 +25,7 @@ export {
   showTime,
   timeLeft,
 } from "./SessionRules.js"
+export { fallbackRegion } from "./Settings.js"
 
 export const ProfileName = Schema.String.pipe(
   Schema.filter((s) => (s.startsWith("-") ? `"${s}" cannot be a profile name: it starts with -` : undefined)),
@@ -48,9 +49,6 @@ export type AccessKeyId = typeof AccessKeyId.Type
 export const Secret = Schema.Redacted(
   Schema.String.pipe(Schema.pattern(secretPattern, { message: () => "empty, or holds spaces" })),
 )
-
-/** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
-export const fallbackRegion = "us-east-1"
 
 export const MfaSerial = Schema.String.pipe(Schema.pattern(mfaSerialPattern, { message: () => notMfaSerial }))
 

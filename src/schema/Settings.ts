@@ -14,6 +14,9 @@ export interface SettingsFile {
   readonly sections: Sections
 }
 
+/** STS answers in every region; us-east-1 is where the AWS CLI sends it when none is set. */
+export const fallbackRegion = "us-east-1"
+
 export type Environment = Readonly<Record<string, string | undefined>>
 
 /** The services the tool calls, by botocore's snake-case service id. */
