@@ -71,7 +71,8 @@ try {
     /** The same case for the original tool: its arguments and what it reads on stdin. */
     original?: { args: ReadonlyArray<string>; input: string; measuredInIssue: number }
   }> = [
-    // Issue 22's targets. The first four are answered by the launcher's fast path (src/fast.ts).
+    // Issue 22's targets. The first four are answered by the launcher's fast path (src/fast.ts), status too
+    // when its profile is plain (src/fastStatus.ts).
     {
       name: "--help",
       args: ["--help"],

@@ -5,6 +5,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fastAnswer, type Texts } from "./fast.js"
+import type * as IamSdk from "./layers/sdk/iam.js"
 
 const texts = (): Texts | undefined => {
   try {
@@ -36,6 +37,30 @@ const write = (text: string) => {
   }
 }
 
+/** Set while the fast path's `status` waits for IAM: a signal then ends it as it ends the full program's. */
+let calling = false
+
+// Until the program's own handlers are in place (src/bin.ts), a signal ends the run here, where
+// nothing has been changed yet; once they are, this one leaves the signal to them.
+const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM") => {
+  if (process.listenerCount(signal) > 1) return
+  // Loaded here, not at the top: node:tty brings Node's streams and sockets, which the fast path
+  // does without.
+  const { isatty } = require("node:tty") as typeof import("node:tty")
+  const { constants } = require("node:os") as typeof import("node:os")
+  const echoed = signal === "SIGINT" && isatty(2) ? "\n" : ""
+  const name = signal === "SIGINT" ? "Ctrl-C" : signal
+  if (!calling)
+    fs.writeSync(2, `${echoed}aws-iam-login: interrupted by ${name} before anything was changed.\n`)
+  else if (signal === "SIGINT") fs.writeSync(2, `${echoed}aws-iam-login: interrupted by Ctrl-C.\n`)
+  process.exit(128 + constants.signals[signal])
+}
+
+const full = () => {
+  calling = false
+  void import("./codeCache.js").then((program) => program.start())
+}
+
 const fast = process.env.AWS_IAM_LOGIN_NO_FAST
   ? undefined
   : fastAnswer({
@@ -44,25 +69,14 @@ const fast = process.env.AWS_IAM_LOGIN_NO_FAST
       stdoutMayBeTerminal,
       texts,
       now: Date.now(),
+      loadIam: () => import("./codeCache.js").then((cache) => cache.loadSdk("sdk/iam.cjs") as typeof IamSdk),
     })
-if (fast !== undefined) write(fast)
+if (typeof fast === "string") write(fast)
 else {
-  // Until the program's own handlers are in place (src/bin.ts), a signal ends the run here, where
-  // nothing has been changed yet; once they are, this one leaves the signal to them.
-  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (process.listenerCount(signal) > 1) return
-      // Loaded here, not at the top: node:tty brings Node's streams and sockets, which the fast path
-      // does without.
-      const { isatty } = require("node:tty") as typeof import("node:tty")
-      const { constants } = require("node:os") as typeof import("node:os")
-      const echoed = signal === "SIGINT" && isatty(2) ? "\n" : ""
-      fs.writeSync(
-        2,
-        `${echoed}aws-iam-login: interrupted by ${signal === "SIGINT" ? "Ctrl-C" : signal} before anything was changed.\n`,
-      )
-      process.exit(128 + constants.signals[signal])
-    })
+  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.on(signal, onSignal)
+  if (fast === undefined) full()
+  else {
+    calling = true
+    void fast.then((answer) => (answer === undefined ? full() : write(answer)))
   }
-  void import("./codeCache.js").then((program) => program.start())
 }

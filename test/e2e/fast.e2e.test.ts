@@ -1,15 +1,16 @@
-import { execFile } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import fc from "fast-check"
-import { describe, expect, it } from "vitest"
-import { bin } from "./moto.js"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { bin, type Moto, type SeededUser, seedUser, startMoto } from "./moto.js"
 
 // The launcher's fast path (src/fast.ts) against the full program (AWS_IAM_LOGIN_NO_FAST=1), through
 // the built CLI, on generated files, environments and command lines: the same stdout bytes, stderr
 // and exit code. A copy of the launcher without the full program shows which runs the fast path
 // served on its own: those must be among the generated cases, or the comparison proves little.
+// `status` calls IAM: moto, and the copy has the IAM bundle too.
 
 interface Outcome {
   readonly code: number
@@ -30,62 +31,104 @@ const exec = (file: string, env: Record<string, string>) =>
     child.stdin?.end()
   })
 
-/** bin.js and texts.json alone: whatever needs main.cjs fails there. */
+/** bin.js, texts.json and the IAM bundle alone: whatever needs main.cjs fails there. */
 const fastOnly = (() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-"))
-  for (const file of ["bin.js", "texts.json", "package.json"])
+  fs.mkdirSync(path.join(dir, "sdk"))
+  for (const file of ["bin.js", "texts.json", "package.json", "sdk/iam.cjs"])
     fs.copyFileSync(path.join(path.dirname(bin), file), path.join(dir, file))
   return path.join(dir, "bin.js")
 })()
 
+/** Stand for the seeded IAM user's name and key id, known once moto runs. */
+const seededName = "SEEDED-USER"
+const seededKey = "SEEDEDKEY"
+
 const minute = 60_000
-/** Mostly the first (what a login writes), sometimes one of the others. */
-const mostly = <T>(usual: T, ...others: Array<T>) =>
-  fc.oneof({ weight: 3, arbitrary: fc.constant(usual) }, { weight: 1, arbitrary: fc.constantFrom(...others) })
-const rarely = <T>(...values: Array<T>) => mostly<T | undefined>(undefined, ...values)
-const key = mostly<string | undefined>(
-  "AKIAEXAMPLEKEY000001",
-  "ASIASESSIONKEY000002",
-  "akiaLowerCase0000003",
-  "AKIA SHORT",
-  undefined,
-)
-const secret = mostly<string | undefined>(
-  "secretValue/With+Chars",
-  "two words",
-  '"quoted"',
-  "x ; comment",
-  "",
-  undefined,
-)
-
-/** A credentials or config file, as lines; `at` is the session's expiration relative to now (minutes and a half). */
-const profileArb = fc.record({
-  name: mostly("work", "dev team", "a.b-c_d", "status", "__proto__", "-x", "lgin"),
-  keyId: key,
-  secret: secret,
-  token: rarely("tok", "", '"tok"'),
-  region: rarely("eu-west-1", "eu west", ""),
-  session: fc.option(
-    fc.record({
-      keyId: key,
-      secret: secret,
-      token: mostly<string | undefined>("FwoGZXIvYXdzEBc/token+more==", "has space", "", undefined),
-      at: mostly(719, -90, 2, 4, 5, 6, 60, 2161),
-      form: mostly("iso", "python", "bad"),
-    }),
-    { nil: undefined, freq: 5 },
-  ),
-  extra: mostly(
+/**
+ * The generated cases: each value is the usual one (what a login writes, a plain profile) `usual`
+ * times in `usual + 1`, else one of the others.
+ */
+const arbitraries = (usual: number, args: fc.Arbitrary<ReadonlyArray<string>>) => {
+  const mostly = <T>(first: T, ...others: Array<T>) =>
+    fc.oneof(
+      { weight: usual, arbitrary: fc.constant(first) },
+      { weight: 1, arbitrary: fc.constantFrom(...others) },
+    )
+  const rarely = <T>(...values: Array<T>) => mostly<T | undefined>(undefined, ...values)
+  const key = mostly<string | undefined>(
+    "AKIAEXAMPLEKEY000001",
+    seededKey,
+    "ASIASESSIONKEY000002",
+    "akiaLowerCase0000003",
+    "AKIA SHORT",
+    undefined,
+  )
+  const secret = mostly<string | undefined>(
+    "secretValue/With+Chars",
+    "two words",
+    '"quoted"',
+    "x ; comment",
     "",
-    "[DEFAULT]\nexpiration = 2099-01-01T00:00:00Z\n",
-    "[other]\nx = 1\n",
-    "[work]\nx = 1\n",
-    "\ufeff",
-  ),
-})
+    undefined,
+  )
+  const profile = fc.record({
+    name: mostly("work", "dev team", "a.b-c_d", "status", "__proto__", "-x", "lgin", "work-sts"),
+    keyId: key,
+    secret: secret,
+    token: rarely("tok", "", '"tok"'),
+    region: rarely("eu-west-1", "eu west", ""),
+    username: mostly<string | undefined>(seededName, "nobody", undefined),
+    mfaSerial: rarely("arn:aws:iam::123456789012:mfa/phone", "not a serial", ""),
+    session: fc.option(
+      fc.record({
+        keyId: key,
+        secret: secret,
+        token: mostly<string | undefined>("FwoGZXIvYXdzEBc/token+more==", "has space", "", undefined),
+        at: mostly(719, -90, 2, 4, 5, 6, 60, 2161),
+        form: mostly("iso", "python", "bad"),
+      }),
+      { nil: undefined, freq: 5 },
+    ),
+    extra: mostly(
+      "",
+      "[DEFAULT]\nexpiration = 2099-01-01T00:00:00Z\n",
+      "[other]\nx = 1\n",
+      "[work]\nx = 1\n",
+      "\ufeff",
+    ),
+  })
+  return fc.record({
+    profile,
+    args,
+    config: mostly<string | undefined>(
+      undefined,
+      "",
+      "[profile work]\nregion = eu-north-1\n",
+      "[default]\nregion = us-west-2\n",
+      "[profile work]\nregion = not a region\n",
+      "[profile work]\nmax_attempts = 2\nretry_mode = standard\n",
+      "[a]\n[a]\n",
+    ),
+    env: fc.record({
+      AWS_REGION: rarely("eu-central-1", "bad region", ""),
+      AWS_PROFILE: rarely("work", "other"),
+      TZ: fc.constantFrom("UTC", "Europe/Berlin", "Pacific/Auckland"),
+      AWS_IAM_LOGIN_DEBUG: rarely("1", ""),
+      NO_COLOR: rarely("1"),
+      AWS_IAM_LOGIN_TIMEOUT: rarely("5", "soon"),
+      AWS_MAX_ATTEMPTS: rarely("1", "none"),
+    }),
+    files: mostly("default", "explicit", "tilde"),
+    /** Where IAM is: moto, named for every service or for IAM alone, or a port nothing listens on. */
+    endpoint: mostly("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "refused"),
+    /** The rotation journals' directory beside the credentials file. */
+    journals: mostly("none", "empty", "a journal", "writable by others"),
+  })
+}
 
-type Profile = typeof profileArb extends fc.Arbitrary<infer T> ? T : never
+type Case = typeof arbitraries extends (...a: never) => fc.Arbitrary<infer T> ? T : never
+type Profile = Case["profile"]
 
 const expiration = (at: number, form: string, now: number) => {
   const date = new Date(now + at * minute + 30_000)
@@ -107,6 +150,8 @@ const credentialsText = (p: Profile, now: number) => {
     line("aws_secret_access_key", p.secret) +
     line("aws_session_token", p.token) +
     line("region", p.region) +
+    line("username", p.username) +
+    line("mfa_serial", p.mfaSerial) +
     (s === undefined
       ? ""
       : `[${p.name}-sts]\n` +
@@ -118,84 +163,158 @@ const credentialsText = (p: Profile, now: number) => {
   )
 }
 
-const caseArb = fc.record({
-  profile: profileArb,
-  args: fc.constantFrom(
-    ["P"],
-    ["P", "login"],
-    ["login", "P"],
-    ["P", "export"],
-    ["export", "P"],
-    ["P", "export", "--format", "credential-process"],
-    ["export", "P", "--format=credential-process"],
-    ["P", "export", "--format", "env"],
-    ["P", "--debug"],
-    ["P", "status", "--json"],
-    ["--help"],
-    ["-h"],
-    ["help"],
-    ["--version"],
-    ["version"],
-    ["export", "--help"],
-  ),
-  config: mostly<string | undefined>(
-    undefined,
-    "",
-    "[profile work]\nregion = eu-north-1\n",
-    "[default]\nregion = us-west-2\n",
-    "[profile work]\nregion = not a region\n",
-    "[a]\n[a]\n",
-  ),
-  env: fc.record({
-    AWS_REGION: rarely("eu-central-1", "bad region", ""),
-    AWS_PROFILE: rarely("work", "other"),
-    TZ: fc.constantFrom("UTC", "Europe/Berlin", "Pacific/Auckland"),
-    AWS_IAM_LOGIN_DEBUG: rarely("1", ""),
-    NO_COLOR: rarely("1"),
-  }),
-  files: mostly("default", "explicit", "tilde"),
-})
+const sessionArgs = fc.constantFrom(
+  ["P"],
+  ["P", "login"],
+  ["login", "P"],
+  ["P", "export"],
+  ["export", "P"],
+  ["P", "export", "--format", "credential-process"],
+  ["export", "P", "--format=credential-process"],
+  ["P", "export", "--format", "env"],
+  ["P", "--debug"],
+  ["P", "status", "--json"],
+  ["--help"],
+  ["-h"],
+  ["help"],
+  ["--version"],
+  ["version"],
+  ["export", "--help"],
+)
+const statusArgs = fc.constantFrom(
+  ["P", "status"],
+  ["status", "P"],
+  ["status", "P", "--json"],
+  ["P", "status", "--json"],
+  ["status", "--json", "P"],
+  ["P", "status", "--debug"],
+)
+
+let moto: Moto
+let user: SeededUser
+
+beforeAll(async () => {
+  moto = await startMoto()
+  user = await seedUser(moto, "fast-user")
+}, 60_000)
+afterAll(() => moto?.stop())
+
+/**
+ * Runs one case three ways: the full program, the launcher, and the launcher's fast path alone; the
+ * first two must give the same; the third, where it answers at all, too. Says whether it answered.
+ */
+const compare = async (c: Case) => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
+  fs.mkdirSync(path.join(home, ".aws"))
+  const credentials = path.join(home, ".aws", "credentials")
+  const config = path.join(home, ".aws", "config")
+  const text = credentialsText(c.profile, Date.now())
+  fs.writeFileSync(
+    credentials,
+    text.replaceAll(seededName, user.userName).replaceAll(seededKey, user.accessKeyId),
+    { mode: 0o600 },
+  )
+  if (c.config !== undefined) fs.writeFileSync(config, c.config)
+  const journals = path.join(home, ".aws", ".aws-iam-login")
+  if (c.journals !== "none") fs.mkdirSync(journals, { mode: 0o700 })
+  if (c.journals === "a journal") fs.writeFileSync(path.join(journals, "credentials.work.json"), "{}\n")
+  if (c.journals === "writable by others") fs.chmodSync(journals, 0o777)
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    XDG_CACHE_HOME: path.join(home, "cache"),
+    ARGS: JSON.stringify(c.args.map((a) => (a === "P" ? c.profile.name : a))),
+    ...(c.files === "explicit" ? { AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config } : {}),
+    ...(c.files === "tilde" ? { AWS_SHARED_CREDENTIALS_FILE: "~/.aws/credentials" } : {}),
+    ...(c.endpoint === "refused"
+      ? { AWS_ENDPOINT_URL: "http://127.0.0.1:9" }
+      : { [c.endpoint]: moto.direct }),
+  }
+  for (const [name, v] of Object.entries(c.env)) if (v !== undefined) env[name] = v
+  // --debug times each AWS call: the times differ from run to run, nothing else may.
+  const untimed = (o: Outcome) => ({ ...o, stderr: o.stderr.replace(/ duration=\d+ms/g, "") })
+  const full = untimed(await exec(bin, { ...env, AWS_IAM_LOGIN_NO_FAST: "1" }))
+  const fast = untimed(await exec(bin, env))
+  const alone = untimed(await exec(fastOnly, env))
+  fs.rmSync(home, { recursive: true, force: true })
+  expect(fast).toEqual(full)
+  if (alone.code !== 0) return false
+  expect(alone).toEqual(full)
+  return true
+}
+
+/** Holds `numRuns` generated cases to the full program's output; the share the fast path answered alone. */
+const servedShare = async (cases: fc.Arbitrary<Case>, numRuns: number) => {
+  let served = 0
+  await fc.assert(
+    fc.asyncProperty(cases, async (c) => {
+      if (await compare(c)) served++
+    }),
+    { numRuns },
+  )
+  return served / numRuns
+}
 
 describe("the launcher's fast path", () => {
   it("gives what the full program gives: the same stdout, stderr and exit code", {
     timeout: 600_000,
   }, async () => {
-    let served = 0
-    let runs = 0
-    await fc.assert(
-      fc.asyncProperty(caseArb, async (c) => {
-        runs++
-        const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
-        fs.mkdirSync(path.join(home, ".aws"))
-        const credentials = path.join(home, ".aws", "credentials")
-        const config = path.join(home, ".aws", "config")
-        fs.writeFileSync(credentials, credentialsText(c.profile, Date.now()), { mode: 0o600 })
-        if (c.config !== undefined) fs.writeFileSync(config, c.config)
-        const env: Record<string, string> = {
-          PATH: process.env.PATH ?? "",
-          HOME: home,
-          XDG_CACHE_HOME: path.join(home, "cache"),
-          ARGS: JSON.stringify(c.args.map((a) => (a === "P" ? c.profile.name : a))),
-          ...(c.files === "explicit"
-            ? { AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config }
-            : {}),
-          ...(c.files === "tilde" ? { AWS_SHARED_CREDENTIALS_FILE: "~/.aws/credentials" } : {}),
-        }
-        for (const [name, v] of Object.entries(c.env)) if (v !== undefined) env[name] = v
-        const full = await exec(bin, { ...env, AWS_IAM_LOGIN_NO_FAST: "1" })
-        const fast = await exec(bin, env)
-        const alone = await exec(fastOnly, env)
-        fs.rmSync(home, { recursive: true, force: true })
-        expect(fast).toEqual(full)
-        if (alone.code === 0) {
-          served++
-          expect(alone).toEqual(full)
-        }
-      }),
-      { numRuns: 40 },
-    )
     // A valid session found through the defaults is common enough among the cases to be served often.
-    expect(served).toBeGreaterThan(runs / 10)
+    expect(await servedShare(arbitraries(3, sessionArgs), 40)).toBeGreaterThan(1 / 10)
+  })
+
+  it("gives status as the full program does, its one IAM call included", { timeout: 600_000 }, async () => {
+    expect(await servedShare(arbitraries(12, statusArgs), 30)).toBeGreaterThan(1 / 5)
+  })
+
+  it("a Ctrl-C, SIGTERM or SIGHUP while status waits for IAM ends it as it ends the full program", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
+    fs.mkdirSync(path.join(home, ".aws"))
+    fs.writeFileSync(
+      path.join(home, ".aws", "credentials"),
+      `[work]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\nusername = ${user.userName}\n`,
+      { mode: 0o600 },
+    )
+    const env = { PATH: process.env.PATH ?? "", HOME: home, AWS_ENDPOINT_URL: proxy.endpoint }
+    /** Runs status with its ListAccessKeys held until `signal` ends the run. */
+    const interrupted = async (file: string, signal: NodeJS.Signals, extra: Record<string, string>) => {
+      const held = proxy.inject("ListAccessKeys", "hold")
+      const child = spawn(process.execPath, [file, "work", "status"], {
+        env: { ...env, ...extra },
+        stdio: ["ignore", "pipe", "pipe"],
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (c: Buffer) => {
+        stdout += c.toString()
+      })
+      child.stderr.on("data", (c: Buffer) => {
+        stderr += c.toString()
+      })
+      const ended = new Promise<Outcome>((resolve) =>
+        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
+      )
+      await held.reached
+      child.kill(signal)
+      return ended
+    }
+    const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
+    for (const [signal, code] of Object.entries(codes) as Array<[NodeJS.Signals, number]>) {
+      // The copy without the full program reaches IAM only through the fast path.
+      const fast = await interrupted(fastOnly, signal, {})
+      const full = await interrupted(bin, signal, { AWS_IAM_LOGIN_NO_FAST: "1" })
+      expect(fast, signal).toEqual(full)
+      expect(fast, signal).toEqual({
+        code,
+        stdout: "",
+        stderr: signal === "SIGINT" ? "aws-iam-login: interrupted by Ctrl-C.\n" : "",
+      })
+    }
+    await proxy.stop()
+    fs.rmSync(home, { recursive: true, force: true })
   })
 
   it("serves a valid session's export without loading the full program, and AWS_IAM_LOGIN_NO_FAST turns it off", async () => {

@@ -1,0 +1,153 @@
+// `status` of a plain profile, before the full program loads (see src/fast.ts): its key in the
+// credentials file as plain text, a username, no rotation journal that may name it, settings the
+// full program takes. It makes the full program's one IAM call (ListAccessKeys, with the same client
+// settings: src/layers/sdk/client.ts) and prints its report (src/schema/StatusReport.ts). Any
+// failure of the call, or no answer within the moment after which the full program tells a person
+// at a terminal what it waits for, hands over to the full program, which calls again and reports it.
+import * as fs from "node:fs"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import { plain, type readFiles, tokenKeys } from "./fastRead.js"
+import {
+  answeredByOther,
+  callSeconds,
+  clientConfig,
+  listAccessKeys,
+  quietSeconds,
+} from "./layers/sdk/client.js"
+import type * as IamSdk from "./layers/sdk/iam.js"
+import type { Observed } from "./layers/sdk/observe.js"
+import type { AccessKeyId } from "./schema/Credentials.js"
+import type * as Ini from "./schema/Ini.js"
+import { journalFiles } from "./schema/JournalFiles.js"
+import { accessKeyIdPattern, parseExpiration, secretPattern, sessionSection } from "./schema/SessionRules.js"
+import { callSettings, type Environment, fallbackRegion, profileRegion } from "./schema/Settings.js"
+import { statusOutput } from "./schema/StatusReport.js"
+import type { Signer } from "./services/Sts.js"
+
+/** dist/sdk/iam.cjs, loaded as the full program loads it. */
+export type LoadIam = () => Promise<typeof IamSdk>
+
+interface Asked {
+  readonly profile: string
+  readonly json: boolean
+  readonly env: Environment
+  readonly files: NonNullable<ReturnType<typeof readFiles>>
+  readonly now: number
+  readonly loadIam: LoadIam
+}
+
+/**
+ * Whether no journal can name the profile: the journals' directory is missing, or is a directory of
+ * the user's alone (the full program refuses any other) holding no file a journal could be.
+ */
+const noJournal = (credentials: string) => {
+  const { dir, mayBeJournal } = journalFiles(credentials)
+  try {
+    const info = fs.lstatSync(dir)
+    return (
+      info.isDirectory() &&
+      info.uid === process.getuid?.() &&
+      (info.mode & 0o022) === 0 &&
+      !fs.readdirSync(dir).some(mayBeJournal)
+    )
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "ENOENT"
+  }
+}
+
+/** The stored session's end: none without `[<profile>-sts]`, undefined (hand over) for one that is not plain. */
+const sessionEnd = (stored: Ini.Section | undefined) => {
+  if (stored === undefined) return Option.none<Date>()
+  const plainSession = plain(stored, {
+    aws_access_key_id: accessKeyIdPattern,
+    aws_secret_access_key: secretPattern,
+    aws_session_token: secretPattern,
+  })
+  const expiration = plainSession ? parseExpiration(stored.values.expiration ?? "") : undefined
+  return expiration === undefined ? undefined : Option.some(expiration)
+}
+
+/** What `status` prints, or undefined when the full program must answer. */
+export const fastStatus = async ({ profile: name, json, env, files, now, loadIam }: Asked) => {
+  const { credentials, config } = files
+  const profile = credentials.sections.get(name)
+  const userName = profile?.values.username
+  const keyIsPlain =
+    profile !== undefined &&
+    plain(profile, { aws_access_key_id: accessKeyIdPattern, aws_secret_access_key: secretPattern }) &&
+    tokenKeys.every((key) => !profile.keys.has(key))
+  const expiration = sessionEnd(credentials.sections.get(sessionSection(name)))
+  const region = profileRegion(env, credentials, config, name)
+  const settings = callSettings(env, credentials, config, name).iam
+  const seconds = callSeconds(env.AWS_IAM_LOGIN_TIMEOUT)
+  if (
+    !keyIsPlain ||
+    userName === undefined ||
+    name.endsWith("-sts") ||
+    expiration === undefined ||
+    Either.isLeft(region) ||
+    Either.isLeft(settings) ||
+    seconds === undefined ||
+    !noJournal(credentials.path)
+  )
+    return undefined
+  const callRegion = region.right ?? fallbackRegion
+  const signer: Signer = {
+    credentials: {
+      accessKeyId: profile.values.aws_access_key_id as AccessKeyId,
+      secretAccessKey: Redacted.make(profile.values.aws_secret_access_key!),
+    },
+    region: callRegion,
+    profile: name,
+  }
+  const keys = await listed(loadIam, signer, userName, settings.right, seconds)
+  return (
+    keys &&
+    `${statusOutput(
+      {
+        profile: name,
+        described: {
+          aws_access_key_id: profile.values.aws_access_key_id!,
+          username: userName,
+          mfa_serial: profile.values.mfa_serial,
+        },
+        home: { path: credentials.path, section: name },
+        stored: undefined,
+        expiration,
+        journal: Either.right(Option.none()),
+        region: Option.fromNullable(region.right),
+        callRegion,
+        keys: Either.right(keys),
+        now,
+      },
+      json,
+    )}\n`
+  )
+}
+
+/** The user's keys, or undefined for anything but a clean answer in time. */
+const listed = async (
+  loadIam: LoadIam,
+  signer: Signer,
+  userName: string,
+  settings: Parameters<typeof clientConfig>[0],
+  seconds: number,
+) => {
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), Math.min(seconds, quietSeconds) * 1000)
+  let client: IamSdk.IAMClient | undefined
+  try {
+    const sdk = await loadIam()
+    const seen: Observed = {}
+    client = new sdk.IAMClient(clientConfig(settings, "iam", signer, seconds, "retry", seen))
+    const keys = await listAccessKeys(sdk, client, userName, { abortSignal: abort.signal })
+    return answeredByOther(seen) ? undefined : keys
+  } catch {
+    return undefined
+  } finally {
+    clearTimeout(timer)
+    client?.destroy()
+  }
+}
