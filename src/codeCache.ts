@@ -179,7 +179,7 @@ const loadOnce = (bundleName: string): unknown => {
  * Writes the entries this run made, one after the other. The program calls it once it has finished
  * well, with its signal handlers still in place: a signal meanwhile ends the run with its own exit code.
  */
-const saveEntries = async () => {
+export const saveEntries = async () => {
   if (pending.length === 0 || !(await writableDir())) return
   for (const write of pending) await write().catch(() => undefined)
 }

@@ -37,28 +37,39 @@ const write = (text: string) => {
   }
 }
 
-/** Set while the fast path's `status` waits for IAM: a signal then ends it as it ends the full program's. */
-let calling = false
+/**
+ * Where the run is, for a signal: loading the full program (nothing changed yet); the fast path's
+ * `status` waiting for IAM, or done and writing the code cache, each ended as the full program's is.
+ */
+let phase: "loading" | "calling" | "done" = "loading"
 
-// Until the program's own handlers are in place (src/bin.ts), a signal ends the run here, where
-// nothing has been changed yet; once they are, this one leaves the signal to them.
+// Until the program's own handlers are in place (src/bin.ts), a signal ends the run here; once they
+// are, this one leaves the signal to them.
 const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM") => {
   if (process.listenerCount(signal) > 1) return
+  if (phase === "done") process.exit(0)
   // Loaded here, not at the top: node:tty brings Node's streams and sockets, which the fast path
   // does without.
   const { isatty } = require("node:tty") as typeof import("node:tty")
   const { constants } = require("node:os") as typeof import("node:os")
   const echoed = signal === "SIGINT" && isatty(2) ? "\n" : ""
   const name = signal === "SIGINT" ? "Ctrl-C" : signal
-  if (!calling)
+  if (phase === "loading")
     fs.writeSync(2, `${echoed}aws-iam-login: interrupted by ${name} before anything was changed.\n`)
   else if (signal === "SIGINT") fs.writeSync(2, `${echoed}aws-iam-login: interrupted by Ctrl-C.\n`)
   process.exit(128 + constants.signals[signal])
 }
 
 const full = () => {
-  calling = false
+  phase = "loading"
   void import("./codeCache.js").then((program) => program.start())
+}
+
+/** The fast path's status, printed; then the IAM bundle's code cache, as the full program writes it once done. */
+const done = (answer: string) => {
+  write(answer)
+  phase = "done"
+  void import("./codeCache.js").then((cache) => cache.saveEntries())
 }
 
 const fast = process.env.AWS_IAM_LOGIN_NO_FAST
@@ -76,7 +87,7 @@ else {
   for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.on(signal, onSignal)
   if (fast === undefined) full()
   else {
-    calling = true
-    void fast.then((answer) => (answer === undefined ? full() : write(answer)))
+    phase = "calling"
+    void fast.then((answer) => (answer === undefined ? full() : done(answer)))
   }
 }
