@@ -5,6 +5,7 @@ import * as path from "node:path"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import { proc, procLiveness as procLivenessOf, running } from "../files/proofs.js"
 import { secretStoreOf } from "../schema/SecretStore.js"
 import type { Advice, Liveness, PlatformShape, ShellCommand } from "../services/Platform.js"
 import { Platform } from "../services/Platform.js"
@@ -178,37 +179,7 @@ const windowsSpawn: Effect.Effect<Spawn> = Effect.map(
   (crossSpawn) => (command, args, options) => crossSpawn.default(command, [...args], options),
 )
 
-export const running = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH"
-  }
-}
-
-/** A file of Linux's /proc; "" where there is none. */
-const proc = (file: string) => {
-  try {
-    return nodeFs.readFileSync(file, "utf8").trim()
-  } catch {
-    return ""
-  }
-}
-
-/** The fields of /proc/<pid>/stat from the third (the state) on: the command name before them may hold spaces and parentheses. */
-const stat = (pid: number): ReadonlyArray<string> => {
-  const text = proc(`/proc/${pid}/stat`)
-  return text.slice(text.lastIndexOf(")") + 2).split(" ")
-}
-
-const procLiveness: Liveness = {
-  _tag: "Proc",
-  boot: proc("/proc/sys/kernel/random/boot_id"),
-  // Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot.
-  started: (pid) => stat(pid)[19] ?? "",
-  zombie: (pid) => stat(pid)[0] === "Z",
-}
+const procLiveness: Liveness = procLivenessOf()
 
 const open = (file: string, flags: number) =>
   Effect.tryPromise({
