@@ -3,8 +3,8 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { afterAll, beforeAll, describe, expect, it, vi } from "@effect/vitest"
+import { ConfigProvider, Effect, Either, Fiber, Layer } from "effect"
 import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
 import { CredentialsFile } from "../src/services/CredentialsFile.js"
 import { tempHome } from "./support/harness.js"
@@ -310,6 +310,43 @@ describe("the credentials file on disk", () => {
         expect(fs.existsSync(leftover)).toBe(false)
         expect(fs.existsSync(live)).toBe(true)
         expect(fs.readdirSync(dir).filter((name) => name.includes(`.${dead}.`))).toEqual([])
+      }),
+  )
+
+  it.live(
+    "a stop while the folder's listing never returns (a hung network share) ends the write at once, the file as it was",
+    () =>
+      Effect.gen(function* () {
+        const { dir, credentials } = tempHome()
+        fs.writeFileSync(credentials, "[work]\na = 0\n")
+        let listed = () => {}
+        const listing = new Promise<void>((resolve) => {
+          listed = resolve
+        })
+        let release = () => {}
+        const hung = new Promise<Array<string>>((resolve) => {
+          release = () => resolve([])
+        })
+        const readdir = vi.spyOn(fs.promises, "readdir").mockImplementation((() => {
+          listed()
+          return hung
+        }) as never)
+        const write = yield* Effect.fork(set("work", { a: "1" }).pipe(withFile(credentials)))
+        yield* Effect.promise(() => listing)
+        const order: Array<string> = []
+        void hung.then(() => order.push("the listing returned"))
+        // Let go only if the stop waits for the listing, so that the test ends either way.
+        const late = setTimeout(release, 5_000)
+        yield* Fiber.interrupt(write)
+        order.push("the write stopped")
+        clearTimeout(late)
+        release()
+        readdir.mockRestore()
+        expect(order[0]).toBe("the write stopped")
+        expect(fs.readFileSync(credentials, "utf8")).toBe("[work]\na = 0\n")
+        expect(fs.readdirSync(dir).filter((name) => name.endsWith(".tmp") || name.endsWith(".lock"))).toEqual(
+          [],
+        )
       }),
   )
 

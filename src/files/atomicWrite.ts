@@ -81,6 +81,13 @@ export const syncDirectory = (dir: string) =>
     }),
   )
 
+/** Resolves once `signal` is aborted; never without one. */
+const whenAborted = (signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) resolve()
+    else signal?.addEventListener("abort", () => resolve(), { once: true })
+  })
+
 /** How `replaceFile` renames, and what stops it. */
 export interface Replacing {
   /** Whether a process with this pid runs here. */
@@ -103,7 +110,10 @@ export const replaceFile = async (
   kept: Kept,
   { running, rename, signal }: Replacing,
 ): Promise<string> => {
-  await removeLeftovers(running, file)
+  // The sweep holds nothing of this write: a stop leaves it at once, though the directory's
+  // listing never returns (a hung network share), and the old file stays as it was.
+  await Promise.race([removeLeftovers(running, file), whenAborted(signal)])
+  signal?.throwIfAborted()
   const temp = await openTemp(file)
   const handle = temp.handle
   try {
