@@ -7,7 +7,7 @@ import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Either, Layer } from "effect"
+import { ConfigProvider, Effect, Either, Fiber, Layer } from "effect"
 import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
 import { pathsFromEnvironment } from "../src/layers/FilePaths.js"
 import * as Lock from "../src/layers/Lock.js"
@@ -205,9 +205,8 @@ describe("the credentials file on each platform", () => {
   )
 })
 
-/** The file system, its renames failing with `code` the first `times` times (all when undefined), as Windows fails them while another program holds the file. */
-/** The file system, its `method` (rename or readFile) failing with `code` the first `times` times (all when undefined), as Windows fails it while another program holds the file. */
-const busy = (code: string, times?: number, method: "rename" | "readFile" = "rename") => {
+/** The file system, its `method` (rename or readFile) failing with `code` the first `times` times (all when undefined), as Windows fails it while another program holds the file; `failed` is called at each failure. */
+const busy = (code: string, times?: number, method: "rename" | "readFile" = "rename", failed = () => {}) => {
   let failures = 0
   return Layer.effect(
     FileSystem.FileSystem,
@@ -215,14 +214,17 @@ const busy = (code: string, times?: number, method: "rename" | "readFile" = "ren
       const failing = <A>(file: string, real: Effect.Effect<A, PlatformError>) =>
         Effect.suspend(() =>
           times === undefined || failures++ < times
-            ? Effect.fail(
-                new SystemError({
-                  reason: "Busy",
-                  module: "FileSystem",
-                  method,
-                  pathOrDescriptor: file,
-                  cause: Object.assign(new Error(`${code}: resource busy or locked`), { code }),
-                }),
+            ? Effect.zipRight(
+                Effect.sync(failed),
+                Effect.fail(
+                  new SystemError({
+                    reason: "Busy",
+                    module: "FileSystem",
+                    method,
+                    pathOrDescriptor: file,
+                    cause: Object.assign(new Error(`${code}: resource busy or locked`), { code }),
+                  }),
+                ),
               )
             : real,
         )
@@ -313,6 +315,26 @@ describe("replacing the file while another program holds it open", () => {
         expect(fs.readFileSync(credentials, "utf8")).toContain("aws_session_token = new")
       }
     }),
+  )
+
+  it.live(
+    "on Windows, a Ctrl-C while the file is held open stops the write: the file stays as it was, even once let go",
+    () =>
+      Effect.gen(function* () {
+        const credentials = windowsLooking()
+        const before = fs.readFileSync(credentials, "utf8")
+        let refused = () => {}
+        const held = new Promise<void>((resolve) => {
+          refused = resolve
+        })
+        const write = yield* Effect.fork(
+          save.pipe(withPlatform(fakePlatform("win32"), busy("EBUSY", 3, "rename", refused))(credentials)),
+        )
+        yield* Effect.promise(() => held)
+        yield* Fiber.interrupt(write)
+        expect(fs.readFileSync(credentials, "utf8")).toBe(before)
+        expect(fs.readdirSync(path.dirname(credentials)).filter((n) => n.endsWith(".tmp"))).toEqual([])
+      }),
   )
 
   it.effect("on Windows, a file another program holds exclusively for a moment is read once it lets go", () =>

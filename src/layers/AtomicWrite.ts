@@ -37,9 +37,9 @@ const stoppable = <A>(run: (signal: AbortSignal) => Promise<A>) =>
     })
   })
 
-/** An effect run to a promise that rejects with its own error. */
-const promised = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.runPromise(Effect.either(effect)).then(Either.getOrThrowWith((error) => error))
+/** An effect run to a promise that rejects with its own error; `signal` interrupts it (its waits between tries too). */
+const promised = <A, E>(effect: Effect.Effect<A, E>, signal: AbortSignal) =>
+  Effect.runPromise(Effect.either(effect), { signal }).then(Either.getOrThrowWith((error) => error))
 
 /**
  * A new file beside `file` for the scope: an unpredictable name, created exclusively (never through
@@ -81,7 +81,7 @@ const replace = (
       { mode: keep.mode, gid: Option.getOrUndefined(keep.gid) },
       {
         running: platform.running,
-        rename: (from, to) => promised(retryWhileBusy(platform)(fs.rename(from, to))),
+        rename: (from, to) => promised(retryWhileBusy(platform)(fs.rename(from, to)), signal),
         signal,
       },
     ),
