@@ -6,11 +6,13 @@
 // and prints status with its report (src/schema/StatusReport.ts); for anything else it answers
 // nothing and the full program runs: no session or an expired one, a file or setting the full
 // program would refuse or that this does not read (a key in the config file, a path with `~user` or
-// `$VAR`), another flag, --debug, a terminal for help, an answer that would hold an escape sequence
-// (the full program takes those out on a pipe). test/e2e/fast.e2e.test.ts holds both to the same output.
+// `$VAR`, an AWS_IAM_LOGIN_TIMEOUT that is not a number of seconds), another flag, --debug, a
+// terminal for help, an answer that would hold an escape sequence (the full program takes those out
+// on a pipe). test/e2e/fast.e2e.test.ts holds both to the same output.
 import * as Either from "effect/Either"
 import { plain, plainName, readFiles, tokenKeys } from "./fastRead.js"
 import type { LoadIam } from "./fastStatus.js"
+import { callSeconds } from "./layers/sdk/client.js"
 import {
   accessKeyIdPattern,
   credentialProcessJson,
@@ -76,8 +78,10 @@ export const fastAnswer = (context: Context): string | Promise<string | undefine
   if (args.length === 1 && ["--help", "-h", "help"].includes(args[0]!))
     return stdoutMayBeTerminal() ? undefined : texts()?.help
   const asked = request(args)
-  const files = asked && readFiles(env)
-  if (asked === undefined || files === undefined) return undefined
+  // The full program refuses an AWS_IAM_LOGIN_TIMEOUT it cannot read before any command runs.
+  if (asked === undefined || callSeconds(env.AWS_IAM_LOGIN_TIMEOUT) === undefined) return undefined
+  const files = readFiles(env)
+  if (files === undefined) return undefined
   const answer =
     asked.command === "status"
       ? // Loaded only for status: the other answers do without its modules.

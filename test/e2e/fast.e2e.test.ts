@@ -264,7 +264,7 @@ describe("the launcher's fast path", () => {
   })
 
   it("gives status as the full program does, its one IAM call included", { timeout: 600_000 }, async () => {
-    expect(await servedShare(arbitraries(12, statusArgs), 30)).toBeGreaterThan(1 / 5)
+    expect(await servedShare(arbitraries(25, statusArgs), 30)).toBeGreaterThan(1 / 5)
   })
 
   it("a Ctrl-C, SIGTERM or SIGHUP while status waits for IAM ends it as it ends the full program", {
