@@ -93,6 +93,27 @@ describe("the lock", () => {
     }),
   )
 
+  it.live(
+    "something not a file at a dead holder's takeover marker is named, not the lock: removing it lets the next run take over",
+    () =>
+      Effect.gen(function* () {
+        const lock = path.join(tempHome().dir, "credentials.lock")
+        const dead = (yield* Effect.promise(() =>
+          run(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]),
+        )).stdout
+        fs.writeFileSync(lock, `${dead}\n`)
+        const marker = `${lock}.takeover-pid-${dead}`
+        yield* Effect.promise(() => run("mkfifo", [marker]))
+        const result = yield* Effect.either(take(lock, "0 millis"))
+        expect(Either.isLeft(result) && result.left.message).toBe(
+          `Could not lock ${marker}: it is a named pipe (FIFO), not a regular file: remove it (nothing of this tool's is in it).`,
+        )
+        fs.rmSync(marker)
+        expect(yield* take(lock, "0 millis")).toBe(true)
+        expect(fs.readdirSync(path.dirname(lock))).toEqual([])
+      }),
+  )
+
   it.live("waiting for it can be interrupted", () =>
     Effect.gen(function* () {
       const lock = path.join(tempHome().dir, "credentials.lock")

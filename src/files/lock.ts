@@ -122,6 +122,16 @@ const ignore = (done: Promise<unknown>) =>
     () => undefined,
   )
 
+/** A failure at a lock's takeover marker, not at the lock itself: `path` is the marker's. */
+export class AtMarker extends Error {
+  constructor(
+    readonly path: string,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause))
+  }
+}
+
 export type Attempt =
   | { readonly _tag: "Taken"; readonly nonce: string }
   | { readonly _tag: "Busy"; readonly holder: Holder | undefined }
@@ -132,7 +142,7 @@ export type Attempt =
  * takeover marker named after that holding (itself a lock, so a taker that dies is taken over too),
  * and only after re-reading that the file still names that holding: no process ever removes a lock
  * it has not proved dead, and two takers cannot both win. Fails with the system's error, or
- * NotRegularFile when the path is not a file.
+ * NotRegularFile when the path is not a file; AtMarker around either when it is the marker's.
  */
 export const attempt = async (proofs: Proofs, file: string, holding: Owner): Promise<Attempt> => {
   const owner = { ...holding, since: new Date() }
@@ -152,7 +162,9 @@ export const attempt = async (proofs: Proofs, file: string, holding: Owner): Pro
     if (current === undefined || (await alive(proofs, file, current)))
       return { _tag: "Busy", holder: current }
     const marker = `${file}.takeover-${current.nonce}`
-    const taking = await attempt(proofs, marker, holding)
+    const taking = await attempt(proofs, marker, holding).catch((error: unknown) => {
+      throw error instanceof AtMarker ? error : new AtMarker(marker, error)
+    })
     if (taking._tag === "Busy") return { _tag: "Busy", holder: current }
     undo.push(() => release(proofs, marker, taking.nonce))
     const still = await holderOf(proofs, file)

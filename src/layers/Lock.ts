@@ -47,7 +47,10 @@ export const acquire = (
     const proposed = LockFile.me(proofs)
     const deadline = Date.now() + Duration.toMillis(options.wait ?? Duration.seconds(60))
     const fail = (reason: string) => new FileError({ path: file, action: "lock", reason })
-    const explain = explainer(platform)(file, "lock")
+    const explain = (error: unknown) =>
+      error instanceof LockFile.AtMarker
+        ? explainer(platform)(error.path, "lock")(error.cause)
+        : explainer(platform)(file, "lock")(error)
     let told = false
     let unread = 0
     // Each try runs whole, and a lock it takes is released with the scope; waiting can be interrupted.
