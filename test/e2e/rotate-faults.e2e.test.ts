@@ -280,13 +280,14 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
           expect(last.at(-1), shown(ended)).toContain("aws-iam-login work rotate")
           if (second) {
             // Item by item: what was done, what was undone, what is left; and the account agrees.
-            expect(last.slice(-5), shown(ended)).toEqual([
+            expect(last.slice(-6), shown(ended)).toEqual([
               "aws-iam-login: Stopped before the rotation was finished or undone.",
               expect.stringMatching(
                 /^ {2}Done: Record the rotation .*; Create a new access key; Write the new key into \[work\]; .*\.$/,
               ),
               "  Undone: write the old key back into [work].",
-              "  Not undone: delete the new key (or, if that is denied, deactivate it); remove the journal.",
+              "  Sent, no answer (whether it took effect is unknown): delete the new key (or, if that is denied, deactivate it).",
+              "  Not undone: remove the journal.",
               expect.stringContaining("aws-iam-login work rotate"),
             ])
             expect(await listKeys(c.user.userName), shown(ended)).toHaveLength(2)
@@ -297,6 +298,43 @@ describe.runIf(available)("rotate under faults and signals, the built CLI agains
       caseTimeout,
     )
   }
+
+  it.concurrent(
+    "a second Ctrl-C while the undo's reactivation is held, AWS having deactivated the old key but its answer withheld: the report lists the deactivation as done with what AWS then listed, the reactivation as sent with no answer, and the account and the file agree",
+    () =>
+      limit(async () => {
+        const c = await prepare()
+        const deactivate = c.proxy.inject("UpdateAccessKey", "hang")
+        const run = launch(c.home, c.proxy.endpoint, ["work", "rotate", "--yes"])
+        await whileRunning(deactivate.reached, run.ended, "the old key was deactivated")
+        const reactivate = c.proxy.inject("UpdateAccessKey", "hold")
+        run.child.kill("SIGINT")
+        await whileRunning(reactivate.reached, run.ended, "the undo sent the reactivation")
+        run.child.kill("SIGINT")
+        const ended = await run.ended
+        expect(ended.signal, shown(ended)).toBe("SIGINT")
+        const old = `the old key ${maskKeyId(c.user.accessKeyId)}`
+        const last = ended.stderr.trim().split("\n").slice(-4)
+        expect(last[0], shown(ended)).toMatch(/^ {2}Done: Record the rotation /)
+        expect(last, shown(ended)).toEqual([
+          expect.stringContaining(
+            `; Wait up to 60 s until AWS accepts the new key; Deactivate ${old} (it was interrupted. AWS then listed ${old} as Inactive).`,
+          ),
+          `  Sent, no answer (whether it took effect is unknown): reactivate ${old}.`,
+          "  Not undone: write the old key back into [work]; delete the new key (or, if that is denied, deactivate it); remove the journal.",
+          expect.stringContaining("aws-iam-login work rotate"),
+        ])
+        // The reactivation never reached AWS: the old key is Inactive, the new one Active and in the file.
+        const keys = await listKeys(c.user.userName)
+        const inFile = keyOf(c.home.read(), "work").id
+        expect(keys, shown(ended)).toEqual([
+          { id: c.user.accessKeyId, status: "Inactive" },
+          { id: inFile, status: "Active" },
+        ])
+        await settle(c, ended)
+      }),
+    caseTimeout,
+  )
 
   /**
    * One Ctrl-C at moments spread over the whole run (while the program loads, and as each request

@@ -213,8 +213,10 @@ export const run = <In, Out, E extends Failure, R>(
   options: RunOptions<Out, R>,
 ): Effect.Effect<Out, StepFailed, R> =>
   Effect.uninterruptibleMask((restore) => {
-    const done: Array<{ readonly step: AnyStep<E, R>; readonly value: unknown }> = []
-    /** The step whose call is under way, and the undos done so far: what a stop at once reports. */
+    /** `settled`: what the account showed of a step whose call ended unclearly. */
+    const done: Array<{ readonly step: AnyStep<E, R>; readonly value: unknown; readonly settled?: string }> =
+      []
+    /** The step or undo whose call is under way, and the undos done so far: what a stop at once reports. */
     let running: string | undefined
     const undone: Array<string> = []
     let committed = false
@@ -226,10 +228,13 @@ export const run = <In, Out, E extends Failure, R>(
           : `Stopped before the rotation was ${committed ? "tidied up" : "finished or undone"}.`,
         ...listed(
           "Done",
-          done.map(({ step }) => step.name),
+          done.map(({ step, settled }) => (settled === undefined ? step.name : `${step.name} (${settled})`)),
         ),
-        ...listed("Under way, whether it took effect is unknown", running === undefined ? [] : [running]),
         ...listed("Undone", undone),
+        ...listed(
+          "Sent, no answer (whether it took effect is unknown)",
+          running === undefined ? [] : [running],
+        ),
         ...listed(
           "Not undone",
           committed
@@ -237,7 +242,9 @@ export const run = <In, Out, E extends Failure, R>(
             : [...done]
                 .reverse()
                 .flatMap(({ step }) =>
-                  step.undo === undefined || undone.includes(step.undo.name) ? [] : [step.undo.name],
+                  step.undo === undefined || undone.includes(step.undo.name) || step.undo.name === running
+                    ? []
+                    : [step.undo.name],
                 ),
         ),
         ...(ended ? [] : [options.rerun]),
@@ -259,7 +266,9 @@ export const run = <In, Out, E extends Failure, R>(
               outcome.notUndone.push(`${step.undo.name} (left, so as not to undo more than is safe)`)
               continue
             }
+            running = step.undo.name
             const exit = yield* Effect.exit(bounded(step.undo.run(value), deadline, step.undo.name))
+            running = undefined
             if (Exit.isFailure(exit)) outcome.notUndone.push(`${step.undo.name} (${reasonOf(exit.cause)})`)
             else {
               outcome.undone.push(step.undo.name)
@@ -337,7 +346,7 @@ export const run = <In, Out, E extends Failure, R>(
             : `${sentence(reasonOf(exit.cause))} ${settled.value.seen}`
         if (settled.value !== undefined && Option.isSome(settled.value.done)) {
           value = settled.value.done.value
-          done.push({ step, value })
+          done.push({ step, value, settled: reason })
           // Done after all: carry on, unless interrupted before the commit.
           if (step.commits === true || !interrupted) {
             committed ||= step.commits === true
