@@ -1,13 +1,16 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Either, Exit, Fiber, Option } from "effect"
 import * as Lock from "../src/layers/Lock.js"
+import { Platform } from "../src/services/Platform.js"
 import { tempHome } from "./support/harness.js"
 import { lockers } from "./support/lockers.js"
+import { fakeHeldFile, fakePlatform } from "./support/platforms.js"
 
 const run = promisify(execFile)
 
@@ -112,6 +115,38 @@ describe("the lock", () => {
         expect(yield* take(lock, "0 millis")).toBe(true)
         expect(fs.readdirSync(path.dirname(lock))).toEqual([])
       }),
+  )
+
+  it.live(
+    "on macOS and Windows, a live process midway through taking over a dead holder's lock keeps its takeover: another cannot take the lock too",
+    () =>
+      Effect.gen(function* () {
+        const lock = path.join(tempHome().dir, "credentials.lock")
+        const dead = (yield* Effect.promise(() =>
+          run(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]),
+        )).stdout
+        fs.writeFileSync(lock, `${dead}\n`)
+        // A taker that holds the marker and its proof of life, and has not yet replaced the lock.
+        const taker = "0123456789abcdef01234567"
+        const marker = `${lock}.takeover-pid-${dead}`
+        const holding = {
+          pid: process.pid,
+          host: os.hostname(),
+          since: new Date().toISOString(),
+          boot: "",
+          started: "",
+          nonce: taker,
+          proof: true,
+        }
+        fs.writeFileSync(marker, JSON.stringify(holding))
+        if (fakeHeldFile._tag === "HeldFile") yield* fakeHeldFile.hold(`${lock}.alive-${taker}`)
+        const result = yield* Effect.either(
+          take(lock, "0 millis").pipe(Effect.provideService(Platform, fakePlatform("darwin"))),
+        )
+        expect(Either.isLeft(result)).toBe(true)
+        expect(fs.readFileSync(lock, "utf8")).toBe(`${dead}\n`)
+        expect(JSON.parse(fs.readFileSync(marker, "utf8")).nonce).toBe(taker)
+      }).pipe(Effect.scoped),
   )
 
   it.live("waiting for it can be interrupted", () =>

@@ -96,15 +96,15 @@ const decode = (proofs: Proofs, text: string): Owner | undefined => {
 }
 
 /**
- * Whether the holding `owner` of `file` may still be live. Its pid alone proves nothing: the OS
+ * Whether the holding `owner` of `lock` (or of a takeover marker of it) may still be live. Its pid alone proves nothing: the OS
  * gives it to another process once the holder ends. On Linux the process's start time (and the
  * boot) tell the holder from a later process with its pid; elsewhere the file the holder keeps open.
  */
-const alive = async (proofs: Proofs, file: string, owner: Owner): Promise<boolean> => {
+const alive = async (proofs: Proofs, lock: string, owner: Owner): Promise<boolean> => {
   if (owner.host !== os.hostname()) return Date.now() - owner.since.getTime() < foreignLockMillis
   if (!proofs.running(owner.pid)) return false
   const liveness = proofs.liveness
-  if (liveness._tag === "HeldFile") return owner.proof ? liveness.held(proofOf(file, owner.nonce)) : true
+  if (liveness._tag === "HeldFile") return owner.proof ? liveness.held(proofOf(lock, owner.nonce)) : true
   if (owner.boot !== liveness.boot || liveness.zombie(owner.pid)) return false
   const started = liveness.started(owner.pid)
   return owner.started === "" || started === "" || started === owner.started
@@ -144,7 +144,13 @@ export type Attempt =
  * it has not proved dead, and two takers cannot both win. Fails with the system's error, or
  * NotRegularFile when the path is not a file; AtMarker around either when it is the marker's.
  */
-export const attempt = async (proofs: Proofs, file: string, holding: Owner): Promise<Attempt> => {
+export const attempt = async (
+  proofs: Proofs,
+  file: string,
+  holding: Owner,
+  /** The lock a takeover marker serves: a holding's proof file is named after it (see `acquire`). */
+  lock = file,
+): Promise<Attempt> => {
   const owner = { ...holding, since: new Date() }
   const aside = `${file}.${owner.nonce}`
   const undo: Array<() => Promise<void>> = [() => ignore(fs.promises.rm(aside))]
@@ -159,10 +165,10 @@ export const attempt = async (proofs: Proofs, file: string, holding: Owner): Pro
     )
     if (linked) return { _tag: "Taken", nonce: owner.nonce }
     const current = await holderOf(proofs, file)
-    if (current === undefined || (await alive(proofs, file, current)))
+    if (current === undefined || (await alive(proofs, lock, current)))
       return { _tag: "Busy", holder: current }
     const marker = `${file}.takeover-${current.nonce}`
-    const taking = await attempt(proofs, marker, holding).catch((error: unknown) => {
+    const taking = await attempt(proofs, marker, holding, lock).catch((error: unknown) => {
       throw error instanceof AtMarker ? error : new AtMarker(marker, error)
     })
     if (taking._tag === "Busy") return { _tag: "Busy", holder: current }
@@ -170,7 +176,7 @@ export const attempt = async (proofs: Proofs, file: string, holding: Owner): Pro
     const still = await holderOf(proofs, file)
     if (still?.nonce !== current.nonce) return { _tag: "Busy", holder: still }
     await fs.promises.rename(aside, file)
-    if (current.proof) await ignore(fs.promises.rm(proofOf(file, current.nonce)))
+    if (current.proof) await ignore(fs.promises.rm(proofOf(lock, current.nonce)))
     return { _tag: "Taken", nonce: owner.nonce }
   } finally {
     for (const step of undo.reverse()) await step()
