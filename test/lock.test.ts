@@ -149,6 +149,43 @@ describe("the lock", () => {
       }).pipe(Effect.scoped),
   )
 
+  it.live(
+    "what killed holders left beside the lock (the lock written aside, takeover markers) is removed by the next one to take it; a live one's is kept",
+    () =>
+      Effect.gen(function* () {
+        const dir = tempHome().dir
+        const lock = path.join(dir, "credentials.lock")
+        const dead = Number(
+          (yield* Effect.promise(() =>
+            run(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]),
+          )).stdout,
+        )
+        const boot = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()
+        const holding = (pid: number, nonce: string) =>
+          JSON.stringify({
+            pid,
+            host: os.hostname(),
+            since: new Date().toISOString(),
+            boot,
+            started: "",
+            nonce,
+          })
+        const left = {
+          [`credentials.lock.${"a".repeat(24)}`]: holding(dead, "a".repeat(24)),
+          [`credentials.lock.takeover-${"b".repeat(24)}`]: holding(dead, "c".repeat(24)),
+          [`credentials.lock.takeover-${"b".repeat(24)}.${"d".repeat(24)}`]: holding(dead, "d".repeat(24)),
+        }
+        const kept = {
+          [`credentials.lock.${"e".repeat(24)}`]: holding(process.pid, "e".repeat(24)),
+          "credentials.lock.notes": holding(dead, "f".repeat(24)),
+        }
+        for (const [name, text] of Object.entries({ ...left, ...kept }))
+          fs.writeFileSync(path.join(dir, name), text)
+        expect(yield* take(lock, "0 millis")).toBe(true)
+        expect(fs.readdirSync(dir).sort()).toEqual(Object.keys(kept).sort())
+      }),
+  )
+
   it.live("waiting for it can be interrupted", () =>
     Effect.gen(function* () {
       const lock = path.join(tempHome().dir, "credentials.lock")

@@ -4,6 +4,7 @@
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
+import * as path from "node:path"
 import { readRegularFile } from "./regular.js"
 
 /** Who holds a lock, as its file says. */
@@ -188,6 +189,32 @@ export const release = (proofs: Proofs, file: string, nonce: string): Promise<vo
   ignore(
     holderOf(proofs, file).then((holder) => (holder?.nonce === nonce ? fs.promises.rm(file) : undefined)),
   )
+
+/** Whether `name` beside `lock` is what a holding leaves while it tries: the lock written aside, or a takeover marker (and what is written aside for it). */
+const leftByHolding = (lock: string, name: string) => {
+  const base = `${path.basename(lock)}.`
+  return (
+    name.startsWith(base) &&
+    (name.startsWith(`${base}takeover-`) || /^[0-9a-f]{24}$/.test(name.slice(base.length)))
+  )
+}
+
+/**
+ * Removes what holdings of `lock` that died (killed, or stopped while a call hung) left beside it:
+ * the lock written aside, takeover markers. Each names its holder, and only one that names a dead
+ * holder goes. Never fails; never waits on what a path is (a named pipe).
+ */
+export const sweep = async (proofs: Proofs, lock: string): Promise<void> => {
+  const dir = path.dirname(lock)
+  const names = await fs.promises.readdir(dir).catch((): Array<string> => [])
+  for (const name of names) {
+    if (!leftByHolding(lock, name)) continue
+    const left = path.join(dir, name)
+    const holder = await holderOf(proofs, left).catch(() => undefined)
+    if (holder !== undefined && !(await alive(proofs, lock, holder).catch(() => true)))
+      await ignore(fs.promises.rm(left))
+  }
+}
 
 /** Who holds the lock, in a sentence. */
 export const describe = (holder: Holder | undefined) =>

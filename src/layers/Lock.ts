@@ -73,9 +73,11 @@ export const acquire = (
             catch: explain,
           })
           if (result._tag === "Taken") {
-            return yield* Effect.addFinalizer(() =>
+            yield* Effect.addFinalizer(() =>
               Effect.promise(() => LockFile.release(proofs, file, result.nonce)),
             )
+            // Best effort, and a stop leaves it: a folder that cannot be listed must not hold a Ctrl-C.
+            return yield* restore(Effect.promise(() => LockFile.sweep(proofs, file)))
           }
           // A holder that cannot be read twice in a row is not one that was just letting go.
           unread = result.holder === undefined ? unread + 1 : 0
