@@ -25,16 +25,22 @@ export interface Owner extends Holder {
   readonly proof?: boolean
 }
 
+/** Linux's proofs that a pid names a holder still alive, from /proc. */
+export interface ProcProofs {
+  readonly _tag: "Proc"
+  /** The boot this process runs in. */
+  readonly boot: string
+  /** When `pid` started; "" when unknown. */
+  readonly started: (pid: number) => string
+  /** Killed but not yet reaped by its parent: gone, though its pid answers. */
+  readonly zombie: (pid: number) => boolean
+}
+
 /** What tells a live holder from a dead one on this OS (the Platform service's `running` and `liveness`). */
 export interface Proofs {
   readonly running: (pid: number) => boolean
   readonly liveness:
-    | {
-        readonly _tag: "Proc"
-        readonly boot: string
-        readonly started: (pid: number) => string
-        readonly zombie: (pid: number) => boolean
-      }
+    | ProcProofs
     | {
         readonly _tag: "HeldFile"
         /** Whether a live process holds `file` open; false when it is missing. */

@@ -4,6 +4,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
 import type * as Scope from "effect/Scope"
+import type { ProcProofs } from "../files/lock.js"
 import { nodePlatform } from "../layers/Platform.js"
 import type { SecretStore } from "../schema/SecretStore.js"
 
@@ -95,15 +96,7 @@ export interface PlatformShape {
 }
 
 export type Liveness =
-  | {
-      readonly _tag: "Proc"
-      /** The boot this process runs in. */
-      readonly boot: string
-      /** When `pid` started; "" when unknown. */
-      readonly started: (pid: number) => string
-      /** Killed but not yet reaped by its parent: gone, though its pid answers. */
-      readonly zombie: (pid: number) => boolean
-    }
+  | ProcProofs
   | {
       readonly _tag: "HeldFile"
       /** Holds `file` open for the scope, so that `held` answers true everywhere else until then or until this process dies. */
