@@ -181,8 +181,15 @@ describe("the lock", () => {
         }
         for (const [name, text] of Object.entries({ ...left, ...kept }))
           fs.writeFileSync(path.join(dir, name), text)
+        // Killed before it wrote its holding in (its create hung), long ago; and one being written now.
+        const unnamed = path.join(dir, `credentials.lock.${"0".repeat(24)}`)
+        fs.writeFileSync(unnamed, "")
+        const hourAgo = new Date(Date.now() - 3_600_000)
+        fs.utimesSync(unnamed, hourAgo, hourAgo)
+        const writing = `credentials.lock.${"1".repeat(24)}`
+        fs.writeFileSync(path.join(dir, writing), "")
         expect(yield* take(lock, "0 millis")).toBe(true)
-        expect(fs.readdirSync(dir).sort()).toEqual(Object.keys(kept).sort())
+        expect(fs.readdirSync(dir).sort()).toEqual([...Object.keys(kept), writing].sort())
       }),
   )
 

@@ -196,6 +196,9 @@ export const release = (proofs: Proofs, file: string, nonce: string): Promise<vo
     holderOf(proofs, file).then((holder) => (holder?.nonce === nonce ? fs.promises.rm(file) : undefined)),
   )
 
+/** An empty file left beside a lock this long ago is a killed holding's, never one being written. */
+const unnamedMillis = 10 * 60 * 1000
+
 /** Whether `name` beside `lock` is what a holding leaves while it tries: the lock written aside, or a takeover marker (and what is written aside for it). */
 const leftByHolding = (lock: string, name: string) => {
   const base = `${path.basename(lock)}.`
@@ -217,8 +220,15 @@ export const sweep = async (proofs: Proofs, lock: string): Promise<void> => {
     if (!leftByHolding(lock, name)) continue
     const left = path.join(dir, name)
     const holder = await holderOf(proofs, left).catch(() => undefined)
-    if (holder !== undefined && !(await alive(proofs, lock, holder).catch(() => true)))
-      await ignore(fs.promises.rm(left))
+    const dead =
+      holder === undefined
+        ? // Named by none: one killed before it wrote its holding in; a live one writes it at once.
+          await fs.promises.lstat(left).then(
+            (info) => info.isFile() && info.size === 0 && Date.now() - info.mtimeMs > unnamedMillis,
+            () => false,
+          )
+        : !(await alive(proofs, lock, holder).catch(() => true))
+    if (dead) await ignore(fs.promises.rm(left))
   }
 }
 
