@@ -69,6 +69,8 @@ const stopNow = (signal: Signal) => {
   const note = stoppedNote()
   if (note !== undefined) process.stderr.write(`aws-iam-login: ${note}\n`)
   signalsEndAtOnce()
+  // A run that finished well (rotate printed Rotated:) ends with its own code, though a signal came as it finished.
+  if (hasFinished()) process.exit(Number(process.exitCode ?? 0))
   process.kill(process.pid, received ?? signal)
 }
 
@@ -133,6 +135,8 @@ export const start = (finished: () => Promise<void> = async () => {}) =>
             signalsEndAtOnce()
             process.exit(code)
           })
+        // Node's own shutdown closes the signal handlers before the process ends, and a signal then ends it by the signal itself: exit before that.
+        process.once("exit", () => process.exit(code))
         void finished().finally(() => onExit(code))
       },
     },
