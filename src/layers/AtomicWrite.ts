@@ -2,19 +2,11 @@ import type * as nodeFs from "node:fs"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Files from "../files/atomicWrite.js"
 import type { FileError } from "../schema/Errors.js"
 import type { PlatformShape } from "../services/Platform.js"
 import { explainer, retryWhileBusy } from "./FileFailure.js"
-
-/** What a replaced file keeps of the one it replaces. */
-export interface Keep {
-  readonly mode: number
-  /** The group that may read it, kept where the user may give the file to it. */
-  readonly gid: Option.Option<number>
-}
 
 /**
  * `run` as an effect whose interruption aborts it and waits for it to stop: it then undoes what it
@@ -72,19 +64,14 @@ const replace = (
   platform: PlatformShape,
   file: string,
   data: string | Uint8Array,
-  keep: Keep,
+  keep: Files.Kept,
 ): Effect.Effect<void, FileError> =>
   stoppable((signal) =>
-    Files.replaceFile(
-      file,
-      data,
-      { mode: keep.mode, gid: Option.getOrUndefined(keep.gid) },
-      {
-        running: platform.running,
-        rename: (from, to) => promised(retryWhileBusy(platform)(fs.rename(from, to)), signal),
-        signal,
-      },
-    ),
+    Files.replaceFile(file, data, keep, {
+      running: platform.running,
+      rename: (from, to) => promised(retryWhileBusy(platform)(fs.rename(from, to)), signal),
+      signal,
+    }),
   ).pipe(
     Effect.mapError(explainer(platform)(file, "write")),
     Effect.flatMap((temp) => Effect.logDebug(`wrote ${file}: ${data.length} characters, through ${temp}`)),
@@ -93,6 +80,7 @@ const replace = (
 /** The safe writes, on this file system and platform: for the credentials file, the journal, and any temporary file that holds a secret. */
 export const make = (fs: FileSystem.FileSystem, platform: PlatformShape) => ({
   createTemp: (file: string) => createTemp(platform, file),
-  replace: (file: string, data: string | Uint8Array, keep: Keep) => replace(fs, platform, file, data, keep),
+  replace: (file: string, data: string | Uint8Array, keep: Files.Kept) =>
+    replace(fs, platform, file, data, keep),
   syncDirectory,
 })

@@ -87,7 +87,7 @@ export const make = Effect.fn("Journal.make")(function* (credentials: string) {
     Effect.gen(function* () {
       const file = fileOf(entry.profile)
       const text = yield* toJson(entry).pipe(Effect.orDie)
-      yield* writes.replace(file, `${text}\n`, { mode: 0o600, gid: Option.none() })
+      yield* writes.replace(file, `${text}\n`, { mode: 0o600, gid: undefined })
       yield* Effect.logDebug(`journal ${file}: recorded${entry.newKey ? " the new key" : ""}`)
     })
 

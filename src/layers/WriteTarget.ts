@@ -3,11 +3,11 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import type { Kept } from "../files/atomicWrite.js"
 import * as Files from "../files/writeTarget.js"
 import { FileError } from "../schema/Errors.js"
 import type { Exposure } from "../services/CredentialsFile.js"
 import type { PlatformShape } from "../services/Platform.js"
-import type { Keep } from "./AtomicWrite.js"
 import { explainer } from "./FileFailure.js"
 
 /** "read", "write to" or "read and write": what the group and other users may do by `mode`. */
@@ -54,14 +54,7 @@ export const make = (
     )
 
   /** The mode (and group) the file keeps; a file that is not the user's to replace is refused. */
-  const replaceable = (file: string): Effect.Effect<Keep, FileError> =>
-    Effect.map(
-      run(() => checks.replaceable(file)),
-      (kept) => ({
-        mode: kept.mode,
-        gid: Option.fromNullable(kept.gid),
-      }),
-    )
+  const replaceable = (file: string): Effect.Effect<Kept, FileError> => run(() => checks.replaceable(file))
 
   /**
    * What other users may do to `named` (the file its links lead to) and, with `directory`, to the
