@@ -2,7 +2,7 @@
 // (src/fast.ts, src/fastStatus.ts): only at a plain path, and only what it reads without a doubt.
 import * as fs from "node:fs"
 import * as Either from "effect/Either"
-import { commandNames } from "./cli/commandNames.js"
+import { commandWords } from "./schema/CommandLine.js"
 import * as Ini from "./schema/Ini.js"
 import { profileNamePattern } from "./schema/SessionRules.js"
 import type { Environment, SettingsFile } from "./schema/Settings.js"
@@ -13,7 +13,7 @@ export const plainName = (profile: string) =>
   profileNamePattern.test(profile) &&
   profile.trim() === profile &&
   profile !== "__proto__" &&
-  ![...commandNames, "help", "version"].includes(profile)
+  !commandWords.includes(profile)
 
 /** The file's path when it is the default one or a plain path: botocore's expansions are the full program's. */
 const filePath = (env: Environment, variable: string, name: string) => {
