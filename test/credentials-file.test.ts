@@ -8,7 +8,7 @@ import { ConfigProvider, Effect, Either, Fiber, Layer } from "effect"
 import * as CredentialsFileLayer from "../src/layers/CredentialsFile.js"
 import { CredentialsFile } from "../src/services/CredentialsFile.js"
 import { tempHome } from "./support/harness.js"
-import { bundle } from "./support/programs.js"
+import { bundle, deadPid } from "./support/programs.js"
 
 const run = promisify(execFile)
 
@@ -35,14 +35,6 @@ beforeAll(async () => {
 afterAll(() => {
   for (const child of children) child.kill("SIGKILL")
 })
-
-/** The pid of a process that has ended. */
-const deadPid = () => {
-  const child = execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], {
-    encoding: "utf8",
-  })
-  return Number(child)
-}
 
 /** Starts `program` and resolves once its output (stdout and stderr) contains `text`. */
 const startUntil = (args: ReadonlyArray<string>, text: string) =>

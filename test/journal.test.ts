@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -8,6 +8,7 @@ import * as JournalLayer from "../src/layers/Journal.js"
 import type { AccessKeyId } from "../src/schema/Credentials.js"
 import { type Entry, Journal } from "../src/services/Journal.js"
 import { tempHome } from "./support/harness.js"
+import { deadPid } from "./support/programs.js"
 
 const id = (n: number) => `AKIATEST${String(n).padStart(12, "0")}` as AccessKeyId
 
@@ -208,7 +209,6 @@ describe("the rotation journal", () => {
   )
 
   /** A pid no process has: one that has just ended. */
-  const deadPid = () => spawnSync("true").pid
 
   it.effect(
     "a temporary copy a kill left behind is swept by the next locked run: a whole record completes the rename, anything else goes",

@@ -11,6 +11,7 @@ import { Platform } from "../src/services/Platform.js"
 import { tempHome } from "./support/harness.js"
 import { lockers } from "./support/lockers.js"
 import { fakeHeldFile, fakePlatform } from "./support/platforms.js"
+import { deadPid } from "./support/programs.js"
 
 const run = promisify(execFile)
 
@@ -101,9 +102,7 @@ describe("the lock", () => {
     () =>
       Effect.gen(function* () {
         const lock = path.join(tempHome().dir, "credentials.lock")
-        const dead = (yield* Effect.promise(() =>
-          run(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]),
-        )).stdout
+        const dead = deadPid()
         fs.writeFileSync(lock, `${dead}\n`)
         const marker = `${lock}.takeover-pid-${dead}`
         yield* Effect.promise(() => run("mkfifo", [marker]))
@@ -122,9 +121,7 @@ describe("the lock", () => {
     () =>
       Effect.gen(function* () {
         const lock = path.join(tempHome().dir, "credentials.lock")
-        const dead = (yield* Effect.promise(() =>
-          run(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]),
-        )).stdout
+        const dead = deadPid()
         fs.writeFileSync(lock, `${dead}\n`)
         // A taker that holds the marker and its proof of life, and has not yet replaced the lock.
         const taker = "0123456789abcdef01234567"
@@ -155,11 +152,7 @@ describe("the lock", () => {
       Effect.gen(function* () {
         const dir = tempHome().dir
         const lock = path.join(dir, "credentials.lock")
-        const dead = Number(
-          (yield* Effect.promise(() =>
-            run(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]),
-          )).stdout,
-        )
+        const dead = deadPid()
         const boot = fs.readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim()
         const holding = (pid: number, nonce: string) =>
           JSON.stringify({

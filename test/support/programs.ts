@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import * as path from "node:path"
 import { build } from "esbuild"
 import { tempHome } from "./harness.js"
@@ -15,3 +16,9 @@ export const bundle = async (name: string): Promise<string> => {
   })
   return outfile
 }
+
+/** The pid of a process that has ended. */
+export const deadPid = (): number =>
+  Number(
+    execFileSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }),
+  )
