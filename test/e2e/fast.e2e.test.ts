@@ -4,7 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { bin, type Moto, type SeededUser, seedUser, startMoto } from "./moto.js"
+import { bin, type FaultProxy, type Moto, type SeededUser, seedUser, startMoto } from "./moto.js"
 
 // The launcher's fast path (src/fast.ts) against the full program (AWS_IAM_LOGIN_NO_FAST=1), through
 // the built CLI, on generated files, environments and command lines: the same stdout bytes, stderr
@@ -341,6 +341,60 @@ const servedShare = async (cases: fc.Arbitrary<Case>, numRuns: number) => {
   return served / numRuns
 }
 
+/** Runs `file` with `args`, its first `action` call held by `proxy` until `signal` ends the run. */
+const interrupted = async (
+  proxy: FaultProxy,
+  action: string,
+  file: string,
+  args: ReadonlyArray<string>,
+  signal: NodeJS.Signals,
+  env: Record<string, string>,
+) => {
+  const held = proxy.inject(action, "hold")
+  const child = spawn(process.execPath, [file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+  let stdout = ""
+  let stderr = ""
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString()
+  })
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString()
+  })
+  const ended = new Promise<Outcome>((resolve) =>
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
+  )
+  await held.reached
+  child.kill(signal)
+  return ended
+}
+
+const signalCodes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
+
+/**
+ * A HOME whose `[work]` an init made (the seeded key, or `keyId` and `secret`, and its MFA device),
+ * made afresh at the same path for each run; what a run there gives and leaves in ~/.aws.
+ */
+const loginHome = (keyId = user.accessKeyId, secret = user.secretAccessKey) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
+  const credentials = path.join(dir, ".aws", "credentials")
+  const before = `[work]\naws_access_key_id = ${keyId}\naws_secret_access_key = ${secret}\nmfa_serial = ${user.serials[0]}\nusername = ${user.userName}\n`
+  return {
+    dir,
+    before,
+    run: async (ran: (home: string) => Promise<Outcome>): Promise<Left> => {
+      fs.rmSync(dir, { recursive: true, force: true })
+      fs.mkdirSync(path.join(dir, ".aws"), { recursive: true })
+      fs.writeFileSync(credentials, before, { mode: 0o600 })
+      const outcome = await ran(dir)
+      return {
+        ...outcome,
+        credentials: fs.readFileSync(credentials, "utf8"),
+        aws: listing(path.join(dir, ".aws")),
+      }
+    },
+  }
+}
+
 describe("the launcher's fast path", () => {
   it("gives what the full program gives: the same stdout, stderr and exit code", {
     timeout: 600_000,
@@ -372,33 +426,12 @@ describe("the launcher's fast path", () => {
       { mode: 0o600 },
     )
     const env = { PATH: process.env.PATH ?? "", HOME: home, AWS_ENDPOINT_URL: proxy.endpoint }
-    /** Runs status with its ListAccessKeys held until `signal` ends the run. */
-    const interrupted = async (file: string, signal: NodeJS.Signals, extra: Record<string, string>) => {
-      const held = proxy.inject("ListAccessKeys", "hold")
-      const child = spawn(process.execPath, [file, "work", "status"], {
-        env: { ...env, ...extra },
-        stdio: ["ignore", "pipe", "pipe"],
-      })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.on("data", (c: Buffer) => {
-        stdout += c.toString()
-      })
-      child.stderr.on("data", (c: Buffer) => {
-        stderr += c.toString()
-      })
-      const ended = new Promise<Outcome>((resolve) =>
-        child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
-      )
-      await held.reached
-      child.kill(signal)
-      return ended
-    }
-    const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
-    for (const [signal, code] of Object.entries(codes) as Array<[NodeJS.Signals, number]>) {
+    for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
+      const status = (file: string, extra: Record<string, string>) =>
+        interrupted(proxy, "ListAccessKeys", file, ["work", "status"], signal, { ...env, ...extra })
       // The copy without the full program reaches IAM only through the fast path.
-      const fast = await interrupted(fastOnly, signal, {})
-      const full = await interrupted(bin, signal, { AWS_IAM_LOGIN_NO_FAST: "1" })
+      const fast = await status(fastOnly, {})
+      const full = await status(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
       expect(fast, signal).toEqual(full)
       expect(fast, signal).toEqual({
         code,
@@ -408,6 +441,117 @@ describe("the launcher's fast path", () => {
     }
     await proxy.stop()
     fs.rmSync(home, { recursive: true, force: true })
+  })
+
+  it("a Ctrl-C, SIGTERM or SIGHUP while a login waits for STS ends it as it ends the full program: nothing written, no lock left", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const home = loginHome()
+    for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
+      const login = (file: string, extra: Record<string, string>) =>
+        home.run((dir) =>
+          interrupted(proxy, "GetSessionToken", file, ["work", "-t", "123456", "--force"], signal, {
+            PATH: process.env.PATH ?? "",
+            HOME: dir,
+            AWS_ENDPOINT_URL: proxy.endpoint,
+            ...extra,
+          }),
+        )
+      const fast = await login(bin, {})
+      const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+      expect(fast, signal).toEqual(full)
+      expect(fast, signal).toEqual({
+        code,
+        stdout: "",
+        stderr:
+          (signal === "SIGINT" ? "aws-iam-login: interrupted by Ctrl-C.\n" : "") +
+          "aws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one.\n",
+        credentials: home.before,
+        aws: ["credentials"],
+      })
+    }
+    await proxy.stop()
+    fs.rmSync(home.dir, { recursive: true, force: true })
+  })
+
+  it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const home = loginHome()
+    const login = (file: string, extra: Record<string, string>) =>
+      home.run(async (dir) => {
+        const held = proxy.inject("GetSessionToken", "hold")
+        const ended = await exec(file, {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          AWS_ENDPOINT_URL: proxy.endpoint,
+          AWS_IAM_LOGIN_TIMEOUT: "1",
+          ARGS: JSON.stringify(["work", "--token", "123456", "--force"]),
+          ...extra,
+        })
+        // Sent on only now that the run gave up: moto never sees it.
+        held.release()
+        return ended
+      })
+    const fast = await login(bin, {})
+    const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+    expect(fast).toEqual(full)
+    expect(fast).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `aws-iam-login: AWS did not answer sts:GetSessionToken at ${proxy.endpoint} within 1 s: check the network, AWS_REGION and AWS_ENDPOINT_URL.\n`,
+      credentials: home.before,
+      aws: ["credentials"],
+    })
+    // One call each: a code is sent once.
+    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(2)
+    await proxy.stop()
+    fs.rmSync(home.dir, { recursive: true, force: true })
+  })
+
+  it("a login that STS refuses (a wrong secret, a key AWS does not know) fails as the full program fails, the file unchanged", {
+    timeout: 120_000,
+  }, async () => {
+    const checks = (body: string) => fetch(`${moto.direct}/moto-api/reset-auth`, { method: "POST", body })
+    const proxy = await moto.proxy()
+    const refusals = [
+      ["SignatureDoesNotMatch", user.accessKeyId, "wrongSecret/00000000000000000000000000000"],
+      ["InvalidClientTokenId", "AKIAUNKNOWNKEY000042", user.secretAccessKey],
+    ] as const
+    for (const [refusal, keyId, secret] of refusals) {
+      const home = loginHome(keyId, secret)
+      const login = (file: string, extra: Record<string, string>) =>
+        home.run((dir) =>
+          exec(file, {
+            PATH: process.env.PATH ?? "",
+            HOME: dir,
+            AWS_ENDPOINT_URL: proxy.endpoint,
+            ARGS: JSON.stringify(["login", "work", "-t", "123456"]),
+            ...extra,
+          }),
+        )
+      await checks("0")
+      try {
+        const fast = await login(bin, {})
+        const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+        expect(fast, refusal).toEqual(full)
+        expect(fast, refusal).toEqual({
+          code: 1,
+          stdout: "",
+          stderr: `aws-iam-login: AWS refused key AKIA…${keyId.slice(-4)} for sts:GetSessionToken (${refusal}): the key is wrong, inactive or deleted.\n`,
+          credentials: home.before,
+          aws: ["credentials"],
+        })
+      } finally {
+        await checks("1000000")
+      }
+      fs.rmSync(home.dir, { recursive: true, force: true })
+    }
+    // One call each: a refused code is not sent again.
+    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(2 * refusals.length)
+    await proxy.stop()
   })
 
   it("serves a valid session's export without loading the full program, and AWS_IAM_LOGIN_NO_FAST turns it off", async () => {
