@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { main } from "./cli/main.js"
+import { type Handover, handOver, untaken } from "./handover.js"
 
 export { commandNames } from "./cli/tree.js"
 
@@ -20,6 +21,7 @@ import { KeyStoreLive } from "./layers/KeyStore.js"
 import { ProcessesLive } from "./layers/Processes.js"
 import { SessionLive } from "./layers/Session.js"
 import { TerminalLive } from "./layers/Terminal.js"
+import { codeMaybeSpent } from "./schema/SessionRules.js"
 import { graceMillis, hasFinished, stoppedNote } from "./signals.js"
 
 // The live layers, built one after the other inside a single layer: composing them with
@@ -97,9 +99,10 @@ const onSignals = Effect.withFiberRuntime<void>((fiber) =>
 
 /**
  * Runs the command line. The launcher (src/launcher.ts) calls this once the bundle has loaded, with
- * what to do once the run has finished well (write the code cache).
+ * what to do once the run has finished well (write the code cache), and what its fast path hands over.
  */
-export const start = (finished: () => Promise<void> = async () => {}) =>
+export const start = (finished: () => Promise<void> = async () => {}, handover: Handover = {}) => {
+  handOver(handover)
   NodeRuntime.runMain(
     Effect.zipRight(
       onSignals,
@@ -127,6 +130,12 @@ export const start = (finished: () => Promise<void> = async () => {}) =>
               ? 130
               : Number(process.exitCode ?? 0)
         signalsEndAtOnce()
+        // The launcher's call, when the run ended before it took it over: stopped, and said as for its own.
+        const call = untaken().call
+        if (code !== 0 && call !== undefined) {
+          call.abort()
+          process.stderr.write(`${codeMaybeSpent}\n`)
+        }
         if (code !== 0) return onExit(code)
         // Done well: until Node has closed what is open, a signal ends the process with the run's own
         // code (which may wait for a file-system call in flight: a second signal then ends it at once).
@@ -141,3 +150,4 @@ export const start = (finished: () => Promise<void> = async () => {}) =>
       },
     },
   )
+}

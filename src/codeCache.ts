@@ -12,6 +12,7 @@ import * as path from "node:path"
 import * as vm from "node:vm"
 import { commandNames } from "./cli/commandNames.js"
 import { asksForHelp } from "./cli/names.js"
+import type { Handover } from "./handover.js"
 
 /** The user's uid where files have POSIX owners and modes; undefined on Windows. */
 const uid = process.getuid?.()
@@ -189,16 +190,16 @@ export const loadSdk = (bundleName: string): unknown =>
   process.env.AWS_IAM_LOGIN_NO_CACHE ? require(path.join(__dirname, bundleName)) : loadOnce(bundleName)
 
 interface Main {
-  readonly start: (finished: () => Promise<void>) => void
+  readonly start: (finished: () => Promise<void>, handover: Handover) => void
 }
 
 /** Loads and starts the full program. */
-export const start = () => {
+export const start = (handover: Handover = {}) => {
   // The bundle loads with stack traces off: effect takes one while loading to probe the engine, and
   // formatting it makes V8 re-parse the whole bundle for line numbers (2 ms on every start).
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   const program = (process.env.AWS_IAM_LOGIN_NO_CACHE ? require("./main.cjs") : load("main.cjs")) as Main
   Error.stackTraceLimit = stackTraceLimit
-  program.start(saveEntries)
+  program.start(saveEntries, handover)
 }

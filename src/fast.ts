@@ -10,8 +10,10 @@
 // terminal for help, an answer that would hold an escape sequence (the full program takes those out
 // on a pipe). test/e2e/fast.e2e.test.ts holds both to the same output.
 import * as Either from "effect/Either"
+import type { Asked, LoadSts } from "./fastLogin.js"
 import { plain, plainName, readFiles, tokenKeys } from "./fastRead.js"
 import type { LoadIam } from "./fastStatus.js"
+import type { Handover } from "./handover.js"
 import { callSeconds } from "./layers/sdk/client.js"
 import {
   accessKeyIdPattern,
@@ -39,6 +41,8 @@ export interface Context {
   readonly texts: () => Texts | undefined
   readonly now: number
   readonly loadIam: LoadIam
+  readonly loadSts: LoadSts
+  readonly whenStopped: Asked["whenStopped"]
 }
 
 const allowedFlags = {
@@ -70,27 +74,64 @@ const request = (args: ReadonlyArray<string>) => {
   return plainName(profile) ? { command, profile, json: flags.includes("--json") } : undefined
 }
 
-/** What to print on stdout (with exit code 0), now or once status's call is answered, or undefined when the full program must answer. */
-export const fastAnswer = (context: Context): string | Promise<string | undefined> | undefined => {
+/** `<profile> [login] FLAGS` or `login <profile> FLAGS`, where the flags are `-t CODE` (`--token CODE`, `--token=CODE`) and maybe `-f` (`--force`), each once. */
+const codeLogin = (args: ReadonlyArray<string>) => {
+  const [profile, ...after] = args[0] === "login" ? args.slice(1) : args
+  const flags = args[0] !== "login" && after[0] === "login" ? after.slice(1) : after
+  let token: string | undefined
+  let force = false
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!
+    if (!force && (flag === "-f" || flag === "--force")) force = true
+    else if (token === undefined && (flag === "-t" || flag === "--token") && i + 1 < flags.length)
+      token = flags[++i]
+    else if (token === undefined && flag.startsWith("--token=")) token = flag.slice("--token=".length)
+    else return undefined
+  }
+  // The full program reads the code as MfaCode does: the spaces an authenticator shows are dropped.
+  const code = token?.replace(/\s+/g, "")
+  return profile !== undefined && plainName(profile) && code !== undefined && /^\d{6}$/.test(code)
+    ? { profile, code, force }
+    : undefined
+}
+
+/**
+ * What to print on stdout (with exit code 0), now or once the run's AWS call is answered; or
+ * undefined, or what the fast path hands it (src/handover.ts), when the full program must answer.
+ */
+export const fastAnswer = (context: Context): string | Promise<string | Handover> | undefined => {
   const { args, env, stdoutMayBeTerminal, texts, now } = context
   if (process.platform === "win32" || env.AWS_IAM_LOGIN_DEBUG !== undefined) return undefined
   if (args.length === 1 && ["--version", "version"].includes(args[0]!)) return texts()?.version
   if (args.length === 1 && ["--help", "-h", "help"].includes(args[0]!))
     return stdoutMayBeTerminal() ? undefined : texts()?.help
   const asked = request(args)
+  const login = asked === undefined ? codeLogin(args) : undefined
   // The full program refuses an AWS_IAM_LOGIN_TIMEOUT it cannot read before any command runs.
-  if (asked === undefined || callSeconds(env.AWS_IAM_LOGIN_TIMEOUT) === undefined) return undefined
+  if ((asked ?? login) === undefined || callSeconds(env.AWS_IAM_LOGIN_TIMEOUT) === undefined) return undefined
   const files = readFiles(env)
   if (files === undefined) return undefined
-  const answer =
-    asked.command === "status"
-      ? // Loaded only for status: the other answers do without its modules.
-        import("./fastStatus.js").then(({ fastStatus }) =>
-          fastStatus({ ...asked, env, files, now, loadIam: context.loadIam }),
-        )
-      : sessionAnswer(asked.command, asked.profile, files, env, now)
+  // Loaded only for status or a login with a code: the other answers do without their modules.
+  if (login !== undefined)
+    return import("./fastLogin.js").then(({ fastLogin }) =>
+      fastLogin({
+        ...login,
+        env,
+        files,
+        reread: () => readFiles(env),
+        loadSts: context.loadSts,
+        whenStopped: context.whenStopped,
+      }),
+    )
+  if (asked === undefined) return undefined
   const withoutEscapes = (text: string | undefined) => (text?.includes("\x1b") ? undefined : text)
-  return typeof answer === "object" ? answer.then(withoutEscapes) : withoutEscapes(answer)
+  return asked.command === "status"
+    ? import("./fastStatus.js").then(({ fastStatus }) =>
+        fastStatus({ ...asked, env, files, now, loadIam: context.loadIam }).then(
+          (text) => withoutEscapes(text) ?? {},
+        ),
+      )
+    : withoutEscapes(sessionAnswer(asked.command, asked.profile, files, env, now))
 }
 
 /** A valid session's login line or credential_process JSON. */

@@ -22,16 +22,27 @@ const filePath = (env: Environment, variable: string, name: string) => {
   return env.HOME ? `${env.HOME.replace(/\/+$/, "")}/.aws/${name}` : undefined
 }
 
+/** The last bytes read of each file and what they read as: a file read again unchanged is not parsed again. */
+const parsed = new Map<string, { readonly bytes: Buffer; readonly sections: Ini.Sections | undefined }>()
+
 /** The file's sections as the full program reads them; an empty file when `missing` allows; undefined for anything else. */
 const readSections = (file: string, missing: boolean) => {
-  let bytes: Uint8Array
+  let bytes: Buffer
   try {
     if (!fs.statSync(file).isFile()) return undefined
     bytes = fs.readFileSync(file)
   } catch (error) {
     if (!missing || (error as NodeJS.ErrnoException).code !== "ENOENT") return undefined
-    bytes = new Uint8Array()
+    bytes = Buffer.alloc(0)
   }
+  const known = parsed.get(file)
+  if (known?.bytes.equals(bytes)) return known.sections
+  const sections = sectionsOf(bytes)
+  parsed.set(file, { bytes, sections })
+  return sections
+}
+
+const sectionsOf = (bytes: Uint8Array) => {
   const text = Ini.decode(bytes)
   const sections = Either.isRight(text) ? Ini.read(text.right) : undefined
   return sections !== undefined && Either.isRight(sections) ? sections.right : undefined

@@ -5,7 +5,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fastAnswer, type Texts } from "./fast.js"
+import type { Handover } from "./handover.js"
 import type * as IamSdk from "./layers/sdk/iam.js"
+import type * as StsSdk from "./layers/sdk/sts.js"
 
 const texts = (): Texts | undefined => {
   try {
@@ -39,9 +41,13 @@ const write = (text: string) => {
 
 /**
  * Where the run is, for a signal: loading the full program (nothing changed yet); the fast path's
- * `status` waiting for IAM, or done and writing the code cache, each ended as the full program's is.
+ * `status` waiting for IAM or its login at work (or handing its call over), or done and writing the
+ * code cache, each ended as the full program's is.
  */
 let phase: "loading" | "calling" | "done" = "loading"
+
+/** What the fast login must undo and say at a signal (src/fastLogin.ts). */
+let stopFast: (() => Promise<string>) | undefined
 
 // Until the program's own handlers are in place (src/bin.ts), a signal ends the run here; once they
 // are, this one leaves the signal to them.
@@ -54,18 +60,29 @@ const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM") => {
   const { constants } = require("node:os") as typeof import("node:os")
   const echoed = signal === "SIGINT" && isatty(2) ? "\n" : ""
   const name = signal === "SIGINT" ? "Ctrl-C" : signal
-  if (phase === "loading")
+  const code = 128 + constants.signals[signal]
+  if (phase === "loading") {
     fs.writeSync(2, `${echoed}aws-iam-login: interrupted by ${name} before anything was changed.\n`)
-  else if (signal === "SIGINT") fs.writeSync(2, `${echoed}aws-iam-login: interrupted by Ctrl-C.\n`)
-  process.exit(128 + constants.signals[signal])
+    process.exit(code)
+  }
+  if (signal === "SIGINT") fs.writeSync(2, `${echoed}aws-iam-login: interrupted by Ctrl-C.\n`)
+  const stop = stopFast ?? (async () => "")
+  phase = "done"
+  // In bounded time, whatever the file system does.
+  const bounded = new Promise<string>((resolve) => setTimeout(() => resolve(""), 2000))
+  void Promise.race([stop(), bounded]).then((said) => {
+    if (said !== "") fs.writeSync(2, said)
+    process.exit(code)
+  })
 }
 
-const full = () => {
-  phase = "loading"
-  void import("./codeCache.js").then((program) => program.start())
+const full = (handover: Handover = {}) => {
+  // A fast login's call in flight: a signal before the full program's handlers are in place still stops it.
+  phase = handover.call === undefined ? "loading" : "calling"
+  void import("./codeCache.js").then((program) => program.start(handover))
 }
 
-/** The fast path's status, printed; then the IAM bundle's code cache, as the full program writes it once done. */
+/** The fast path's answer, printed; then the SDK bundle's code cache, as the full program writes it once done. */
 const done = (answer: string) => {
   write(answer)
   phase = "done"
@@ -81,6 +98,10 @@ const fast = process.env.AWS_IAM_LOGIN_NO_FAST
       texts,
       now: Date.now(),
       loadIam: () => import("./codeCache.js").then((cache) => cache.loadSdk("sdk/iam.cjs") as typeof IamSdk),
+      loadSts: () => import("./codeCache.js").then((cache) => cache.loadSdk("sdk/sts.cjs") as typeof StsSdk),
+      whenStopped: (stop) => {
+        stopFast = stop
+      },
     })
 if (typeof fast === "string") write(fast)
 else {
@@ -88,6 +109,11 @@ else {
   if (fast === undefined) full()
   else {
     phase = "calling"
-    void fast.then((answer) => (answer === undefined ? full() : done(answer)))
+    // After a signal the run ends here, whatever the fast path then answers.
+    void fast.then((answer) => {
+      if (phase !== "calling") return
+      if (typeof answer === "string") done(answer)
+      else full(answer)
+    })
   }
 }

@@ -7,9 +7,9 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { profile } from "../cli/profile.js"
 import { validateOption } from "../cli/validate.js"
-import { MfaCode, SessionDuration, sessionSection, showTime, timeLeft } from "../schema/Credentials.js"
+import { MfaCode, SessionDuration } from "../schema/Credentials.js"
 import { firstIssue, InvalidInput } from "../schema/Errors.js"
-import { stillValidLine } from "../schema/SessionRules.js"
+import { loggedInLines, stillValidLine } from "../schema/SessionRules.js"
 import { Session } from "../services/Session.js"
 
 /**
@@ -52,14 +52,7 @@ export const login = Command.make(
     const token = yield* checkedToken(config.token)
     const { session, fresh } = yield* (yield* Session).ensure(config.profile, { ...config, token })
     const now = yield* Clock.currentTimeMillis
-    const section = sessionSection(config.profile)
-    const until = `${showTime(session.expiration)} (${timeLeft(session.expiration, now)} left)`
-    yield* fresh
-      ? Console.log(
-          `Logged in: [${section}] holds a session valid until ${until}.\n` +
-            `Use it with AWS_PROFILE=${section}, or source_profile = ${section} in a role profile.`,
-        )
-      : Console.log(stillValidLine(config.profile, session.expiration, now))
+    yield* Console.log((fresh ? loggedInLines : stillValidLine)(config.profile, session.expiration, now))
   }),
 ).pipe(
   Command.withDescription(

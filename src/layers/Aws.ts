@@ -6,6 +6,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { type MadeCall, takeCall } from "../handover.js"
 import {
   AccessDenied,
   type AwsError,
@@ -37,6 +38,7 @@ import {
   listAccessKeys,
   quietSeconds,
   required,
+  sessionFrom,
 } from "./sdk/client.js"
 
 export { clientConfig }
@@ -157,16 +159,18 @@ const deadline = Effect.gen(function* () {
 /** How long a call goes without an answer before a person at a terminal is told what it waits for. */
 const quietLimit = Duration.seconds(quietSeconds)
 
-/** On a terminal (stderr is one), says once what is awaited when `effect` takes longer than a moment. */
+/** On a terminal (stderr is one), says once what is awaited when `effect` takes longer than a moment from `startedAt`. */
 const sayWhenSlow =
-  (line: () => string) =>
+  (line: () => string, startedAt: number) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.suspend(() =>
       process.stderr.isTTY
         ? Effect.raceFirst(
             effect,
             Effect.suspend(() => Console.error(line())).pipe(
-              Effect.delay(quietLimit),
+              Effect.delay(
+                Duration.millis(Math.max(0, startedAt + Duration.toMillis(quietLimit) - Date.now())),
+              ),
               Effect.zipRight(Effect.never),
             ),
           )
@@ -205,7 +209,8 @@ interface Wire {
 
 /**
  * One SDK call with a deadline, the SDK module loaded only when a call is made; the client notes in
- * `seen` where it sent the request, for the message when AWS does not answer and for `--debug`.
+ * `seen` where it sent the request, for the message when AWS does not answer and for `--debug`. A
+ * call the launcher made (`made`) keeps the deadline and the record it started with.
  */
 const call = <M, A>(
   settingsOf: (
@@ -217,9 +222,11 @@ const call = <M, A>(
   seconds: number,
   attempts: Attempts,
   run: (sdk: M, wire: Wire) => Promise<A>,
+  made?: MadeCall,
 ) =>
   Effect.suspend(() => {
-    const seen: Observed = {}
+    const seen: Observed = made?.seen ?? {}
+    const startedAt = made?.startedAt ?? Date.now()
     const service = operation.split(":")[0] as Service
     const endpoint = () => seen.endpoint ?? `the ${service.toUpperCase()} endpoint for ${signer.region}`
     const refused = (where: string, reason: string) =>
@@ -254,7 +261,7 @@ const call = <M, A>(
         }),
       ),
       Effect.timeoutFail({
-        duration: Duration.seconds(seconds),
+        duration: Duration.millis(Math.max(0, startedAt + seconds * 1000 - Date.now())),
         onTimeout: () =>
           new TimedOut({
             operation,
@@ -263,7 +270,7 @@ const call = <M, A>(
             seconds,
           }),
       }),
-      sayWhenSlow(() => `Waiting for ${endpoint()} to answer ${operation} (up to ${seconds} s)…`),
+      sayWhenSlow(() => `Waiting for ${endpoint()} to answer ${operation} (up to ${seconds} s)…`, startedAt),
       Debug.awsCall(operation, signer, seen),
     )
   })
@@ -287,10 +294,18 @@ export const StsLive = Layer.effect(
       signer: Signer,
       attempts: Attempts,
       run: (sdk: typeof StsSdk, client: StsSdk.STSClient, wire: Wire) => Promise<A>,
+      made?: MadeCall,
     ) =>
-      call(settingsOf, loadSts, `sts:${operation}`, signer, seconds, attempts, (sdk, wire) => {
-        return run(sdk, new sdk.STSClient(wire.config), wire)
-      })
+      call(
+        settingsOf,
+        loadSts,
+        `sts:${operation}`,
+        signer,
+        seconds,
+        attempts,
+        (sdk, wire) => run(sdk, new sdk.STSClient(wire.config), wire),
+        made,
+      )
     return Sts.of({
       getCallerIdentity: (signer) =>
         sts("GetCallerIdentity", signer, "retry", async (sdk, client, wire) => {
@@ -303,24 +318,36 @@ export const StsLive = Layer.effect(
           }
         }),
       getSessionToken: (signer, mfa, duration) =>
-        sts("GetSessionToken", signer, "once", async (sdk, client, wire) => {
-          const out = await client.send(
-            new sdk.GetSessionTokenCommand({
-              SerialNumber: mfa.serialNumber,
-              TokenCode: mfa.code,
-              DurationSeconds: Math.round(Duration.toSeconds(duration)),
-            }),
-            wire.options,
-          )
-          const c = required(out.Credentials, "credentials")
-          return {
-            credentials: {
-              accessKeyId: required(c.AccessKeyId, "access key id") as AccessKeyId,
-              secretAccessKey: Redacted.make(required(c.SecretAccessKey, "secret")),
-              sessionToken: Redacted.make(required(c.SessionToken, "session token")),
+        Effect.suspend(() => {
+          const durationSeconds = Math.round(Duration.toSeconds(duration))
+          // The launcher may have sent this very call: its answer is this one's, and the code is not spent twice.
+          const made = takeCall({
+            accessKeyId: signer.credentials.accessKeyId,
+            region: signer.region,
+            serialNumber: mfa.serialNumber,
+            code: mfa.code,
+            durationSeconds,
+          })
+          return sts(
+            "GetSessionToken",
+            signer,
+            "once",
+            async (sdk, client, wire) => {
+              const signal = wire.options.abortSignal
+              if (made !== undefined) signal.addEventListener("abort", made.abort, { once: true })
+              const out = await (made?.answer ??
+                client.send(
+                  new sdk.GetSessionTokenCommand({
+                    SerialNumber: mfa.serialNumber,
+                    TokenCode: mfa.code,
+                    DurationSeconds: durationSeconds,
+                  }),
+                  wire.options,
+                ))
+              return sessionFrom(out)
             },
-            expiration: required(c.Expiration, "expiration"),
-          }
+            made,
+          )
         }),
     })
   }),

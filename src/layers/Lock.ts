@@ -5,6 +5,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as LockFile from "../files/lock.js"
+import { takeLock } from "../handover.js"
 import { FileError } from "../schema/Errors.js"
 import { Platform, type PlatformShape } from "../services/Platform.js"
 import * as Debug from "./Debug.js"
@@ -30,7 +31,7 @@ const proofsOf = (platform: PlatformShape): LockFile.Proofs => {
  * Holds the lock file `file` for the enclosing Scope: created exclusively with the holder's pid,
  * host and start time; while a live process holds it, waits (calling `onWait(holder)` once, at
  * once) up to `wait`, then fails; a lock whose holder is dead is taken over at once and atomically;
- * released only by its owner.
+ * released only by its owner. A lock the launcher holds for this run (src/handover.ts) is taken over.
  */
 export const acquire = (
   file: string,
@@ -44,6 +45,9 @@ export const acquire = (
     const fs = yield* FileSystem.FileSystem
     const platform = yield* Platform
     const proofs = proofsOf(platform)
+    const handed = takeLock(file)
+    if (handed !== undefined)
+      return yield* Effect.addFinalizer(() => Effect.promise(() => LockFile.release(proofs, file, handed)))
     const proposed = LockFile.me(proofs)
     const deadline = Date.now() + Duration.toMillis(options.wait ?? Duration.seconds(60))
     const fail = (reason: string) => new FileError({ path: file, action: "lock", reason })

@@ -39,6 +39,7 @@ import {
 } from "../schema/Errors.js"
 import * as Ini from "../schema/Ini.js"
 import { holdsKey, StoredKeyMissing, storeService } from "../schema/KeyStore.js"
+import { codeMaybeSpent } from "../schema/SessionRules.js"
 import {
   CredentialsFile,
   decodeSection,
@@ -330,11 +331,7 @@ const ensureSession = Effect.fn("ensureSession")(function* (name: ProfileName, o
       const sts = yield* Sts
       const session = yield* sts.getSessionToken(signer, { serialNumber, code }, duration).pipe(
         // AWS takes each code once, and may have taken this one before the answer was lost.
-        Effect.onInterrupt(() =>
-          Console.error(
-            "aws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one.",
-          ),
-        ),
+        Effect.onInterrupt(() => Console.error(codeMaybeSpent)),
       )
       yield* files.update([{ section: sessionSection(name), set: sessionValues(session) }])
       return { session, fresh: true, region }

@@ -22,6 +22,7 @@ export {
   reusable,
   sessionMargin,
   sessionSection,
+  sessionValues,
   showTime,
   timeLeft,
 } from "./SessionRules.js"
@@ -219,12 +220,4 @@ export const sessionOf = (profile: SessionProfile): Session => ({
     sessionToken: profile.aws_session_token,
   },
   expiration: profile.expiration,
-})
-
-/** The lines login writes into `[<profile>-sts]`. */
-export const sessionValues = (session: Session): Record<string, string> => ({
-  aws_access_key_id: session.credentials.accessKeyId,
-  aws_secret_access_key: Redacted.value(session.credentials.secretAccessKey),
-  aws_session_token: session.credentials.sessionToken ? Redacted.value(session.credentials.sessionToken) : "",
-  expiration: formatExpiration(session.expiration),
 })

@@ -1,5 +1,7 @@
 import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
 import { toolLine } from "./CommandLine.js"
+import type { Session } from "./Credentials.js"
 
 /**
  * What makes a stored session usable, as plain functions and patterns without effect/Schema: the
@@ -90,6 +92,27 @@ export const mfaSerialProblem = (serial: string): string | undefined =>
 /** The line a login that finds the session still valid prints. */
 export const stillValidLine = (profile: string, expiration: Date, now: number): string =>
   `[${sessionSection(profile)}] is still valid until ${showTime(expiration)} (${timeLeft(expiration, now)} left); use --force to log in again.`
+
+/** Said when a login stops while GetSessionToken is on its way: AWS takes each code once. */
+export const codeMaybeSpent =
+  "aws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one."
+
+/** What a login that made a new session prints. */
+export const loggedInLines = (profile: string, expiration: Date, now: number): string => {
+  const section = sessionSection(profile)
+  return (
+    `Logged in: [${section}] holds a session valid until ${showTime(expiration)} (${timeLeft(expiration, now)} left).\n` +
+    `Use it with AWS_PROFILE=${section}, or source_profile = ${section} in a role profile.`
+  )
+}
+
+/** The lines login writes into `[<profile>-sts]`. */
+export const sessionValues = (session: Session): Record<string, string> => ({
+  aws_access_key_id: session.credentials.accessKeyId,
+  aws_secret_access_key: Redacted.value(session.credentials.secretAccessKey),
+  aws_session_token: session.credentials.sessionToken ? Redacted.value(session.credentials.sessionToken) : "",
+  expiration: formatExpiration(session.expiration),
+})
 
 /** What `export --format credential-process` prints: the JSON the AWS CLI reads from a credential_process. */
 export const credentialProcessJson = (fields: {

@@ -1,6 +1,8 @@
 // How the tool's AWS calls are configured and read, without the Effect runtime: the IAM and STS
 // layers (src/layers/Aws.ts) and the launcher's fast `status` (src/fastStatus.ts) both call AWS so.
+import type { GetSessionTokenCommandOutput } from "@aws-sdk/client-sts"
 import * as Redacted from "effect/Redacted"
+import type { AccessKeyId, Session } from "../../schema/Credentials.js"
 import type { CallSettings, Service } from "../../schema/Settings.js"
 import type { AccessKeyInfo } from "../../services/Iam.js"
 import type { Signer } from "../../services/Sts.js"
@@ -102,4 +104,17 @@ export const listAccessKeys = async (
     status: k.Status === "Active" ? "Active" : "Inactive",
     created: k.CreateDate ?? new Date(0),
   }))
+}
+
+/** The session in GetSessionToken's answer. */
+export const sessionFrom = (out: GetSessionTokenCommandOutput): Session => {
+  const c = required(out.Credentials, "credentials")
+  return {
+    credentials: {
+      accessKeyId: required(c.AccessKeyId, "access key id") as AccessKeyId,
+      secretAccessKey: Redacted.make(required(c.SecretAccessKey, "secret")),
+      sessionToken: Redacted.make(required(c.SessionToken, "session token")),
+    },
+    expiration: required(c.Expiration, "expiration"),
+  }
 }

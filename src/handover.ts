@@ -1,0 +1,67 @@
+// What the launcher's fast login (src/fastLogin.ts) hands the full program when it stops short of
+// the end: the profile's login lock, which it holds, and the GetSessionToken call it made. The full
+// program takes both over where it would lock and call (src/layers/Lock.ts, src/layers/Aws.ts)
+// instead of locking again or spending the MFA code a second time, and finishes the run as usual.
+import type { GetSessionTokenCommandOutput } from "@aws-sdk/client-sts"
+import type { Observed } from "./layers/sdk/observe.js"
+
+export interface HeldLock {
+  readonly file: string
+  readonly nonce: string
+}
+
+/** What GetSessionToken was sent, and who signed it for which region. */
+export interface CallKey {
+  readonly accessKeyId: string
+  readonly region: string
+  readonly serialNumber: string
+  readonly code: string
+  readonly durationSeconds: number
+}
+
+export interface MadeCall {
+  readonly key: CallKey
+  /** When it was sent (Date.now()): its deadline and the moment a person is told it waits run from there. */
+  readonly startedAt: number
+  /** What the SDK did for it so far (where it sent the request; the answer's status). */
+  readonly seen: Observed
+  /** The SDK's answer or error, settled or still on its way. */
+  readonly answer: Promise<GetSessionTokenCommandOutput>
+  readonly abort: () => void
+}
+
+export interface Handover {
+  readonly lock?: HeldLock
+  readonly call?: MadeCall
+}
+
+let handed: Handover = {}
+
+/** Called once, before the full program runs. */
+export const handOver = (handover: Handover) => {
+  handed = handover
+}
+
+/** The lock's holding, when the launcher holds `file`: taken over once. */
+export const takeLock = (file: string): string | undefined => {
+  const lock = handed.lock
+  if (lock?.file !== file) return undefined
+  const { lock: _, ...rest } = handed
+  handed = rest
+  return lock.nonce
+}
+
+const sameKey = (a: CallKey, b: CallKey) =>
+  (Object.keys(a) as Array<keyof CallKey>).every((field) => a[field] === b[field])
+
+/** The call already made with exactly these inputs, when there is one: taken over once. */
+export const takeCall = (key: CallKey): MadeCall | undefined => {
+  const call = handed.call
+  if (call === undefined || !sameKey(call.key, key)) return undefined
+  const { call: _, ...rest } = handed
+  handed = rest
+  return call
+}
+
+/** What the run did not take over. */
+export const untaken = (): Handover => handed
