@@ -245,9 +245,11 @@ describe.runIf(available)("the code cache against moto", () => {
       expect(await aws_iam_login(home, moto.endpoint, args), args.join(" ")).toMatchObject({ code: 0 })
     const entries = ["iam", "main", "sts"].map((name) => `${name}-${process.version}.v8`)
     expect(fs.readdirSync(dir).sort()).toEqual(entries)
-    // status is answered before the program loads (src/fastStatus.ts): only the IAM bundle serves it.
-    expect(header(path.join(dir, entries[1]!))[3]).toBe("init,login")
+    // status and a login with a code are answered before the program loads (src/fastStatus.ts,
+    // src/fastLogin.ts): only their SDK bundles serve them.
+    expect(header(path.join(dir, entries[1]!))[3]).toBe("init")
     expect(header(path.join(dir, entries[0]!))[3]).toBe("init,status")
+    expect(header(path.join(dir, entries[2]!))[3]).toBe("init,login")
     const written = entries.map((name) => fs.statSync(path.join(dir, name)).mtimeMs)
     for (const args of [
       ["work", "status"],
