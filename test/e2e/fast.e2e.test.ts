@@ -201,18 +201,34 @@ const statusArgs = fc.constantFrom(
   ["status", "--json", "P"],
   ["P", "status", "--debug"],
 )
-/** A login with a code, which the launcher answers by calling STS itself when it is plain. */
-const loginArgs = fc.constantFrom(
-  ["P", "-t", "123456", "--force"],
-  ["P", "--force", "-t", "123456"],
-  ["login", "P", "-t", "123456"],
-  ["P", "login", "--token=123456"],
-  ["P", "login", "-t", "123456", "-f"],
-  ["P", "--token", "123456", "-f"],
-  ["P", "-t", "123 456", "-f"],
-  ["P", "-t", "12345", "-f"],
-  ["P", "-t", "123456", "-d", "1h", "-f"],
-  ["P", "-t", "123456", "--debug"],
+/**
+ * A login with a code, which the launcher answers by calling STS itself when it is plain: mostly one
+ * with --force (a valid session is common among the cases), else one with a code to tidy or refuse,
+ * another flag, or none.
+ */
+const loginArgs = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      ["P", "-t", "123456", "--force"],
+      ["P", "--force", "-t", "123456"],
+      ["P", "login", "-t", "123456", "-f"],
+      ["P", "--token", "123456", "-f"],
+      ["P", "login", "--token=123456", "--force"],
+      ["login", "P", "-t", "123456", "-f"],
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      ["login", "P", "-t", "123456"],
+      ["P", "login", "--token=123456"],
+      ["P", "-t", "123 456", "-f"],
+      ["P", "-t", "12345", "-f"],
+      ["P", "-t", "123456", "-d", "1h", "-f"],
+      ["P", "-t", "123456", "--debug"],
+    ),
+  },
 )
 
 let moto: Moto
