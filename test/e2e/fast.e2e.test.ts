@@ -473,7 +473,8 @@ describe("the launcher's fast path", () => {
             ...extra,
           }),
         )
-      const fast = await login(bin, {})
+      // The copy without the full program reaches STS only through the fast path.
+      const fast = await login(fastOnly, {})
       const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
       expect(fast, signal).toEqual(full)
       expect(fast, signal).toEqual({
@@ -512,6 +513,8 @@ describe("the launcher's fast path", () => {
       })
     const fast = await login(bin, {})
     const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+    // The copy without the full program sends the call too: the launcher's own.
+    await login(fastOnly, {})
     expect(fast).toEqual(full)
     expect(fast).toEqual({
       code: 1,
@@ -520,8 +523,8 @@ describe("the launcher's fast path", () => {
       credentials: home.before,
       aws: ["credentials"],
     })
-    // One call each: a code is sent once.
-    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(2)
+    // One call each: a code is sent once, by the launcher when it runs.
+    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(3)
     await proxy.stop()
     fs.rmSync(home.dir, { recursive: true, force: true })
   })
@@ -551,6 +554,8 @@ describe("the launcher's fast path", () => {
       try {
         const fast = await login(bin, {})
         const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+        // The copy without the full program sends the call too: the launcher's own.
+        await login(fastOnly, {})
         expect(fast, refusal).toEqual(full)
         expect(fast, refusal).toEqual({
           code: 1,
@@ -564,8 +569,8 @@ describe("the launcher's fast path", () => {
       }
       fs.rmSync(home.dir, { recursive: true, force: true })
     }
-    // One call each: a refused code is not sent again.
-    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(2 * refusals.length)
+    // One call each: a refused code is not sent again, by the launcher when it runs.
+    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(3 * refusals.length)
     await proxy.stop()
   })
 
