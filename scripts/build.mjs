@@ -1,4 +1,5 @@
-// Builds dist/: bin.js, a small launcher (with the fast path of src/fast.ts); texts.json, its --help and --version; main.cjs, the whole program in one minified file; and
+// Builds dist/: bin.js, a small launcher (with the fast path of src/fast.ts); fast.cjs, its fast
+// paths that call AWS; texts.json, its --help and --version; main.cjs, the whole program in one minified file; and
 // sdk/*.cjs, the AWS SDK clients, required only when a command calls AWS; keyring.cjs, the OS secret
 // store's helper process. The launcher runs main.cjs
 // with a V8 code cache, so that after the first run Node skips most of the parsing and compiling.
@@ -176,6 +177,13 @@ if (main.includes(`require("@napi-rs/keyring")`))
   throw new Error("dist/main.cjs loads @napi-rs/keyring: only dist/keyring.cjs may")
 // The launcher knows the command names without loading main.cjs: written in from its command tree.
 const { commandNames } = createRequire(import.meta.url)(path.resolve("dist/main.cjs"))
+// The launcher's fast paths that call AWS, run from the code cache as the SDK bundles are.
+await build({
+  ...common,
+  entryPoints: ["src/fastCalls.ts"],
+  outfile: "dist/fast.cjs",
+  define: { AWS_IAM_LOGIN_COMMANDS: JSON.stringify(commandNames) },
+})
 await build({
   ...common,
   entryPoints: ["src/launcher.ts"],

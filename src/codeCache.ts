@@ -185,8 +185,8 @@ export const saveEntries = async () => {
   for (const write of pending) await write().catch(() => undefined)
 }
 
-/** An SDK bundle (`sdk/iam.cjs`), loaded as the full program loads it: once, from the code cache unless AWS_IAM_LOGIN_NO_CACHE. */
-export const loadSdk = (bundleName: string): unknown =>
+/** One of the tool's bundles (`sdk/iam.cjs`, `fast.cjs`), loaded as the full program loads them: once, from the code cache unless AWS_IAM_LOGIN_NO_CACHE. */
+export const loadBundle = (bundleName: string): unknown =>
   process.env.AWS_IAM_LOGIN_NO_CACHE ? require(path.join(__dirname, bundleName)) : loadOnce(bundleName)
 
 interface Main {

@@ -10,8 +10,10 @@
 // terminal for help, an answer that would hold an escape sequence (the full program takes those out
 // on a pipe). test/e2e/fast.e2e.test.ts holds both to the same output.
 import * as Either from "effect/Either"
+import type * as FastCalls from "./fastCalls.js"
+import type { Call } from "./fastCalls.js"
 import type { Asked, LoadSts } from "./fastLogin.js"
-import { plain, plainName, readFiles, tokenKeys } from "./fastRead.js"
+import { plain, plainName, readFiles, tokenKeys, withoutEscapes } from "./fastRead.js"
 import type { LoadIam } from "./fastStatus.js"
 import type { Handover } from "./handover.js"
 import { callSeconds } from "./layers/sdk/client.js"
@@ -42,6 +44,8 @@ export interface Context {
   readonly now: number
   readonly loadIam: LoadIam
   readonly loadSts: LoadSts
+  /** dist/fast.cjs (src/fastCalls.ts), loaded from the code cache. */
+  readonly loadCalls: () => Promise<typeof FastCalls>
   readonly whenStopped: Asked["whenStopped"]
 }
 
@@ -90,7 +94,12 @@ const codeLogin = (args: ReadonlyArray<string>) => {
   }
   // The full program reads the code as MfaCode does: the spaces an authenticator shows are dropped.
   const code = token?.replace(/\s+/g, "")
-  return profile !== undefined && plainName(profile) && code !== undefined && /^\d{6}$/.test(code)
+  // Its lines name the profile: one that holds an escape sequence is the full program's to print.
+  return profile !== undefined &&
+    plainName(profile) &&
+    !profile.includes("\x1b") &&
+    code !== undefined &&
+    /^\d{6}$/.test(code)
     ? { profile, code, force }
     : undefined
 }
@@ -109,29 +118,25 @@ export const fastAnswer = (context: Context): string | Promise<string | Handover
   const login = asked === undefined ? codeLogin(args) : undefined
   // The full program refuses an AWS_IAM_LOGIN_TIMEOUT it cannot read before any command runs.
   if ((asked ?? login) === undefined || callSeconds(env.AWS_IAM_LOGIN_TIMEOUT) === undefined) return undefined
-  const files = readFiles(env)
-  if (files === undefined) return undefined
-  // Loaded only for status or a login with a code: the other answers do without their modules.
-  if (login !== undefined)
-    return import("./fastLogin.js").then(({ fastLogin }) =>
-      fastLogin({
-        ...login,
+  const call: Call | undefined =
+    login !== undefined
+      ? { command: "login", ...login }
+      : asked?.command === "status"
+        ? { command: "status", profile: asked.profile, json: asked.json }
+        : undefined
+  if (call !== undefined)
+    return context.loadCalls().then((calls) =>
+      calls.callAnswer(call, {
         env,
-        files,
-        reread: () => readFiles(env),
+        now,
+        loadIam: context.loadIam,
         loadSts: context.loadSts,
         whenStopped: context.whenStopped,
       }),
     )
-  if (asked === undefined) return undefined
-  const withoutEscapes = (text: string | undefined) => (text?.includes("\x1b") ? undefined : text)
-  return asked.command === "status"
-    ? import("./fastStatus.js").then(({ fastStatus }) =>
-        fastStatus({ ...asked, env, files, now, loadIam: context.loadIam }).then(
-          (text) => withoutEscapes(text) ?? {},
-        ),
-      )
-    : withoutEscapes(sessionAnswer(asked.command, asked.profile, files, env, now))
+  const files = readFiles(env)
+  if (asked === undefined || asked.command === "status" || files === undefined) return undefined
+  return withoutEscapes(sessionAnswer(asked.command, asked.profile, files, env, now))
 }
 
 /** A valid session's login line or credential_process JSON. */

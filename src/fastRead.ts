@@ -74,3 +74,6 @@ export const plain = (section: Ini.Section, patterns: Record<string, RegExp>) =>
   })
 
 export const tokenKeys = ["aws_session_token", "aws_security_token"]
+
+/** The answer, unless it holds an escape sequence: the full program takes those out on a pipe. */
+export const withoutEscapes = (text: string | undefined) => (text?.includes("\x1b") ? undefined : text)

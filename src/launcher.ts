@@ -5,6 +5,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fastAnswer, type Texts } from "./fast.js"
+import type * as FastCalls from "./fastCalls.js"
 import type { Handover } from "./handover.js"
 import type * as IamSdk from "./layers/sdk/iam.js"
 import type * as StsSdk from "./layers/sdk/sts.js"
@@ -89,6 +90,9 @@ const done = (answer: string) => {
   void import("./codeCache.js").then((cache) => cache.saveEntries())
 }
 
+/** One of the tool's bundles, loaded as the full program loads them (from the code cache). */
+const bundle = <A>(name: string) => import("./codeCache.js").then((cache) => cache.loadBundle(name) as A)
+
 const fast = process.env.AWS_IAM_LOGIN_NO_FAST
   ? undefined
   : fastAnswer({
@@ -97,8 +101,9 @@ const fast = process.env.AWS_IAM_LOGIN_NO_FAST
       stdoutMayBeTerminal,
       texts,
       now: Date.now(),
-      loadIam: () => import("./codeCache.js").then((cache) => cache.loadSdk("sdk/iam.cjs") as typeof IamSdk),
-      loadSts: () => import("./codeCache.js").then((cache) => cache.loadSdk("sdk/sts.cjs") as typeof StsSdk),
+      loadIam: () => bundle<typeof IamSdk>("sdk/iam.cjs"),
+      loadSts: () => bundle<typeof StsSdk>("sdk/sts.cjs"),
+      loadCalls: () => bundle<typeof FastCalls>("fast.cjs"),
       whenStopped: (stop) => {
         stopFast = stop
       },

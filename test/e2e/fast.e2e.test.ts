@@ -36,7 +36,7 @@ const exec = (file: string, env: Record<string, string>) =>
 const fastOnly = (() => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-"))
   fs.mkdirSync(path.join(dir, "sdk"))
-  for (const file of ["bin.js", "texts.json", "package.json", "sdk/iam.cjs", "sdk/sts.cjs"])
+  for (const file of ["bin.js", "texts.json", "package.json", "fast.cjs", "sdk/iam.cjs", "sdk/sts.cjs"])
     fs.copyFileSync(path.join(path.dirname(bin), file), path.join(dir, file))
   return path.join(dir, "bin.js")
 })()
