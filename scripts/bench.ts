@@ -178,7 +178,7 @@ try {
   const dist = path.join(path.dirname(bin))
   const size = (f: string) => `${(fs.statSync(path.join(dist, f)).size / 1024).toFixed(0)} KiB`
   console.log(
-    `bundle: bin.js ${size("bin.js")}, main.cjs ${size("main.cjs")}, sdk/sts.cjs ${size("sdk/sts.cjs")}, sdk/iam.cjs ${size("sdk/iam.cjs")}`,
+    `bundle: ${["bin.js", "fast.cjs", "main.cjs", "sdk/sts.cjs", "sdk/iam.cjs"].map((f) => `${f} ${size(f)}`).join(", ")}`,
   )
   console.log(missed === 0 ? "every target met" : `${missed} target(s) missed`)
 } finally {
