@@ -227,10 +227,23 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
     }),
     { abortSignal: stopping.signal },
   )
-  const call: MadeCall = { key, startedAt, seen, answer, abort: () => stopping.abort() }
+  let settledAt: number | undefined
+  const call: MadeCall = {
+    key,
+    startedAt,
+    seen,
+    answer,
+    settledAt: () => settledAt,
+    abort: () => stopping.abort(),
+  }
   // Until the full program's own handlers are in place, a signal still stops the call and releases the lock here.
   const handover = (): Handover => ({ call, ...(lock === undefined ? {} : { lock }) })
-  void answer.finally(() => client.destroy()).catch(() => undefined)
+  void answer
+    .finally(() => {
+      settledAt = Date.now()
+      client.destroy()
+    })
+    .catch(() => undefined)
   const wait = Math.min(quietSeconds, seconds / 2) * 1000
   let timer: NodeJS.Timeout | undefined
   const settled = await Promise.race([

@@ -27,6 +27,8 @@ export interface MadeCall {
   readonly seen: Observed
   /** The SDK's answer or error, settled or still on its way. */
   readonly answer: Promise<GetSessionTokenCommandOutput>
+  /** When the answer or error came (Date.now()); undefined while it is on its way. */
+  readonly settledAt: () => number | undefined
   readonly abort: () => void
 }
 

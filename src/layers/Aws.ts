@@ -231,6 +231,16 @@ const call = <M, A>(
     const endpoint = () => seen.endpoint ?? `the ${service.toUpperCase()} endpoint for ${signer.region}`
     const refused = (where: string, reason: string) =>
       new BadSetting({ operation, signer: maskKeyId(signer.credentials.accessKeyId), where, reason })
+    const due = startedAt + seconds * 1000
+    const timedOut = () =>
+      new TimedOut({
+        operation,
+        signer: maskKeyId(signer.credentials.accessKeyId),
+        endpoint: endpoint(),
+        seconds,
+      })
+    // The SDK's own timers end a call at its deadline too: one the launcher made may have ended so before this run took it.
+    const endedLate = () => (made?.settledAt() ?? 0) >= due
     return settingsOf(signer.profile).pipe(
       Effect.mapError((e) => refused(e.path, e.reason)),
       Effect.flatMap((settings) =>
@@ -255,21 +265,17 @@ const call = <M, A>(
                       return result
                     }),
                 // An error code read from the answer is AWS's (or an emulator's) own word, whatever its content type.
-                catch: (cause) => (codeFromAnswer(cause) ? failure(cause) : (other() ?? failure(cause))),
+                catch: (cause) =>
+                  endedLate()
+                    ? timedOut()
+                    : codeFromAnswer(cause)
+                      ? failure(cause)
+                      : (other() ?? failure(cause)),
               })
             }),
         }),
       ),
-      Effect.timeoutFail({
-        duration: Duration.millis(Math.max(0, startedAt + seconds * 1000 - Date.now())),
-        onTimeout: () =>
-          new TimedOut({
-            operation,
-            signer: maskKeyId(signer.credentials.accessKeyId),
-            endpoint: endpoint(),
-            seconds,
-          }),
-      }),
+      Effect.timeoutFail({ duration: Duration.millis(Math.max(0, due - Date.now())), onTimeout: timedOut }),
       sayWhenSlow(() => `Waiting for ${endpoint()} to answer ${operation} (up to ${seconds} s)…`, startedAt),
       Debug.awsCall(operation, signer, seen),
     )
