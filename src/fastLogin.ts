@@ -172,7 +172,6 @@ const write = (named: string, edit: Ini.Edit, signal: AbortSignal) =>
   quietFile(named).then((file) =>
     holding(`${file}.lock`, async () => {
       const kept = await target().replaceable(file)
-      if (!(await fs.promises.stat(file)).isFile()) throw new Error("not a file")
       const text = Ini.decode(await fs.promises.readFile(file))
       const edited = Either.isRight(text) ? Ini.applyEdits(text.right, [edit]) : undefined
       if (edited === undefined || Either.isLeft(edited)) throw new Error("not written")
@@ -196,29 +195,35 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
   })
   const release = () =>
     lock === undefined ? Promise.resolve() : LockFile.release(proofs, lock.file, lock.nonce)
-  let plan: Plan | undefined
+  const seen: Observed = {}
+  let ready:
+    | { readonly plan: Plan; readonly sdk: typeof StsSdk; readonly client: StsSdk.STSClient }
+    | undefined
   try {
     const loginLock = `${await quietFile(named)}.${encodeURIComponent(name)}.login.lock`
     const taken = await LockFile.attempt(proofs, loginLock, LockFile.me(proofs))
-    if (taken._tag !== "Taken") return {}
+    if (taken._tag !== "Taken") throw new Error("held")
     lock = { file: loginLock, nonce: taken.nonce }
     await LockFile.sweep(proofs, loginLock)
     const files = asked.reread()
-    plan = files && planFor(files, env, name, code, force)
+    const plan = files && planFor(files, env, name, code, force)
     if (plan === undefined || !samePlan(plan, first)) throw new Error("changed")
     await writable(named)
     stopping.signal.throwIfAborted()
+    said = `${codeMaybeSpent}\n`
+    const sdk = await asked.loadSts()
+    const client = new sdk.STSClient(
+      clientConfig(plan.settings, "sts", plan.signer, plan.seconds, "once", seen),
+    )
+    ready = { plan, sdk, client }
   } catch {
     await release()
     asked.whenStopped(undefined)
     return {}
   }
-  const { signer, key, settings, seconds } = plan
-  said = `${codeMaybeSpent}\n`
-  const sdk = await asked.loadSts()
-  const seen: Observed = {}
+  const { plan, sdk, client } = ready
+  const { key, seconds } = plan
   const startedAt = Date.now()
-  const client = new sdk.STSClient(clientConfig(settings, "sts", signer, seconds, "once", seen))
   const answer = client.send(
     new sdk.GetSessionTokenCommand({
       SerialNumber: key.serialNumber,

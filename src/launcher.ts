@@ -115,10 +115,16 @@ else {
   else {
     phase = "calling"
     // After a signal the run ends here, whatever the fast path then answers.
-    void fast.then((answer) => {
-      if (phase !== "calling") return
-      if (typeof answer === "string") done(answer)
-      else full(answer)
-    })
+    void fast.then(
+      (answer) => {
+        if (phase !== "calling") return
+        if (typeof answer === "string") done(answer)
+        else full(answer)
+      },
+      // A fast path that fails holds nothing and has sent nothing: the full program answers.
+      () => {
+        if (phase === "calling") full()
+      },
+    )
   }
 }
