@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { main } from "./cli/main.js"
-import { type Handover, handOver, untaken } from "./handover.js"
+import { type Handover, handOver, releaseUntaken, untaken } from "./handover.js"
 
 export { commandNames } from "./cli/tree.js"
 
@@ -136,7 +136,8 @@ export const start = (finished: () => Promise<void> = async () => {}, handover: 
           call.abort()
           process.stderr.write(`${codeMaybeSpent}\n`)
         }
-        if (code !== 0) return onExit(code)
+        const released = releaseUntaken()
+        if (code !== 0) return void released.finally(() => onExit(code))
         // Done well: until Node has closed what is open, a signal ends the process with the run's own
         // code (which may wait for a file-system call in flight: a second signal then ends it at once).
         for (const signal of Object.keys(exitCodes))
@@ -146,7 +147,7 @@ export const start = (finished: () => Promise<void> = async () => {}, handover: 
           })
         // Node's own shutdown closes the signal handlers before the process ends, and a signal then ends it by the signal itself: exit before that.
         process.once("exit", () => process.exit(code))
-        void finished().finally(() => onExit(code))
+        void Promise.all([released, finished()]).finally(() => onExit(code))
       },
     },
   )

@@ -3,6 +3,8 @@
 // program takes both over where it would lock and call (src/layers/Lock.ts, src/layers/Aws.ts)
 // instead of locking again or spending the MFA code a second time, and finishes the run as usual.
 import type { GetSessionTokenCommandOutput } from "@aws-sdk/client-sts"
+import * as LockFile from "./files/lock.js"
+import { procLiveness, running } from "./files/proofs.js"
 import type { Observed } from "./layers/sdk/observe.js"
 
 export interface HeldLock {
@@ -67,3 +69,15 @@ export const takeCall = (key: CallKey): MadeCall | undefined => {
 
 /** What the run did not take over. */
 export const untaken = (): Handover => handed
+
+/**
+ * The launcher's lock, when the run ended before it took it over (a signal while it started): let go
+ * of, as the launcher would have. Only Linux's launcher hands a lock over.
+ */
+export const releaseUntaken = async (): Promise<void> => {
+  const lock = handed.lock
+  if (lock === undefined) return
+  const { lock: _, ...rest } = handed
+  handed = rest
+  await LockFile.release({ running, liveness: procLiveness() }, lock.file, lock.nonce)
+}

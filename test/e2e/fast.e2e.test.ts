@@ -4,6 +4,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { canHold, type Held, holdOpens, waitingOnThreads } from "./held.js"
 import { bin, type FaultProxy, type Moto, type SeededUser, seedUser, startMoto } from "./moto.js"
 
 // The launcher's fast path (src/fast.ts) against the full program (AWS_IAM_LOGIN_NO_FAST=1), through
@@ -357,7 +358,11 @@ const servedShare = async (cases: fc.Arbitrary<Case>, numRuns: number) => {
   return served / numRuns
 }
 
-/** Runs `file` with `args`, its first `action` call held by `proxy` until `signal` ends the run. */
+/**
+ * Runs `file` with `args`, its first `action` call held by `proxy` until `signal` ends the run; with
+ * `also`, once that holds too (given the run's pid): let go once the run, signalled, ended or waits
+ * on it.
+ */
 const interrupted = async (
   proxy: FaultProxy,
   action: string,
@@ -365,6 +370,7 @@ const interrupted = async (
   args: ReadonlyArray<string>,
   signal: NodeJS.Signals,
   env: Record<string, string>,
+  also?: () => Promise<Held>,
 ) => {
   const held = proxy.inject(action, "hold")
   const child = spawn(process.execPath, [file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
@@ -380,7 +386,13 @@ const interrupted = async (
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
   )
   await held.reached
+  const other = await also?.()
+  await other?.reached
   child.kill(signal)
+  if (other !== undefined) {
+    await Promise.race([ended, waitingOnThreads(child.pid ?? 0)])
+    other.release()
+  }
   return ended
 }
 
@@ -490,6 +502,47 @@ describe("the launcher's fast path", () => {
     await proxy.stop()
     fs.rmSync(home.dir, { recursive: true, force: true })
   })
+
+  it.runIf(canHold)(
+    "a signal after the launcher handed its login's call over, before the full program took its lock over, leaves no lock either",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const proxy = await moto.proxy()
+      const home = loginHome()
+      for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
+        const login = (extra: Record<string, string>, also?: (dir: string) => () => Promise<Held>) =>
+          home.run((dir) =>
+            interrupted(
+              proxy,
+              "GetSessionToken",
+              bin,
+              ["work", "-t", "123456", "--force"],
+              signal,
+              { PATH: process.env.PATH ?? "", HOME: dir, AWS_ENDPOINT_URL: proxy.endpoint, ...extra },
+              also?.(dir),
+            ),
+          )
+        // With no answer in time the launcher hands the call and its lock to the full program, whose
+        // first read of the credentials file (before it takes the lock over) never returns here.
+        const handed = await login({}, (dir) => () => holdOpens(path.join(dir, ".aws", "credentials")))
+        const full = await login({ AWS_IAM_LOGIN_NO_FAST: "1" })
+        expect(handed, signal).toEqual(full)
+        expect(handed, signal).toEqual({
+          code,
+          stdout: "",
+          stderr:
+            (signal === "SIGINT" ? "aws-iam-login: interrupted by Ctrl-C.\n" : "") +
+            "aws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one.\n",
+          credentials: home.before,
+          aws: ["credentials"],
+        })
+      }
+      await proxy.stop()
+      fs.rmSync(home.dir, { recursive: true, force: true })
+    },
+  )
 
   it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
     timeout: 120_000,
