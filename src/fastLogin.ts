@@ -147,14 +147,19 @@ const quietFile = async (named: string) => {
   return file
 }
 
+/** The credentials file's lock while `holding` holds it, by its nonce: a signal lets go of it too. */
+const holdings = new Map<string, string>()
+
 /** Holds `file` for `use`, when no one else does; else fails (the full program waits for it). */
 const holding = async <A>(file: string, use: () => Promise<A>): Promise<A> => {
   const taken = await LockFile.attempt(proofs, file, LockFile.me(proofs))
   if (taken._tag !== "Taken") throw new Error("held")
+  holdings.set(taken.nonce, file)
   try {
     await LockFile.sweep(proofs, file)
     return await use()
   } finally {
+    holdings.delete(taken.nonce)
     await LockFile.release(proofs, file, taken.nonce)
   }
 }
@@ -191,6 +196,7 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
   asked.whenStopped(async () => {
     stopping.abort()
     if (lock !== undefined) await LockFile.release(proofs, lock.file, lock.nonce)
+    for (const [nonce, file] of holdings) await LockFile.release(proofs, file, nonce)
     return said
   })
   const release = () =>

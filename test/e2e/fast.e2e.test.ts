@@ -5,7 +5,15 @@ import * as path from "node:path"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { canHold, type Held, holdOpens, waitingOnThreads } from "./held.js"
-import { bin, type FaultProxy, type Moto, type SeededUser, seedUser, startMoto } from "./moto.js"
+import {
+  bin,
+  type FaultProxy,
+  type Injected,
+  type Moto,
+  type SeededUser,
+  seedUser,
+  startMoto,
+} from "./moto.js"
 
 // The launcher's fast path (src/fast.ts) against the full program (AWS_IAM_LOGIN_NO_FAST=1), through
 // the built CLI, on generated files, environments and command lines: the same stdout bytes, stderr
@@ -360,8 +368,8 @@ const servedShare = async (cases: fc.Arbitrary<Case>, numRuns: number) => {
 
 /**
  * Runs `file` with `args`, its first `action` call held by `proxy` until `signal` ends the run; with
- * `also`, once that holds too (given the run's pid): let go once the run, signalled, ended or waits
- * on it.
+ * `also` (given that call, to send on if it will), once what it holds is reached: let go of once the
+ * run, signalled, ended or waits on it.
  */
 const interrupted = async (
   proxy: FaultProxy,
@@ -370,7 +378,7 @@ const interrupted = async (
   args: ReadonlyArray<string>,
   signal: NodeJS.Signals,
   env: Record<string, string>,
-  also?: () => Promise<Held>,
+  also?: (call: Injected) => Promise<Held>,
 ) => {
   const held = proxy.inject(action, "hold")
   const child = spawn(process.execPath, [file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
@@ -386,7 +394,7 @@ const interrupted = async (
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr })),
   )
   await held.reached
-  const other = await also?.()
+  const other = await also?.(held)
   await other?.reached
   child.kill(signal)
   if (other !== undefined) {
@@ -512,7 +520,10 @@ describe("the launcher's fast path", () => {
       const proxy = await moto.proxy()
       const home = loginHome()
       for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
-        const login = (extra: Record<string, string>, also?: (dir: string) => () => Promise<Held>) =>
+        const login = (
+          extra: Record<string, string>,
+          also?: (dir: string) => (call: Injected) => Promise<Held>,
+        ) =>
           home.run((dir) =>
             interrupted(
               proxy,
@@ -535,6 +546,50 @@ describe("the launcher's fast path", () => {
           stderr:
             (signal === "SIGINT" ? "aws-iam-login: interrupted by Ctrl-C.\n" : "") +
             "aws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one.\n",
+          credentials: home.before,
+          aws: ["credentials"],
+        })
+      }
+      await proxy.stop()
+      fs.rmSync(home.dir, { recursive: true, force: true })
+    },
+  )
+
+  it.runIf(canHold)(
+    "a signal while a login writes the session it got ends it as it ends the full program: no lock left",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const proxy = await moto.proxy()
+      const home = loginHome()
+      /** Once STS answers, the run's read of the credentials file to write the session never returns. */
+      const writing = (dir: string) => async (call: Injected) => {
+        const opens = await holdOpens(path.join(dir, ".aws", "credentials"))
+        call.release()
+        return opens
+      }
+      for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
+        const login = (file: string, extra: Record<string, string>) =>
+          home.run((dir) =>
+            interrupted(
+              proxy,
+              "GetSessionToken",
+              file,
+              ["work", "-t", "123456", "--force"],
+              signal,
+              { PATH: process.env.PATH ?? "", HOME: dir, AWS_ENDPOINT_URL: proxy.endpoint, ...extra },
+              writing(dir),
+            ),
+          )
+        // The copy without the full program writes only through the fast path.
+        const fast = await login(fastOnly, {})
+        const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+        expect(fast, signal).toEqual(full)
+        expect(fast, signal).toEqual({
+          code,
+          stdout: "",
+          stderr: signal === "SIGINT" ? "aws-iam-login: interrupted by Ctrl-C.\n" : "",
           credentials: home.before,
           aws: ["credentials"],
         })
