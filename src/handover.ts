@@ -55,13 +55,14 @@ export const takeLock = (file: string): string | undefined => {
   return lock.nonce
 }
 
-const sameKey = (a: CallKey, b: CallKey) =>
-  (Object.keys(a) as Array<keyof CallKey>).every((field) => a[field] === b[field])
-
-/** The call already made with exactly these inputs, when there is one: taken over once. */
-export const takeCall = (key: CallKey): MadeCall | undefined => {
+/**
+ * The call already made with this MFA code, when there is one: taken over once. What the files say
+ * now may differ from what the launcher read (a hand edit while it waited): the full program's own
+ * call keeps what it read when it sent it too, and a code is sent once.
+ */
+export const takeCall = (code: string): MadeCall | undefined => {
   const call = handed.call
-  if (call === undefined || !sameKey(call.key, key)) return undefined
+  if (call?.key.code !== code) return undefined
   const { call: _, ...rest } = handed
   handed = rest
   return call

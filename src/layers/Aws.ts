@@ -326,14 +326,8 @@ export const StsLive = Layer.effect(
       getSessionToken: (signer, mfa, duration) =>
         Effect.suspend(() => {
           const durationSeconds = Math.round(Duration.toSeconds(duration))
-          // The launcher may have sent this very call: its answer is this one's, and the code is not spent twice.
-          const made = takeCall({
-            accessKeyId: signer.credentials.accessKeyId,
-            region: signer.region,
-            serialNumber: mfa.serialNumber,
-            code: mfa.code,
-            durationSeconds,
-          })
+          // The launcher may have sent this call: its answer is this one's, and the code is not spent twice.
+          const made = takeCall(mfa.code)
           return sts(
             "GetSessionToken",
             signer,

@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import { canHold, type Held, holdOpens } from "./held.js"
 import { addToWork, aws_iam_login, type FaultProxy, makeHome, seedUser } from "./moto.js"
 import { motoForSuite } from "./suite.js"
 
@@ -17,7 +18,9 @@ const bothWays = async (
   proxy: FaultProxy,
   prepare: (home: ReturnType<typeof makeHome>) => void,
   env: Record<string, string>,
-  around: () => { readonly after: () => void } = () => ({ after: () => {} }),
+  around: (home: ReturnType<typeof makeHome>, full: boolean) => { readonly after: () => void } = () => ({
+    after: () => {},
+  }),
 ) => {
   const user = await seedUser(moto, `faults-${Math.random().toString(36).slice(2, 8)}`)
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-faults-"))
@@ -27,7 +30,7 @@ const bothWays = async (
     addToWork(home, `mfa_serial = ${user.serials[0]}\r`)
     prepare(home)
     const before = proxy.requests.length
-    const fault = around()
+    const fault = around(home, extra.AWS_IAM_LOGIN_NO_FAST !== undefined)
     const result = await aws_iam_login(home, proxy.endpoint, ["work", "-t", "123456", "--force"], {
       env: { ...env, ...extra },
     })
@@ -71,4 +74,42 @@ describe("the launcher's login with a code, when things go wrong", () => {
     })
     await proxy.stop()
   })
+
+  it.runIf(canHold)(
+    "a config file edited while the launcher waits for STS does not make the full program send the code again once it takes the call over",
+    { timeout: 120_000 },
+    async () => {
+      const proxy = await moto.proxy()
+      const { full, fast } = await bothWays(
+        proxy,
+        (home) => fs.writeFileSync(home.config, "[profile work]\nduration_seconds = 3600\n"),
+        {},
+        (home, unlaunched) => {
+          const call = proxy.inject("GetSessionToken", "hold")
+          let config: Held | undefined
+          void call.reached.then(async () => {
+            // Another tool changes how long the profile's sessions last as the code is on its way.
+            fs.writeFileSync(home.config, "[profile work]\nduration_seconds = 7200\n")
+            if (unlaunched) return call.release()
+            // The launcher hands the call over after 2 s without an answer; the answer comes once the
+            // full program, which then starts, reads the edited file.
+            config = await holdOpens(home.config)
+            await config.reached
+            call.release()
+            config.release()
+          })
+          return { after: () => config?.release() }
+        },
+      )
+      const untimed = (text: string) =>
+        text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/g, "<time>").replace(/\(\d+h \d+m left\)/, "(<left>)")
+      expect({ ...fast, stdout: untimed(fast.stdout), credentials: untimed(fast.credentials) }).toEqual({
+        ...full,
+        stdout: untimed(full.stdout),
+        credentials: untimed(full.credentials),
+      })
+      expect(fast).toMatchObject({ code: 0, aws: ["config", "credentials"], calls: 1 })
+      await proxy.stop()
+    },
+  )
 })
