@@ -599,6 +599,58 @@ describe("the launcher's fast path", () => {
     },
   )
 
+  it.runIf(canHold)(
+    "a login whose STS answer comes after the launcher handed the call over is finished by the full program, as the full program finishes one: the code sent once",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const proxy = await moto.proxy()
+      const home = loginHome()
+      const calls = () => proxy.requests.filter((r) => r.action === "GetSessionToken").length
+      /** A login whose STS call is answered once `answered` says so. */
+      const login = async (extra: Record<string, string>, answered: (dir: string) => Promise<void>) => {
+        const before = calls()
+        const start = Date.now()
+        const left = await home.run(async (dir) => {
+          const held = proxy.inject("GetSessionToken", "hold")
+          const ended = exec(bin, {
+            PATH: process.env.PATH ?? "",
+            HOME: dir,
+            AWS_ENDPOINT_URL: proxy.endpoint,
+            ARGS: JSON.stringify(["work", "-t", "123456", "--force"]),
+            ...extra,
+          })
+          await held.reached
+          await answered(dir)
+          held.release()
+          return ended
+        })
+        expect(calls() - before).toBe(1)
+        return normalised(left, "work", start, home.before)
+      }
+      // With no answer in time the launcher hands the call over: the full program's first read of
+      // the credentials file shows it runs; then AWS answers.
+      const handed = await login({}, async (dir) => {
+        const opens = await holdOpens(path.join(dir, ".aws", "credentials"))
+        await opens.reached
+        opens.release()
+      })
+      const full = await login({ AWS_IAM_LOGIN_NO_FAST: "1" }, async () => {})
+      expect(handed).toEqual(full)
+      expect(handed).toMatchObject({ code: 0, stderr: "", aws: ["credentials"] })
+      expect(handed.stdout).toMatch(
+        /^Logged in: \[work-sts\] holds a session valid until <start \+ 720 min> \(11h 59m left\)\.\n/,
+      )
+      expect(handed.credentials.slice(home.before.length)).toMatch(
+        /^\n\[work-sts\]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = \S+\naws_session_token = \S+\nexpiration = <start \+ 720 min>\n$/,
+      )
+      expect(handed.credentials.startsWith(home.before)).toBe(true)
+      await proxy.stop()
+      fs.rmSync(home.dir, { recursive: true, force: true })
+    },
+  )
+
   it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
     timeout: 120_000,
   }, async () => {
