@@ -134,7 +134,7 @@ export const start = (finished: () => Promise<void> = async () => {}, handover: 
         const call = untaken().call
         if (code !== 0 && call !== undefined) {
           call.abort()
-          process.stderr.write(`${codeMaybeSpent}\n`)
+          if (call.key.operation === "sts:GetSessionToken") process.stderr.write(`${codeMaybeSpent}\n`)
         }
         const released = releaseUntaken()
         if (code !== 0) return void released.finally(() => onExit(code))

@@ -2,7 +2,7 @@
 // dist/fast.cjs and run from the V8 code cache as the SDK bundles are (src/codeCache.ts): compiled
 // from its source on every start, their code would cost as much as a tenth of the run.
 import { fastLogin, type Asked as LoginAsked } from "./fastLogin.js"
-import { readFiles, withoutEscapes } from "./fastRead.js"
+import { readFiles } from "./fastRead.js"
 import { fastStatus, type LoadIam } from "./fastStatus.js"
 import type { Handover } from "./handover.js"
 import type { Environment } from "./schema/Settings.js"
@@ -22,8 +22,7 @@ export const callAnswer = async (call: Call, context: CallContext): Promise<stri
   const { env, now } = context
   const files = readFiles(env)
   if (files === undefined) return {}
-  if (call.command === "status")
-    return withoutEscapes(await fastStatus({ ...call, env, files, now, loadIam: context.loadIam })) ?? {}
+  if (call.command === "status") return fastStatus({ ...call, env, files, now, loadIam: context.loadIam })
   return fastLogin({
     ...call,
     env,

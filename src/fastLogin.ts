@@ -16,8 +16,8 @@ import { replaceFile } from "./files/atomicWrite.js"
 import * as LockFile from "./files/lock.js"
 import { procLiveness, running } from "./files/proofs.js"
 import { writeTarget } from "./files/writeTarget.js"
-import type { Handover, MadeCall } from "./handover.js"
-import { answeredByOther, callSeconds, clientConfig, quietSeconds, sessionFrom } from "./layers/sdk/client.js"
+import { answerInTime, callKey, type Handover, sent } from "./handover.js"
+import { callSeconds, clientConfig, sessionFrom } from "./layers/sdk/client.js"
 import type { Observed } from "./layers/sdk/observe.js"
 import type * as StsSdk from "./layers/sdk/sts.js"
 import type { AccessKeyId } from "./schema/Credentials.js"
@@ -113,14 +113,18 @@ const planFor = (files: Files, env: Environment, name: string, code: string, for
     region: region.right ?? fallbackRegion,
     profile: name,
   }
-  const key = {
-    accessKeyId: signer.credentials.accessKeyId,
-    region: signer.region,
-    serialNumber: profile.values.mfa_serial!,
-    code,
-    durationSeconds,
+  const input = {
+    SerialNumber: profile.values.mfa_serial!,
+    TokenCode: code,
+    DurationSeconds: durationSeconds,
   }
-  return { signer, key, settings: settings.right, seconds }
+  return {
+    signer,
+    input,
+    key: callKey("sts:GetSessionToken", signer, input),
+    settings: settings.right,
+    seconds,
+  }
 }
 
 type Plan = NonNullable<ReturnType<typeof planFor>>
@@ -228,45 +232,12 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
     return {}
   }
   const { plan, sdk, client } = ready
-  const { key, seconds } = plan
-  const startedAt = Date.now()
-  const answer = client.send(
-    new sdk.GetSessionTokenCommand({
-      SerialNumber: key.serialNumber,
-      TokenCode: key.code,
-      DurationSeconds: key.durationSeconds,
-    }),
-    { abortSignal: stopping.signal },
+  const call = sent(plan.key, seen, client, stopping, (signal) =>
+    client.send(new sdk.GetSessionTokenCommand(plan.input), { abortSignal: signal }),
   )
-  let settledAt: number | undefined
-  const call: MadeCall = {
-    key,
-    startedAt,
-    seen,
-    answer,
-    settledAt: () => settledAt,
-    abort: () => stopping.abort(),
-  }
   // Until the full program's own handlers are in place, a signal still stops the call and releases the lock here.
   const handover = (): Handover => ({ call, ...(lock === undefined ? {} : { lock }) })
-  void answer
-    .finally(() => {
-      settledAt = Date.now()
-      client.destroy()
-    })
-    .catch(() => undefined)
-  const wait = Math.min(quietSeconds, seconds / 2) * 1000
-  let timer: NodeJS.Timeout | undefined
-  const settled = await Promise.race([
-    answer.then(
-      (out) => (answeredByOther(seen) ? undefined : out),
-      () => undefined,
-    ),
-    new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), wait)
-    }),
-  ])
-  clearTimeout(timer)
+  const settled = await answerInTime(call, plan.seconds)
   if (settled === undefined) return handover()
   said = ""
   try {

@@ -3,19 +3,15 @@
 // full program takes. It makes the full program's one IAM call (ListAccessKeys, with the same client
 // settings: src/layers/sdk/client.ts) and prints its report (src/schema/StatusReport.ts). Any
 // failure of the call, or no answer within the moment after which the full program tells a person
-// at a terminal what it waits for, hands over to the full program, which calls again and reports it.
+// at a terminal what it waits for, hands the call to the full program (src/handover.ts), which
+// takes it over, still on its way or answered, and reports it.
 import * as fs from "node:fs"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { plain, type readFiles, tokenKeys } from "./fastRead.js"
-import {
-  answeredByOther,
-  callSeconds,
-  clientConfig,
-  listAccessKeys,
-  quietSeconds,
-} from "./layers/sdk/client.js"
+import { plain, type readFiles, tokenKeys, withoutEscapes } from "./fastRead.js"
+import { answerInTime, callKey, type Handover, type MadeCall, sent } from "./handover.js"
+import { callSeconds, clientConfig, keysFrom } from "./layers/sdk/client.js"
 import type * as IamSdk from "./layers/sdk/iam.js"
 import type { Observed } from "./layers/sdk/observe.js"
 import type { AccessKeyId } from "./schema/Credentials.js"
@@ -24,6 +20,7 @@ import { journalFiles } from "./schema/JournalFiles.js"
 import { accessKeyIdPattern, parseExpiration, secretPattern, sessionSection } from "./schema/SessionRules.js"
 import { callSettings, type Environment, fallbackRegion, profileRegion } from "./schema/Settings.js"
 import { statusOutput } from "./schema/StatusReport.js"
+import type { AccessKeyInfo } from "./services/Iam.js"
 import type { Signer } from "./services/Sts.js"
 
 /** dist/sdk/iam.cjs, loaded as the full program loads it. */
@@ -69,8 +66,15 @@ const sessionEnd = (stored: Ini.Section | undefined) => {
   return expiration === undefined ? undefined : Option.some(expiration)
 }
 
-/** What `status` prints, or undefined when the full program must answer. */
-export const fastStatus = async ({ profile: name, json, env, files, now, loadIam }: Asked) => {
+/** What `status` prints, or what the full program is handed to answer instead. */
+export const fastStatus = async ({
+  profile: name,
+  json,
+  env,
+  files,
+  now,
+  loadIam,
+}: Asked): Promise<string | Handover> => {
   const { credentials, config } = files
   const profile = credentials.sections.get(name)
   const userName = profile?.values.username
@@ -92,7 +96,7 @@ export const fastStatus = async ({ profile: name, json, env, files, now, loadIam
     seconds === undefined ||
     !noJournal(credentials.path)
   )
-    return undefined
+    return {}
   const callRegion = region.right ?? fallbackRegion
   const signer: Signer = {
     credentials: {
@@ -102,52 +106,60 @@ export const fastStatus = async ({ profile: name, json, env, files, now, loadIam
     region: callRegion,
     profile: name,
   }
-  const keys = await listed(loadIam, signer, userName, settings.right, seconds)
-  return (
-    keys &&
-    `${statusOutput(
-      {
-        profile: name,
-        described: {
-          aws_access_key_id: profile.values.aws_access_key_id!,
-          username: userName,
-          mfa_serial: profile.values.mfa_serial,
-        },
-        home: { path: credentials.path, section: name },
-        stored: undefined,
-        expiration,
-        journal: Either.right(Option.none()),
-        region: Option.fromNullable(region.right),
-        callRegion,
-        keys: Either.right(keys),
-        now,
+  const found = await listed(loadIam, signer, userName, settings.right, seconds)
+  if (!("keys" in found)) return found
+  const text = `${statusOutput(
+    {
+      profile: name,
+      described: {
+        aws_access_key_id: profile.values.aws_access_key_id!,
+        username: userName,
+        mfa_serial: profile.values.mfa_serial,
       },
-      json,
-    )}\n`
-  )
+      home: { path: credentials.path, section: name },
+      stored: undefined,
+      expiration,
+      journal: Either.right(Option.none()),
+      region: Option.fromNullable(region.right),
+      callRegion,
+      keys: Either.right(found.keys),
+      now,
+    },
+    json,
+  )}\n`
+  // The call answered: the full program prints the report itself, with its answer.
+  return withoutEscapes(text) ?? { call: found.call }
 }
 
-/** The user's keys, or undefined for anything but a clean answer in time. */
+/** The user's keys, with the call that listed them; else what the full program is handed. */
 const listed = async (
   loadIam: LoadIam,
   signer: Signer,
   userName: string,
   settings: Parameters<typeof clientConfig>[0],
   seconds: number,
-) => {
-  const abort = new AbortController()
-  const timer = setTimeout(() => abort.abort(), Math.min(seconds, quietSeconds) * 1000)
-  let client: IamSdk.IAMClient | undefined
+): Promise<{ readonly keys: ReadonlyArray<AccessKeyInfo>; readonly call: MadeCall } | Handover> => {
+  const seen: Observed = {}
+  let ready: { readonly sdk: typeof IamSdk; readonly client: IamSdk.IAMClient }
   try {
     const sdk = await loadIam()
-    const seen: Observed = {}
-    client = new sdk.IAMClient(clientConfig(settings, "iam", signer, seconds, "retry", seen))
-    const keys = await listAccessKeys(sdk, client, userName, { abortSignal: abort.signal })
-    return answeredByOther(seen) ? undefined : keys
+    ready = { sdk, client: new sdk.IAMClient(clientConfig(settings, "iam", signer, seconds, "retry", seen)) }
   } catch {
-    return undefined
-  } finally {
-    clearTimeout(timer)
-    client?.destroy()
+    return {}
+  }
+  const { sdk, client } = ready
+  const input = { UserName: userName }
+  const call = sent(
+    callKey("iam:ListAccessKeys", signer, input),
+    seen,
+    client,
+    new AbortController(),
+    (signal) => client.send(new sdk.ListAccessKeysCommand(input), { abortSignal: signal }),
+  )
+  const answer = await answerInTime(call, seconds)
+  try {
+    return answer === undefined ? { call } : { keys: keysFrom(answer), call }
+  } catch {
+    return { call }
   }
 }

@@ -1,3 +1,5 @@
+import type { ListAccessKeysCommandOutput } from "@aws-sdk/client-iam"
+import type { GetSessionTokenCommandOutput } from "@aws-sdk/client-sts"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
@@ -6,7 +8,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { type MadeCall, takeCall } from "../handover.js"
+import { callKey, type MadeCall, sameKey, takeCall } from "../handover.js"
 import {
   AccessDenied,
   type AwsError,
@@ -35,7 +37,7 @@ import {
   callSeconds,
   clientConfig,
   connectLimit,
-  listAccessKeys,
+  keysFrom,
   quietSeconds,
   required,
   sessionFrom,
@@ -281,6 +283,12 @@ const call = <M, A>(
     )
   })
 
+/** The launcher's call, taken over: this run's interruption stops it. */
+const adopted = <A>(made: MadeCall<A>, wire: Wire) => {
+  wire.options.abortSignal.addEventListener("abort", made.abort, { once: true })
+  return made.answer
+}
+
 const loadSts = () => import("./sdk/sts.js")
 const loadIam = () => import("./sdk/iam.js")
 
@@ -325,27 +333,28 @@ export const StsLive = Layer.effect(
         }),
       getSessionToken: (signer, mfa, duration) =>
         Effect.suspend(() => {
-          const durationSeconds = Math.round(Duration.toSeconds(duration))
-          // The launcher may have sent this call: its answer is this one's, and the code is not spent twice.
-          const made = takeCall(mfa.code)
+          const input = {
+            SerialNumber: mfa.serialNumber,
+            TokenCode: mfa.code,
+            DurationSeconds: Math.round(Duration.toSeconds(duration)),
+          }
+          // The launcher may have sent a call with this code: its answer is this one's, and the code is
+          // not spent twice. What the files say now may differ from what the launcher read (a hand edit
+          // while it waited): this run's own call keeps what it read when it sent it too.
+          const made = takeCall<GetSessionTokenCommandOutput>(
+            "sts:GetSessionToken",
+            (key) => key.input.TokenCode === mfa.code,
+          )
           return sts(
             "GetSessionToken",
             signer,
             "once",
-            async (sdk, client, wire) => {
-              const signal = wire.options.abortSignal
-              if (made !== undefined) signal.addEventListener("abort", made.abort, { once: true })
-              const out = await (made?.answer ??
-                client.send(
-                  new sdk.GetSessionTokenCommand({
-                    SerialNumber: mfa.serialNumber,
-                    TokenCode: mfa.code,
-                    DurationSeconds: durationSeconds,
-                  }),
-                  wire.options,
-                ))
-              return sessionFrom(out)
-            },
+            async (sdk, client, wire) =>
+              sessionFrom(
+                await (made === undefined
+                  ? client.send(new sdk.GetSessionTokenCommand(input), wire.options)
+                  : adopted(made, wire)),
+              ),
             made,
           )
         }),
@@ -363,10 +372,18 @@ export const IamLive = Layer.effect(
       signer: Signer,
       attempts: Attempts,
       run: (sdk: typeof IamSdk, client: IamSdk.IAMClient, wire: Wire) => Promise<A>,
+      made?: MadeCall,
     ) =>
-      call(settingsOf, loadIam, `iam:${operation}`, signer, seconds, attempts, (sdk, wire) => {
-        return run(sdk, new sdk.IAMClient(wire.config), wire)
-      })
+      call(
+        settingsOf,
+        loadIam,
+        `iam:${operation}`,
+        signer,
+        seconds,
+        attempts,
+        (sdk, wire) => run(sdk, new sdk.IAMClient(wire.config), wire),
+        made,
+      )
     return Iam.of({
       listMfaDevices: (signer, userName) =>
         iam("ListMFADevices", signer, "retry", async (sdk, client, wire) => {
@@ -377,9 +394,25 @@ export const IamLive = Layer.effect(
           }))
         }),
       listAccessKeys: (signer, userName) =>
-        iam("ListAccessKeys", signer, "retry", (sdk, client, wire) =>
-          listAccessKeys(sdk, client, userName, wire.options),
-        ),
+        Effect.suspend(() => {
+          const input = { UserName: userName }
+          // status's call, made by the launcher when it could not wait for the answer.
+          const made = takeCall<ListAccessKeysCommandOutput>("iam:ListAccessKeys", (key) =>
+            sameKey(key, callKey("iam:ListAccessKeys", signer, input)),
+          )
+          return iam(
+            "ListAccessKeys",
+            signer,
+            "retry",
+            async (sdk, client, wire) =>
+              keysFrom(
+                await (made === undefined
+                  ? client.send(new sdk.ListAccessKeysCommand(input), wire.options)
+                  : adopted(made, wire)),
+              ),
+            made,
+          )
+        }),
       createAccessKey: (signer, userName) =>
         iam("CreateAccessKey", signer, "once", async (sdk, client, wire) => {
           const out = await client.send(new sdk.CreateAccessKeyCommand({ UserName: userName }), wire.options)

@@ -1,12 +1,12 @@
 // How the tool's AWS calls are configured and read, without the Effect runtime: the IAM and STS
 // layers (src/layers/Aws.ts) and the launcher's fast `status` (src/fastStatus.ts) both call AWS so.
+import type { ListAccessKeysCommandOutput } from "@aws-sdk/client-iam"
 import type { GetSessionTokenCommandOutput } from "@aws-sdk/client-sts"
 import * as Redacted from "effect/Redacted"
 import type { AccessKeyId, Session } from "../../schema/Credentials.js"
 import type { CallSettings, Service } from "../../schema/Settings.js"
 import type { AccessKeyInfo } from "../../services/Iam.js"
 import type { Signer } from "../../services/Sts.js"
-import type * as IamSdk from "./iam.js"
 import type { Observed } from "./observe.js"
 
 /** How long one AWS call may take, its retries included, when AWS_IAM_LOGIN_TIMEOUT does not say. */
@@ -91,20 +91,13 @@ export const required = <A>(value: A | undefined, what: string): A => {
   return value
 }
 
-/** IAM ListAccessKeys for `userName`: the user's keys. */
-export const listAccessKeys = async (
-  sdk: typeof IamSdk,
-  client: IamSdk.IAMClient,
-  userName: string,
-  options: { readonly abortSignal: AbortSignal },
-): Promise<ReadonlyArray<AccessKeyInfo>> => {
-  const out = await client.send(new sdk.ListAccessKeysCommand({ UserName: userName }), options)
-  return (out.AccessKeyMetadata ?? []).map((k) => ({
+/** The user's keys in ListAccessKeys's answer. */
+export const keysFrom = (out: ListAccessKeysCommandOutput): ReadonlyArray<AccessKeyInfo> =>
+  (out.AccessKeyMetadata ?? []).map((k) => ({
     accessKeyId: required(k.AccessKeyId, "access key id") as AccessKeyInfo["accessKeyId"],
     status: k.Status === "Active" ? "Active" : "Inactive",
     created: k.CreateDate ?? new Date(0),
   }))
-}
 
 /** The session in GetSessionToken's answer. */
 export const sessionFrom = (out: GetSessionTokenCommandOutput): Session => {
