@@ -478,6 +478,38 @@ describe("the launcher's fast path", () => {
     fs.rmSync(home, { recursive: true, force: true })
   })
 
+  it("status whose IAM call is answered after the launcher stopped waiting (2 s) asks IAM once, as the full program does", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
+    fs.mkdirSync(path.join(home, ".aws"))
+    fs.writeFileSync(
+      path.join(home, ".aws", "credentials"),
+      `[work]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\nusername = ${user.userName}\n`,
+      { mode: 0o600 },
+    )
+    const env = { PATH: process.env.PATH ?? "", HOME: home, AWS_ENDPOINT_URL: proxy.endpoint }
+    const listed = () => proxy.requests.filter((r) => r.action === "ListAccessKeys").length
+    /** status, its ListAccessKeys held until 3 s have passed; and how often IAM was asked. */
+    const slow = async (extra: Record<string, string>) => {
+      const before = listed()
+      const held = proxy.inject("ListAccessKeys", "hold")
+      const release = held.reached.then(() => setTimeout(held.release, 3000))
+      const outcome = await exec(bin, { ...env, ...extra, ARGS: JSON.stringify(["work", "status"]) })
+      await release
+      return { outcome, asked: listed() - before }
+    }
+    const fast = await slow({})
+    const full = await slow({ AWS_IAM_LOGIN_NO_FAST: "1" })
+    expect(fast).toEqual(full)
+    expect(fast.outcome.code).toBe(0)
+    expect(fast.outcome.stdout).toMatch(/^key +AKIA…\w{4}, 0 days old$/m)
+    expect(fast.asked).toBe(1)
+    await proxy.stop()
+    fs.rmSync(home, { recursive: true, force: true })
+  })
+
   it("a Ctrl-C, SIGTERM or SIGHUP while a login waits for STS ends it as it ends the full program: nothing written, no lock left", {
     timeout: 120_000,
   }, async () => {
