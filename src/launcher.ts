@@ -34,9 +34,11 @@ const write = (text: string) => {
   let written = 0
   try {
     while (written < bytes.length) written += fs.writeSync(1, bytes, written)
-  } catch {
-    // a pipe that would block (EAGAIN): the stream waits for it
-    process.stdout.write(bytes.subarray(written))
+  } catch (error) {
+    // Output no one can take (a closed pipe, a full disk) is dropped, as the full program drops it.
+    if ((error as NodeJS.ErrnoException).code !== "EAGAIN") return
+    // a pipe that would block: the stream waits for it
+    process.stdout.on("error", () => undefined).write(bytes.subarray(written))
   }
 }
 

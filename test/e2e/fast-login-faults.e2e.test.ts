@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { canHold, type Held, holdOpens } from "./held.js"
-import { addToWork, aws_iam_login, type FaultProxy, makeHome, seedUser } from "./moto.js"
+import { addToWork, aws_iam_login, bin, environment, type FaultProxy, makeHome, seedUser } from "./moto.js"
 import { motoForSuite } from "./suite.js"
 
 // The launcher's login with a code (src/fastLogin.ts) where AWS or the machine behaves badly, held
@@ -112,4 +113,49 @@ describe("the launcher's login with a code, when things go wrong", () => {
       await proxy.stop()
     },
   )
+
+  it("a login whose stdout is a pipe no one reads any more, or a full disk, writes the session and ends as the full program does: no stack trace", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const user = await seedUser(moto, "faults-stdout")
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-faults-"))
+    /** The exit code, stderr and what is left, with stdout `/dev/full` or a pipe whose reader has gone. */
+    const run = (stdout: "closed pipe" | "full disk", extra: Record<string, string>) => {
+      fs.rmSync(dir, { recursive: true, force: true })
+      const home = makeHome(user, "work", dir)
+      addToWork(home, `mfa_serial = ${user.serials[0]}\r`)
+      const full = fs.openSync("/dev/full", "w")
+      const child = spawn(process.execPath, [bin, "work", "-t", "123456", "--force"], {
+        env: { ...environment(home, proxy.endpoint), ...extra },
+        stdio: ["ignore", stdout === "full disk" ? full : "pipe", "pipe"],
+      })
+      fs.closeSync(full)
+      child.stdout?.destroy()
+      let stderr = ""
+      child.stderr?.on("data", (c: Buffer) => {
+        stderr += c.toString()
+      })
+      return new Promise((resolve) =>
+        child.on("close", (code) =>
+          resolve({
+            code,
+            stderr,
+            session: home.read().includes("[work-sts]"),
+            aws: fs.readdirSync(path.join(dir, ".aws")).sort(),
+          }),
+        ),
+      )
+    }
+    for (const stdout of ["closed pipe", "full disk"] as const) {
+      const before = proxy.requests.length
+      const full = await run(stdout, { AWS_IAM_LOGIN_NO_FAST: "1" })
+      const fast = await run(stdout, {})
+      expect(fast, stdout).toEqual(full)
+      expect(fast, stdout).toEqual({ code: 0, stderr: "", session: true, aws: ["config", "credentials"] })
+      expect(proxy.requests.slice(before).filter((r) => r.action === "GetSessionToken")).toHaveLength(2)
+    }
+    fs.rmSync(dir, { recursive: true, force: true })
+    await proxy.stop()
+  })
 })
