@@ -140,7 +140,7 @@ export const describe = <E extends Failure, R>(plan: Plan<never, unknown, E, R>)
 
 export class UndoTimedOut extends Data.TaggedError("UndoTimedOut")<{ readonly what: string }> {
   override get message() {
-    return `${this.what} took too long`
+    return `${this.what} did not finish in time, so whether it took effect is unknown`
   }
 }
 
