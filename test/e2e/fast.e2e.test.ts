@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { canHold, type Held, holdOpens, waitingOnThreads } from "./held.js"
 import {
   bin,
+  type Fault,
   type FaultProxy,
   type Injected,
   type Moto,
@@ -682,6 +683,46 @@ describe("the launcher's fast path", () => {
       fs.rmSync(home.dir, { recursive: true, force: true })
     },
   )
+
+  it("a login whose STS call fails (a server error, a dropped connection) fails as the full program fails, the file unchanged, the code sent once", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const home = loginHome()
+    const failures = {
+      fail: "AWS answered sts:GetSessionToken with 500 InternalFailure (The proxy failed this request on purpose)",
+      drop: "Could not reach AWS for sts:GetSessionToken (socket hang up): check the network, AWS_REGION and AWS_ENDPOINT_URL.",
+    }
+    for (const [fault, said] of Object.entries(failures) as Array<[Fault, string]>) {
+      const login = (file: string, extra: Record<string, string>) =>
+        home.run((dir) => {
+          proxy.inject("GetSessionToken", fault)
+          return exec(file, {
+            PATH: process.env.PATH ?? "",
+            HOME: dir,
+            AWS_ENDPOINT_URL: proxy.endpoint,
+            ARGS: JSON.stringify(["work", "-t", "123456", "--force"]),
+            ...extra,
+          })
+        })
+      const fast = await login(bin, {})
+      const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+      // The copy without the full program sends the call too: the launcher's own.
+      await login(fastOnly, {})
+      expect(fast, fault).toEqual(full)
+      expect(fast, fault).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `aws-iam-login: ${said}\n`,
+        credentials: home.before,
+        aws: ["credentials"],
+      })
+    }
+    // One call each: AWS may have taken the code, so it is not sent again.
+    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(3 * 2)
+    await proxy.stop()
+    fs.rmSync(home.dir, { recursive: true, force: true })
+  })
 
   it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
     timeout: 120_000,
