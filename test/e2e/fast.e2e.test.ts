@@ -650,6 +650,7 @@ describe("the launcher's fast path", () => {
           const ended = exec(bin, {
             PATH: process.env.PATH ?? "",
             HOME: dir,
+            TZ: "UTC",
             AWS_ENDPOINT_URL: proxy.endpoint,
             ARGS: JSON.stringify(["work", "-t", "123456", "--force"]),
             ...extra,
@@ -723,6 +724,69 @@ describe("the launcher's fast path", () => {
     await proxy.stop()
     fs.rmSync(home.dir, { recursive: true, force: true })
   })
+
+  it.runIf(canHold)(
+    "two logins of one profile at once spend one code through the launcher as through the full program: one logs in, the other (which found the lock held) then finds that session",
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const proxy = await moto.proxy()
+      const home = loginHome()
+      const calls = () => proxy.requests.filter((r) => r.action === "GetSessionToken").length
+      const twice = async (extra: Record<string, string>) => {
+        const before = calls()
+        const start = Date.now()
+        const left = await home.run(async (dir) => {
+          const env = {
+            PATH: process.env.PATH ?? "",
+            HOME: dir,
+            TZ: "UTC",
+            AWS_ENDPOINT_URL: proxy.endpoint,
+            ARGS: JSON.stringify(["login", "work", "-t", "123456"]),
+            ...extra,
+          }
+          const held = proxy.inject("GetSessionToken", "hold")
+          const first = exec(bin, env)
+          await held.reached
+          // The second reads who holds the profile's login lock (the first, waiting for STS).
+          const lock = await holdOpens(path.join(dir, ".aws", "credentials.work.login.lock"))
+          const second = exec(bin, env)
+          await Promise.race([second, lock.reached])
+          lock.release()
+          held.release()
+          const outcomes = await Promise.all([first, second])
+          return {
+            code: Math.max(...outcomes.map((o) => o.code)),
+            stdout: outcomes
+              .map((o) => o.stdout.replace(/(still valid until )\S+/, "$1…"))
+              .sort()
+              .join(""),
+            // Whether the second still found the lock held once the full program ran (and said it waits) is timing.
+            stderr: outcomes
+              .map((o) => o.stderr.replace(/^Waiting for pid \d+ \(since \S+\) to release \S+…\n/, ""))
+              .join(""),
+          }
+        })
+        expect(calls() - before).toBe(1)
+        return normalised(left, "work", start, home.before)
+      }
+      const fast = await twice({})
+      const full = await twice({ AWS_IAM_LOGIN_NO_FAST: "1" })
+      expect(fast).toEqual(full)
+      expect(fast).toMatchObject({
+        code: 0,
+        stdout:
+          "Logged in: [work-sts] holds a session valid until <start + 720 min> (11h 59m left).\n" +
+          "Use it with AWS_PROFILE=work-sts, or source_profile = work-sts in a role profile.\n" +
+          "[work-sts] is still valid until … (11h 59m left); use --force to log in again.\n",
+        stderr: "",
+        aws: ["credentials"],
+      })
+      await proxy.stop()
+      fs.rmSync(home.dir, { recursive: true, force: true })
+    },
+  )
 
   it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
     timeout: 120_000,
