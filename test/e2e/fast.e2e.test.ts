@@ -130,6 +130,8 @@ const arbitraries = (
       "[default]\nregion = us-west-2\n",
       "[profile work]\nregion = not a region\n",
       "[profile work]\nmax_attempts = 2\nretry_mode = standard\n",
+      "[profile work]\nduration_seconds = 3600\n",
+      "[profile work]\nduration_seconds = 60\n",
       "[a]\n[a]\n",
     ),
     env: fc.record({
