@@ -154,9 +154,26 @@ const quietFile = async (named: string) => {
 /** The credentials file's lock while `holding` holds it, by its nonce: a signal lets go of it too. */
 const holdings = new Map<string, string>()
 
+/** Tries at a lock under way: a signal waits for them (each removes what it wrote aside), then lets go of what they took. */
+const trying = new Set<Promise<void>>()
+let stopped = false
+
+/** One try at the lock `file`; none once a signal came. */
+const attempt = (file: string) => {
+  if (stopped) return Promise.reject(new Error("stopped"))
+  const pending = LockFile.attempt(proofs, file, LockFile.me(proofs))
+  const settled = pending.then(
+    () => undefined,
+    () => undefined,
+  )
+  trying.add(settled)
+  void settled.then(() => trying.delete(settled))
+  return pending
+}
+
 /** Holds `file` for `use`, when no one else does; else fails (the full program waits for it). */
 const holding = async <A>(file: string, use: () => Promise<A>): Promise<A> => {
-  const taken = await LockFile.attempt(proofs, file, LockFile.me(proofs))
+  const taken = await attempt(file)
   if (taken._tag !== "Taken") throw new Error("held")
   holdings.set(taken.nonce, file)
   try {
@@ -199,6 +216,9 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
   let lock: { readonly file: string; readonly nonce: string } | undefined
   asked.whenStopped(async () => {
     stopping.abort()
+    stopped = true
+    // Those that took their lock have noted it by now: their caller goes on before this.
+    await Promise.all(trying)
     if (lock !== undefined) await LockFile.release(proofs, lock.file, lock.nonce)
     for (const [nonce, file] of holdings) await LockFile.release(proofs, file, nonce)
     return said
@@ -211,7 +231,7 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
     | undefined
   try {
     const loginLock = `${await quietFile(named)}.${encodeURIComponent(name)}.login.lock`
-    const taken = await LockFile.attempt(proofs, loginLock, LockFile.me(proofs))
+    const taken = await attempt(loginLock)
     if (taken._tag !== "Taken") throw new Error("held")
     lock = { file: loginLock, nonce: taken.nonce }
     await LockFile.sweep(proofs, loginLock)

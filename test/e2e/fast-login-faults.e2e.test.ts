@@ -3,8 +3,18 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
+import { deadPid } from "../support/programs.js"
 import { canHold, type Held, holdOpens } from "./held.js"
-import { addToWork, aws_iam_login, bin, environment, type FaultProxy, makeHome, seedUser } from "./moto.js"
+import {
+  addToWork,
+  aws_iam_login,
+  bin,
+  environment,
+  type FaultProxy,
+  launch,
+  makeHome,
+  seedUser,
+} from "./moto.js"
 import { motoForSuite } from "./suite.js"
 
 // The launcher's login with a code (src/fastLogin.ts) where AWS or the machine behaves badly, held
@@ -158,4 +168,51 @@ describe("the launcher's login with a code, when things go wrong", () => {
     fs.rmSync(dir, { recursive: true, force: true })
     await proxy.stop()
   })
+
+  it.runIf(canHold)(
+    "a Ctrl-C while the launcher takes over a dead run's login lock leaves nothing beside the lock in ~/.aws, as the full program does",
+    { timeout: 120_000 },
+    async () => {
+      const proxy = await moto.proxy()
+      const user = await seedUser(moto, "faults-lock")
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-faults-"))
+      const run = async (extra: Record<string, string>) => {
+        fs.rmSync(dir, { recursive: true, force: true })
+        const home = makeHome(user, "work", dir)
+        addToWork(home, `mfa_serial = ${user.serials[0]}\r`)
+        const lock = path.join(dir, ".aws", "credentials.work.login.lock")
+        fs.writeFileSync(lock, `${deadPid()}\n`)
+        // The run has written its own lock aside when it reads who holds this one: that read waits.
+        const held = await holdOpens(lock)
+        const { child, ended } = launch(home, proxy.endpoint, ["work", "-t", "123456", "--force"], {
+          env: extra,
+        })
+        let stderr = ""
+        child.stderr?.on("data", (c: Buffer) => {
+          stderr += c.toString()
+        })
+        await held.reached
+        child.kill("SIGINT")
+        // Let go once the run has taken the signal in.
+        while (!stderr.includes("interrupted") && child.exitCode === null)
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        held.release()
+        const { code, stdout } = await ended
+        return {
+          code,
+          stdout,
+          stderr,
+          credentials: home.read(),
+          aws: fs.readdirSync(path.join(dir, ".aws")).sort(),
+        }
+      }
+      const full = await run({ AWS_IAM_LOGIN_NO_FAST: "1" })
+      const fast = await run({})
+      expect(fast).toEqual(full)
+      expect(fast).toMatchObject({ code: 130, stdout: "", aws: ["config", "credentials"] })
+      expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toEqual([])
+      fs.rmSync(dir, { recursive: true, force: true })
+      await proxy.stop()
+    },
+  )
 })
