@@ -790,6 +790,44 @@ describe("the launcher's fast path", () => {
     },
   )
 
+  it("a login keeps what another program wrote into the credentials file while STS answered, as the full program does", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const home = loginHome()
+    const added = "[other]\naws_access_key_id = AKIAOTHERKEY00000001\naws_secret_access_key = other\n"
+    const login = async (file: string, extra: Record<string, string>) => {
+      const start = Date.now()
+      const left = await home.run(async (dir) => {
+        const held = proxy.inject("GetSessionToken", "hold")
+        const ended = exec(file, {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          TZ: "UTC",
+          AWS_ENDPOINT_URL: proxy.endpoint,
+          ARGS: JSON.stringify(["work", "-t", "123456", "--force"]),
+          ...extra,
+        })
+        await held.reached
+        fs.appendFileSync(path.join(dir, ".aws", "credentials"), added)
+        held.release()
+        return ended
+      })
+      return normalised(left, "work", start, home.before)
+    }
+    // The copy without the full program writes only through the fast path.
+    const fast = await login(fastOnly, {})
+    const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+    expect(fast).toEqual(full)
+    expect(fast).toMatchObject({ code: 0, stderr: "", aws: ["credentials"] })
+    expect(fast.credentials.startsWith(home.before + added)).toBe(true)
+    expect(fast.credentials.slice((home.before + added).length)).toMatch(
+      /^\n\[work-sts\]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n/,
+    )
+    await proxy.stop()
+    fs.rmSync(home.dir, { recursive: true, force: true })
+  })
+
   it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
     timeout: 120_000,
   }, async () => {
