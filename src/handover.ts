@@ -94,10 +94,13 @@ export const handOver = (handover: Handover) => {
   handed = handover
 }
 
-/** The lock's holding, when the launcher holds `file`: taken over once. */
-export const takeLock = (file: string): string | undefined => {
+/**
+ * The lock's holding, when the launcher holds the lock at `file` (by its path, or by the holding its
+ * file names: the launcher may have spelled the same path otherwise): taken over once.
+ */
+export const takeLock = (file: string, named?: string): string | undefined => {
   const lock = handed.lock
-  if (lock?.file !== file) return undefined
+  if (lock === undefined || (lock.file !== file && lock.nonce !== named)) return undefined
   const { lock: _, ...rest } = handed
   handed = rest
   return lock.nonce

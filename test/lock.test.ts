@@ -6,6 +6,9 @@ import { promisify } from "node:util"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Either, Exit, Fiber, Option } from "effect"
+import * as LockFile from "../src/files/lock.js"
+import { procLiveness, running as procRunning } from "../src/files/proofs.js"
+import { handOver } from "../src/handover.js"
 import * as Lock from "../src/layers/Lock.js"
 import { Platform } from "../src/services/Platform.js"
 import { tempHome } from "./support/harness.js"
@@ -81,6 +84,28 @@ describe("the lock", () => {
       expect(seen).toEqual([])
       expect(fs.readdirSync(path.dirname(lock))).toEqual([])
     }),
+  )
+
+  it.live(
+    "the launcher's lock, handed to the run, is taken over at once, whatever path the run names it by, and released when done",
+    () =>
+      Effect.gen(function* () {
+        const dir = tempHome().dir
+        fs.mkdirSync(path.join(dir, "real"))
+        fs.symlinkSync(path.join(dir, "real"), path.join(dir, "link"))
+        const lock = path.join(dir, "real", "credentials.work.login.lock")
+        const proofs = { running: procRunning, liveness: procLiveness() }
+        const taken = yield* Effect.promise(() => LockFile.attempt(proofs, lock, LockFile.me(proofs)))
+        if (taken._tag !== "Taken") throw new Error("the lock was not taken")
+        handOver({ lock: { file: lock, nonce: taken.nonce } })
+        const seen: Array<Option.Option<Lock.Holder>> = []
+        // By another spelling of its path, with no time to wait: a wait for itself would fail.
+        expect(yield* take(path.join(dir, "link", "credentials.work.login.lock"), "0 millis", seen)).toBe(
+          true,
+        )
+        expect(seen).toEqual([])
+        expect(fs.readdirSync(path.join(dir, "real"))).toEqual([])
+      }),
   )
 
   it.live("a holder killed but not yet reaped by its parent is gone: its lock is taken at once", () =>

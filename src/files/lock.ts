@@ -141,7 +141,7 @@ export class AtMarker extends Error {
 
 export type Attempt =
   | { readonly _tag: "Taken"; readonly nonce: string }
-  | { readonly _tag: "Busy"; readonly holder: Holder | undefined }
+  | { readonly _tag: "Busy"; readonly holder: Owner | undefined }
 
 /**
  * One try at `file`. The lock file appears whole (written aside, then hard-linked into place, which

@@ -45,9 +45,10 @@ export const acquire = (
     const fs = yield* FileSystem.FileSystem
     const platform = yield* Platform
     const proofs = proofsOf(platform)
+    const adopt = (nonce: string) =>
+      Effect.addFinalizer(() => Effect.promise(() => LockFile.release(proofs, file, nonce)))
     const handed = takeLock(file)
-    if (handed !== undefined)
-      return yield* Effect.addFinalizer(() => Effect.promise(() => LockFile.release(proofs, file, handed)))
+    if (handed !== undefined) return yield* adopt(handed)
     const proposed = LockFile.me(proofs)
     const deadline = Date.now() + Duration.toMillis(options.wait ?? Duration.seconds(60))
     const fail = (reason: string) => new FileError({ path: file, action: "lock", reason })
@@ -83,6 +84,9 @@ export const acquire = (
             // Best effort, and a stop leaves it: a folder that cannot be listed must not hold a Ctrl-C.
             return yield* restore(Effect.promise(() => LockFile.sweep(proofs, file)))
           }
+          // This run's own lock, which the launcher took: never waited for.
+          const mine = takeLock(file, result.holder?.nonce)
+          if (mine !== undefined) return yield* adopt(mine)
           // A holder that cannot be read twice in a row is not one that was just letting go.
           unread = result.holder === undefined ? unread + 1 : 0
           if (!told && options.onWait && (result.holder !== undefined || unread > 1)) {
