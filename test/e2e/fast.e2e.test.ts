@@ -828,6 +828,42 @@ describe("the launcher's fast path", () => {
     fs.rmSync(home.dir, { recursive: true, force: true })
   })
 
+  it("a login whose credentials file is a link (kept with dotfiles) writes through it, leaving the link, through the launcher as through the full program", {
+    timeout: 120_000,
+  }, async () => {
+    const home = loginHome()
+    const login = async (file: string, extra: Record<string, string>) => {
+      const start = Date.now()
+      let linked = false
+      const left = await home.run(async (dir) => {
+        const credentials = path.join(dir, ".aws", "credentials")
+        fs.mkdirSync(path.join(dir, "dotfiles"))
+        fs.renameSync(credentials, path.join(dir, "dotfiles", "aws-credentials"))
+        fs.symlinkSync("../dotfiles/aws-credentials", credentials)
+        const ended = await exec(file, {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          TZ: "UTC",
+          AWS_ENDPOINT_URL: moto.direct,
+          ARGS: JSON.stringify(["work", "-t", "123456", "--force"]),
+          ...extra,
+        })
+        linked = fs.lstatSync(credentials).isSymbolicLink()
+        return ended
+      })
+      return { ...normalised(left, "work", start, home.before), linked }
+    }
+    // The copy without the full program writes only through the fast path.
+    const fast = await login(fastOnly, {})
+    const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
+    expect(fast).toEqual(full)
+    expect(fast).toMatchObject({ code: 0, stderr: "", linked: true, aws: ["credentials"] })
+    expect(fast.credentials.slice(home.before.length)).toMatch(
+      /^\n\[work-sts\]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = \S+\naws_session_token = \S+\nexpiration = <start \+ 720 min>\n$/,
+    )
+    fs.rmSync(home.dir, { recursive: true, force: true })
+  })
+
   it("a login whose STS call gets no answer within AWS_IAM_LOGIN_TIMEOUT fails as the full program fails, the file unchanged", {
     timeout: 120_000,
   }, async () => {
