@@ -438,8 +438,10 @@ describe("the launcher's fast path", () => {
   it("gives what the full program gives: the same stdout, stderr and exit code", {
     timeout: 600_000,
   }, async () => {
-    // A valid session found through the defaults is common enough among the cases to be served often.
-    expect(await servedShare(arbitraries(3, sessionArgs), 40)).toBeGreaterThan(1 / 10)
+    // A valid session found through the defaults is common enough among the cases to be served often:
+    // about a quarter of them, so over 60 cases the share stays above the bar on every seed (over 40 it
+    // fell to it about one run in ten).
+    expect(await servedShare(arbitraries(3, sessionArgs), 60)).toBeGreaterThan(1 / 10)
   })
 
   it("gives status as the full program does, its one IAM call included", { timeout: 600_000 }, async () => {
