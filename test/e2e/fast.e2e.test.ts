@@ -439,8 +439,8 @@ describe("the launcher's fast path", () => {
     timeout: 600_000,
   }, async () => {
     // A valid session found through the defaults is common enough among the cases to be served often:
-    // about a quarter of them, so over 60 cases the share stays above the bar on every seed (over 40 it
-    // fell to it about one run in ten).
+    // about a quarter of them, so over 60 cases the share is more than twice the bar (over 40 it fell
+    // to it about one run in ten).
     expect(await servedShare(arbitraries(3, sessionArgs), 60)).toBeGreaterThan(1 / 10)
   })
 
