@@ -44,10 +44,10 @@ const write = (text: string) => {
 
 /**
  * Where the run is, for a signal: loading the full program (nothing changed yet); the fast path's
- * `status` waiting for IAM or its login at work (or handing its call over), or done and writing the
- * code cache, each ended as the full program's is.
+ * `status` waiting for IAM or its login at work (or handing its call over), stopping after a signal,
+ * or done and writing the code cache, each ended as the full program's is.
  */
-let phase: "loading" | "calling" | "done" = "loading"
+let phase: "loading" | "calling" | "stopping" | "done" = "loading"
 
 /** What the fast login must undo and say at a signal (src/fastLogin.ts). */
 let stopFast: (() => Promise<string>) | undefined
@@ -57,6 +57,8 @@ let stopFast: (() => Promise<string>) | undefined
 const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM") => {
   if (process.listenerCount(signal) > 1) return
   if (phase === "done") process.exit(0)
+  // A second signal: the first one's stop ends the run, with its code, in bounded time.
+  if (phase === "stopping") return
   // Loaded here, not at the top: node:tty brings Node's streams and sockets, which the fast path
   // does without.
   const { isatty } = require("node:tty") as typeof import("node:tty")
@@ -70,7 +72,7 @@ const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM") => {
   }
   if (signal === "SIGINT") fs.writeSync(2, `${echoed}aws-iam-login: interrupted by Ctrl-C.\n`)
   const stop = stopFast ?? (async () => "")
-  phase = "done"
+  phase = "stopping"
   // In bounded time, whatever the file system does.
   const bounded = new Promise<string>((resolve) => setTimeout(() => resolve(""), 2000))
   void Promise.race([stop(), bounded]).then((said) => {

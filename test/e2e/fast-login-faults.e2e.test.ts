@@ -215,4 +215,49 @@ describe("the launcher's login with a code, when things go wrong", () => {
       await proxy.stop()
     },
   )
+
+  it("a second Ctrl-C while the launcher's login waits for STS ends it as it ends the full program: interrupted (130), the code said maybe spent, nothing written", {
+    timeout: 120_000,
+  }, async () => {
+    const proxy = await moto.proxy()
+    const user = await seedUser(moto, "faults-twice")
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-faults-"))
+    const run = async (extra: Record<string, string>) => {
+      fs.rmSync(dir, { recursive: true, force: true })
+      const home = makeHome(user, "work", dir)
+      addToWork(home, `mfa_serial = ${user.serials[0]}\r`)
+      const before = home.read()
+      const call = proxy.inject("GetSessionToken", "hold")
+      const { child, ended } = launch(home, proxy.endpoint, ["work", "-t", "123456", "--force"], {
+        env: extra,
+      })
+      let said = ""
+      child.stderr?.on("data", (c: Buffer) => {
+        said += c.toString()
+      })
+      await call.reached
+      child.kill("SIGINT")
+      // The second once the run has taken the first in, as a person presses Ctrl-C again.
+      while (!said.includes("interrupted") && child.exitCode === null)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+      child.kill("SIGINT")
+      const { code, signal, stdout, stderr } = await ended
+      call.release()
+      // What a shell reports: 128 + the signal's number, whether the run exited so or was killed by it.
+      return { status: signal === "SIGINT" ? 130 : code, stdout, stderr, unchanged: home.read() === before }
+    }
+    const full = await run({ AWS_IAM_LOGIN_NO_FAST: "1" })
+    const fast = await run({})
+    expect(fast).toEqual(full)
+    expect(fast).toEqual({
+      status: 130,
+      stdout: "",
+      stderr:
+        "aws-iam-login: interrupted by Ctrl-C.\naws-iam-login: nothing was written; AWS may have used the MFA code: log in again with the next one.\n",
+      unchanged: true,
+    })
+    expect(proxy.requests.filter((r) => r.action === "GetSessionToken")).toHaveLength(2)
+    fs.rmSync(dir, { recursive: true, force: true })
+    await proxy.stop()
+  })
 })
