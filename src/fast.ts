@@ -13,17 +13,23 @@ import * as Either from "effect/Either"
 import type * as FastCalls from "./fastCalls.js"
 import type { Call } from "./fastCalls.js"
 import type { Asked, LoadSts } from "./fastLogin.js"
-import { plain, plainName, readFiles, tokenKeys, withoutEscapes } from "./fastRead.js"
+import {
+  keyPatterns,
+  plain,
+  plainName,
+  readFiles,
+  sessionPatterns,
+  tokenKeys,
+  withoutEscapes,
+} from "./fastRead.js"
 import type { LoadIam } from "./fastStatus.js"
 import type { Handover } from "./handover.js"
 import { callSeconds } from "./layers/sdk/client.js"
 import {
-  accessKeyIdPattern,
   credentialProcessJson,
   formatExpiration,
   parseExpiration,
   reusable,
-  secretPattern,
   sessionSection,
   stillValidLine,
 } from "./schema/SessionRules.js"
@@ -152,15 +158,9 @@ const sessionAnswer = (
   const stored = credentials.sections.get(sessionSection(name))
   const keyIsPlain =
     profile !== undefined &&
-    plain(profile, { aws_access_key_id: accessKeyIdPattern, aws_secret_access_key: secretPattern }) &&
+    plain(profile, keyPatterns) &&
     tokenKeys.every((key) => profile.keys.get(key)?.unclear === undefined)
-  const sessionIsPlain =
-    stored !== undefined &&
-    plain(stored, {
-      aws_access_key_id: accessKeyIdPattern,
-      aws_secret_access_key: secretPattern,
-      aws_session_token: secretPattern,
-    })
+  const sessionIsPlain = stored !== undefined && plain(stored, sessionPatterns)
   if (!keyIsPlain || !sessionIsPlain) return undefined
   const region = profileRegion(env, credentials, config, name)
   const expiration = parseExpiration(stored.values.expiration ?? "")

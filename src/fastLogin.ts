@@ -11,10 +11,10 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import { plain, type readFiles, tokenKeys } from "./fastRead.js"
+import { keyPatterns, plain, type readFiles, sessionPatterns, tokenKeys } from "./fastRead.js"
 import { replaceFile } from "./files/atomicWrite.js"
 import * as LockFile from "./files/lock.js"
-import { procLiveness, running } from "./files/proofs.js"
+import { procProofs, running } from "./files/proofs.js"
 import { writeTarget } from "./files/writeTarget.js"
 import { answerInTime, callKey, type Handover, sent } from "./handover.js"
 import { callSeconds, clientConfig, sessionFrom } from "./layers/sdk/client.js"
@@ -23,13 +23,11 @@ import type * as StsSdk from "./layers/sdk/sts.js"
 import type { AccessKeyId } from "./schema/Credentials.js"
 import * as Ini from "./schema/Ini.js"
 import {
-  accessKeyIdPattern,
   codeMaybeSpent,
   loggedInLines,
   mfaSerialPattern,
   parseExpiration,
   reusable,
-  secretPattern,
   sessionSection,
   sessionValues,
 } from "./schema/SessionRules.js"
@@ -66,12 +64,6 @@ const durationOf = (files: Files, name: string): number | undefined => {
   return seconds >= 900 && seconds <= 129_600 ? seconds : undefined
 }
 
-const sessionPatterns = {
-  aws_access_key_id: accessKeyIdPattern,
-  aws_secret_access_key: secretPattern,
-  aws_session_token: secretPattern,
-}
-
 /** Whether the full program would log in anew: no session, or one that reads plainly and is not valid past the margin. */
 const needsLogin = (files: Files, name: string, force: boolean) => {
   const stored = files.credentials.sections.get(sessionSection(name))
@@ -92,11 +84,7 @@ const planFor = (files: Files, env: Environment, name: string, code: string, for
   if (
     profile === undefined ||
     name.endsWith("-sts") ||
-    !plain(profile, {
-      aws_access_key_id: accessKeyIdPattern,
-      aws_secret_access_key: secretPattern,
-      mfa_serial: mfaSerialPattern,
-    }) ||
+    !plain(profile, { ...keyPatterns, mfa_serial: mfaSerialPattern }) ||
     !tokenKeys.every((key) => !profile.keys.has(key)) ||
     !needsLogin(files, name, force) ||
     durationSeconds === undefined ||
@@ -133,20 +121,19 @@ const samePlan = (a: Plan, b: Plan) =>
   JSON.stringify([a.key, a.settings, a.seconds, Redacted.value(a.signer.credentials.secretAccessKey)]) ===
   JSON.stringify([b.key, b.settings, b.seconds, Redacted.value(b.signer.credentials.secretAccessKey)])
 
-const proofs: LockFile.Proofs = { running, liveness: procLiveness() }
+const proofs = procProofs()
 
 /** The full program's checks of where the file is written, where none of them has anything to say. */
-const target = () =>
-  writeTarget({
-    uid: process.getuid?.(),
-    // A directory others may write to is refused or warned about: either way the full program says so.
-    modesIgnored: () => true,
-    advice: { notYours: () => "", readOnly: () => "" },
-  })
+const target = writeTarget({
+  uid: process.getuid?.(),
+  // A directory others may write to is refused or warned about: either way the full program says so.
+  modesIgnored: () => true,
+  advice: { notYours: () => "", readOnly: () => "" },
+})
 
 /** The file a write replaces, when no check has anything to say about it. */
 const quietFile = async (named: string) => {
-  const { file, warnings } = await target().realFile(named)
+  const { file, warnings } = await target.realFile(named)
   if (warnings.length > 0) throw new Error("a warning to show")
   return file
 }
@@ -188,7 +175,7 @@ const holding = async <A>(file: string, use: () => Promise<A>): Promise<A> => {
 /** The full program's `writable`: the file is the user's to replace, its directory takes the new one, its lock is free. */
 const writable = async (named: string) => {
   const file = await quietFile(named)
-  await target().replaceable(file)
+  await target.replaceable(file)
   await fs.promises.access(path.dirname(file), fs.constants.W_OK)
   await holding(`${file}.lock`, async () => undefined)
 }
@@ -197,7 +184,7 @@ const writable = async (named: string) => {
 const write = (named: string, edit: Ini.Edit, signal: AbortSignal) =>
   quietFile(named).then((file) =>
     holding(`${file}.lock`, async () => {
-      const kept = await target().replaceable(file)
+      const kept = await target.replaceable(file)
       const text = Ini.decode(await fs.promises.readFile(file))
       const edited = Either.isRight(text) ? Ini.applyEdits(text.right, [edit]) : undefined
       if (edited === undefined || Either.isLeft(edited)) throw new Error("not written")
@@ -214,17 +201,17 @@ export const fastLogin = async (asked: Asked): Promise<string | Handover> => {
   const stopping = new AbortController()
   let said = ""
   let lock: { readonly file: string; readonly nonce: string } | undefined
+  const release = () =>
+    lock === undefined ? Promise.resolve() : LockFile.release(proofs, lock.file, lock.nonce)
   asked.whenStopped(async () => {
     stopping.abort()
     stopped = true
     // Those that took their lock have noted it by now: their caller goes on before this.
     await Promise.all(trying)
-    if (lock !== undefined) await LockFile.release(proofs, lock.file, lock.nonce)
+    await release()
     for (const [nonce, file] of holdings) await LockFile.release(proofs, file, nonce)
     return said
   })
-  const release = () =>
-    lock === undefined ? Promise.resolve() : LockFile.release(proofs, lock.file, lock.nonce)
   const seen: Observed = {}
   let ready:
     | { readonly plan: Plan; readonly sdk: typeof StsSdk; readonly client: StsSdk.STSClient }

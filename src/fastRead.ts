@@ -4,7 +4,7 @@ import * as fs from "node:fs"
 import * as Either from "effect/Either"
 import { commandWords } from "./schema/CommandLine.js"
 import * as Ini from "./schema/Ini.js"
-import { profileNamePattern } from "./schema/SessionRules.js"
+import { accessKeyIdPattern, profileNamePattern, secretPattern } from "./schema/SessionRules.js"
 import type { Environment, SettingsFile } from "./schema/Settings.js"
 
 /** A profile name the command line takes as it is: not a flag, a command's name, or anything ProfileName refuses. */
@@ -74,6 +74,12 @@ export const plain = (section: Ini.Section, patterns: Record<string, RegExp>) =>
   })
 
 export const tokenKeys = ["aws_session_token", "aws_security_token"]
+
+/** A long-term key's lines, as the full program's schema takes them. */
+export const keyPatterns = { aws_access_key_id: accessKeyIdPattern, aws_secret_access_key: secretPattern }
+
+/** A stored session's lines, as the full program's schema takes them. */
+export const sessionPatterns = { ...keyPatterns, aws_session_token: secretPattern }
 
 /** The answer, unless it holds an escape sequence: the full program takes those out on a pipe. */
 export const withoutEscapes = (text: string | undefined) => (text?.includes("\x1b") ? undefined : text)

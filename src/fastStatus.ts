@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { plain, type readFiles, tokenKeys, withoutEscapes } from "./fastRead.js"
+import { keyPatterns, plain, type readFiles, sessionPatterns, tokenKeys, withoutEscapes } from "./fastRead.js"
 import { answerInTime, callKey, type Handover, type MadeCall, sent } from "./handover.js"
 import { callSeconds, clientConfig, keysFrom } from "./layers/sdk/client.js"
 import type * as IamSdk from "./layers/sdk/iam.js"
@@ -17,7 +17,7 @@ import type { Observed } from "./layers/sdk/observe.js"
 import type { AccessKeyId } from "./schema/Credentials.js"
 import type * as Ini from "./schema/Ini.js"
 import { journalFiles } from "./schema/JournalFiles.js"
-import { accessKeyIdPattern, parseExpiration, secretPattern, sessionSection } from "./schema/SessionRules.js"
+import { parseExpiration, sessionSection } from "./schema/SessionRules.js"
 import { callSettings, type Environment, fallbackRegion, profileRegion } from "./schema/Settings.js"
 import { statusOutput } from "./schema/StatusReport.js"
 import type { AccessKeyInfo } from "./services/Iam.js"
@@ -57,11 +57,7 @@ const noJournal = (credentials: string) => {
 /** The stored session's end: none without `[<profile>-sts]`, undefined (hand over) for one that is not plain. */
 const sessionEnd = (stored: Ini.Section | undefined) => {
   if (stored === undefined) return Option.none<Date>()
-  const plainSession = plain(stored, {
-    aws_access_key_id: accessKeyIdPattern,
-    aws_secret_access_key: secretPattern,
-    aws_session_token: secretPattern,
-  })
+  const plainSession = plain(stored, sessionPatterns)
   const expiration = plainSession ? parseExpiration(stored.values.expiration ?? "") : undefined
   return expiration === undefined ? undefined : Option.some(expiration)
 }
@@ -79,9 +75,7 @@ export const fastStatus = async ({
   const profile = credentials.sections.get(name)
   const userName = profile?.values.username
   const keyIsPlain =
-    profile !== undefined &&
-    plain(profile, { aws_access_key_id: accessKeyIdPattern, aws_secret_access_key: secretPattern }) &&
-    tokenKeys.every((key) => !profile.keys.has(key))
+    profile !== undefined && plain(profile, keyPatterns) && tokenKeys.every((key) => !profile.keys.has(key))
   const expiration = sessionEnd(credentials.sections.get(sessionSection(name)))
   const region = profileRegion(env, credentials, config, name)
   const settings = callSettings(env, credentials, config, name).iam

@@ -4,7 +4,7 @@
 // would lock and call (src/layers/Lock.ts, src/layers/Aws.ts) instead of locking again or making
 // the call a second time (which would spend the MFA code twice), and finishes the run as usual.
 import * as LockFile from "./files/lock.js"
-import { procLiveness, running } from "./files/proofs.js"
+import { procProofs } from "./files/proofs.js"
 import { answeredByOther, quietSeconds } from "./layers/sdk/client.js"
 import type { Observed } from "./layers/sdk/observe.js"
 import type { Signer } from "./services/Sts.js"
@@ -134,5 +134,5 @@ export const releaseUntaken = async (): Promise<void> => {
   if (lock === undefined) return
   const { lock: _, ...rest } = handed
   handed = rest
-  await LockFile.release({ running, liveness: procLiveness() }, lock.file, lock.nonce)
+  await LockFile.release(procProofs(), lock.file, lock.nonce)
 }

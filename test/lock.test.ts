@@ -7,7 +7,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, Either, Exit, Fiber, Option } from "effect"
 import * as LockFile from "../src/files/lock.js"
-import { procLiveness, running as procRunning } from "../src/files/proofs.js"
+import { procProofs } from "../src/files/proofs.js"
 import { handOver } from "../src/handover.js"
 import * as Lock from "../src/layers/Lock.js"
 import { Platform } from "../src/services/Platform.js"
@@ -94,7 +94,7 @@ describe("the lock", () => {
         fs.mkdirSync(path.join(dir, "real"))
         fs.symlinkSync(path.join(dir, "real"), path.join(dir, "link"))
         const lock = path.join(dir, "real", "credentials.work.login.lock")
-        const proofs = { running: procRunning, liveness: procLiveness() }
+        const proofs = procProofs()
         const taken = yield* Effect.promise(() => LockFile.attempt(proofs, lock, LockFile.me(proofs)))
         if (taken._tag !== "Taken") throw new Error("the lock was not taken")
         handOver({ lock: { file: lock, nonce: taken.nonce } })

@@ -1,6 +1,7 @@
 // What proves a process alive on Linux, over node:fs alone: the Platform service's answer there,
 // and the launcher's fast path's.
 import * as fs from "node:fs"
+import type { Proofs } from "./lock.js"
 
 /** Whether a process with this pid runs on this machine (another user's counts). */
 export const running = (pid: number): boolean => {
@@ -36,3 +37,6 @@ export const procLiveness = () =>
     started: (pid: number) => stat(pid)[19] ?? "",
     zombie: (pid: number) => stat(pid)[0] === "Z",
   }) as const
+
+/** Linux's proofs of a lock holder's life, for the code that locks without the Platform service. */
+export const procProofs = (): Proofs => ({ running, liveness: procLiveness() })
