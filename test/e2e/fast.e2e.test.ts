@@ -410,6 +410,42 @@ const interrupted = async (
 const signalCodes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 }
 
 /**
+ * `work -t 123456 --force` by `file` in `home`, its GetSessionToken held (and `also` done once it
+ * arrives) until `signal` ends the run.
+ */
+const interruptedLogin = (
+  home: ReturnType<typeof loginHome>,
+  proxy: FaultProxy,
+  file: string,
+  signal: NodeJS.Signals,
+  extra: Record<string, string>,
+  also?: (dir: string) => (call: Injected) => Promise<Held>,
+) =>
+  home.run((dir) =>
+    interrupted(
+      proxy,
+      "GetSessionToken",
+      file,
+      ["work", "-t", "123456", "--force"],
+      signal,
+      { PATH: process.env.PATH ?? "", HOME: dir, AWS_ENDPOINT_URL: proxy.endpoint, ...extra },
+      also?.(dir),
+    ),
+  )
+
+/** A HOME whose `[work]` holds the seeded key and its user's name: what status needs to ask IAM. */
+const statusHome = () => {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
+  fs.mkdirSync(path.join(home, ".aws"))
+  fs.writeFileSync(
+    path.join(home, ".aws", "credentials"),
+    `[work]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\nusername = ${user.userName}\n`,
+    { mode: 0o600 },
+  )
+  return home
+}
+
+/**
  * A HOME whose `[work]` an init made (the seeded key, or `keyId` and `secret`, and its MFA device),
  * made afresh at the same path for each run; what a run there gives and leaves in ~/.aws.
  */
@@ -458,13 +494,7 @@ describe("the launcher's fast path", () => {
     timeout: 120_000,
   }, async () => {
     const proxy = await moto.proxy()
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
-    fs.mkdirSync(path.join(home, ".aws"))
-    fs.writeFileSync(
-      path.join(home, ".aws", "credentials"),
-      `[work]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\nusername = ${user.userName}\n`,
-      { mode: 0o600 },
-    )
+    const home = statusHome()
     const env = { PATH: process.env.PATH ?? "", HOME: home, AWS_ENDPOINT_URL: proxy.endpoint }
     for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
       const status = (file: string, extra: Record<string, string>) =>
@@ -487,13 +517,7 @@ describe("the launcher's fast path", () => {
     timeout: 120_000,
   }, async () => {
     const proxy = await moto.proxy()
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "aws-iam-login-fast-home-"))
-    fs.mkdirSync(path.join(home, ".aws"))
-    fs.writeFileSync(
-      path.join(home, ".aws", "credentials"),
-      `[work]\naws_access_key_id = ${user.accessKeyId}\naws_secret_access_key = ${user.secretAccessKey}\nusername = ${user.userName}\n`,
-      { mode: 0o600 },
-    )
+    const home = statusHome()
     const env = { PATH: process.env.PATH ?? "", HOME: home, AWS_ENDPOINT_URL: proxy.endpoint }
     const listed = () => proxy.requests.filter((r) => r.action === "ListAccessKeys").length
     /** status, its ListAccessKeys held until 3 s have passed; and how often IAM was asked. */
@@ -522,14 +546,7 @@ describe("the launcher's fast path", () => {
     const home = loginHome()
     for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
       const login = (file: string, extra: Record<string, string>) =>
-        home.run((dir) =>
-          interrupted(proxy, "GetSessionToken", file, ["work", "-t", "123456", "--force"], signal, {
-            PATH: process.env.PATH ?? "",
-            HOME: dir,
-            AWS_ENDPOINT_URL: proxy.endpoint,
-            ...extra,
-          }),
-        )
+        interruptedLogin(home, proxy, file, signal, extra)
       // The copy without the full program reaches STS only through the fast path.
       const fast = await login(fastOnly, {})
       const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
@@ -560,18 +577,7 @@ describe("the launcher's fast path", () => {
         const login = (
           extra: Record<string, string>,
           also?: (dir: string) => (call: Injected) => Promise<Held>,
-        ) =>
-          home.run((dir) =>
-            interrupted(
-              proxy,
-              "GetSessionToken",
-              bin,
-              ["work", "-t", "123456", "--force"],
-              signal,
-              { PATH: process.env.PATH ?? "", HOME: dir, AWS_ENDPOINT_URL: proxy.endpoint, ...extra },
-              also?.(dir),
-            ),
-          )
+        ) => interruptedLogin(home, proxy, bin, signal, extra, also)
         // With no answer in time the launcher hands the call and its lock to the full program, whose
         // first read of the credentials file (before it takes the lock over) never returns here.
         const handed = await login({}, (dir) => () => holdOpens(path.join(dir, ".aws", "credentials")))
@@ -608,17 +614,7 @@ describe("the launcher's fast path", () => {
       }
       for (const [signal, code] of Object.entries(signalCodes) as Array<[NodeJS.Signals, number]>) {
         const login = (file: string, extra: Record<string, string>) =>
-          home.run((dir) =>
-            interrupted(
-              proxy,
-              "GetSessionToken",
-              file,
-              ["work", "-t", "123456", "--force"],
-              signal,
-              { PATH: process.env.PATH ?? "", HOME: dir, AWS_ENDPOINT_URL: proxy.endpoint, ...extra },
-              writing(dir),
-            ),
-          )
+          interruptedLogin(home, proxy, file, signal, extra, writing)
         // The copy without the full program writes only through the fast path.
         const fast = await login(fastOnly, {})
         const full = await login(bin, { AWS_IAM_LOGIN_NO_FAST: "1" })
